@@ -1,0 +1,198 @@
+//! The command line: `run` trains headless and writes a run directory,
+//! `presets` lists the presets, `gui` (with the `gui` feature) opens the app.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::config::{Config, ConfigError, ConfigSource, PRESETS, load_config};
+use crate::report::{Summary, write_run};
+use crate::train::Trainer;
+
+/// Exit code of a run that finished or diverged.
+pub const EXIT_OK: i32 = 0;
+/// Exit code of bad input: a config, a data file, an output directory.
+pub const EXIT_BAD_INPUT: i32 = 2;
+
+#[derive(Debug, Parser)]
+#[command(name = "emergence-lab", version, about = "Watch a neural network learn: train it live, or headless from a config")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train headless and write config.toml, metrics.csv, model.json,
+    /// data_train.csv, data_test.csv and summary.json to --out.
+    Run(RunArgs),
+    /// List the presets with their descriptions.
+    Presets,
+    /// Open the app (the default when no command is given).
+    #[cfg(feature = "gui")]
+    Gui(GuiArgs),
+}
+
+/// Where the config comes from: a preset or a file, then overrides.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConfigArgs {
+    /// A shipped preset (see `emergence-lab presets`).
+    #[arg(long, conflicts_with = "config")]
+    pub preset: Option<String>,
+    /// A TOML config file.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Override one key; VALUE is TOML (`network.hidden=[8,8]`), a bare
+    /// word is a string (`data.dataset=spiral`). Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+}
+
+impl ConfigArgs {
+    pub fn source(&self) -> ConfigSource {
+        match (&self.preset, &self.config) {
+            (Some(name), _) => ConfigSource::Preset(name.clone()),
+            (None, Some(path)) => ConfigSource::File(path.clone()),
+            (None, None) => ConfigSource::Preset("playground".to_string()),
+        }
+    }
+
+    /// Loads the config, with extra overrides applied after `--set`.
+    pub fn load(&self, extra: &[String]) -> Result<Config, ConfigError> {
+        let overrides: Vec<String> = self.overrides.iter().chain(extra).cloned().collect();
+        load_config(&self.source(), &overrides)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Steps to train (overrides training.steps).
+    #[arg(long)]
+    pub steps: Option<u64>,
+    /// Seed (overrides seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// The directory the outputs are written to (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+#[cfg(feature = "gui")]
+#[derive(Debug, Default, Args)]
+pub struct GuiArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Run this many frames with training on, print the average frame time,
+    /// and exit.
+    #[arg(long)]
+    pub frames: Option<u32>,
+    /// Save the window as PNG to FILE before exiting (with --frames).
+    #[arg(long, value_name = "FILE", requires = "frames")]
+    pub screenshot: Option<PathBuf>,
+}
+
+/// Parses the arguments, runs the command, and returns the exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Run(args)) => run(&args),
+        Some(Command::Presets) => {
+            list_presets();
+            EXIT_OK
+        }
+        #[cfg(feature = "gui")]
+        Some(Command::Gui(args)) => crate::app::run(args),
+        #[cfg(feature = "gui")]
+        None => crate::app::run(GuiArgs::default()),
+        #[cfg(not(feature = "gui"))]
+        None => {
+            eprintln!("this build has no app (built without the `gui` feature); try `emergence-lab run --help`");
+            EXIT_BAD_INPUT
+        }
+    }
+}
+
+fn list_presets() {
+    let width = PRESETS.iter().map(|p| p.name.len()).max().unwrap_or(0);
+    for preset in PRESETS {
+        println!("{:width$}  {}", preset.name, preset.description());
+    }
+}
+
+/// `emergence-lab run`: trains, shows progress on a terminal, writes the
+/// run directory. Bad input gives exit code 2 and a message on stderr.
+pub fn run(args: &RunArgs) -> i32 {
+    let mut extra = Vec::new();
+    if let Some(steps) = args.steps {
+        extra.push(format!("training.steps={steps}"));
+    }
+    if let Some(seed) = args.seed {
+        extra.push(format!("seed={seed}"));
+    }
+    let config = match args.config.load(&extra) {
+        Ok(config) => config,
+        Err(error) => return bad_input(&error.to_string()),
+    };
+    let mut trainer = match Trainer::new(config) {
+        Ok(trainer) => trainer,
+        Err(error) => return bad_input(&error.to_string()),
+    };
+    let steps = trainer.config().training.steps;
+    let progress = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(steps);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} steps  {per_sec}  eta {eta}  {msg}")
+                .expect("the template is valid"),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let started = Instant::now();
+    let chunk = (steps / 200).clamp(1, 10_000);
+    let mut done = 0;
+    while done < steps {
+        let taken = trainer.run(chunk.min(steps - done));
+        done += taken;
+        progress.set_position(done);
+        if let Some(latest) = trainer.history().latest() {
+            progress.set_message(format!("test loss {:.4}", latest.test_loss));
+        }
+        if trainer.diverged().is_some() {
+            break;
+        }
+    }
+    let wall = started.elapsed().as_secs_f64();
+    progress.finish_and_clear();
+    if trainer.diverged().is_none() && trainer.latest().step != trainer.step_count() {
+        trainer.record_probe();
+    }
+    let summary = Summary::of(&trainer, wall, trainer.samples_seen());
+    if let Err(error) = write_run(&args.out, &trainer, &summary) {
+        return bad_input(&error.to_string());
+    }
+    let last = &summary.final_metrics;
+    let accuracy = last.test_acc.map(|a| format!(", test accuracy {:.1}%", 100.0 * a)).unwrap_or_default();
+    match &summary.diverged {
+        Some(divergence) => eprintln!("diverged: {divergence}; outputs in {}", args.out.display()),
+        None => eprintln!(
+            "{} steps in {:.2} s ({:.0} samples/s): test loss {:.4}{accuracy}; outputs in {}",
+            summary.steps,
+            wall,
+            summary.samples_per_second,
+            last.test_loss,
+            args.out.display()
+        ),
+    }
+    EXIT_OK
+}
+
+fn bad_input(message: &str) -> i32 {
+    eprintln!("error: {message}");
+    EXIT_BAD_INPUT
+}

@@ -1,0 +1,170 @@
+//! The experiment description: one serde struct, read from TOML.
+//!
+//! The key names and the kebab-case enum values are the public interface:
+//! preset files, `--set KEY=VALUE`, saved experiments and the app all speak
+//! them, so renaming one is a breaking change.
+
+mod load;
+mod presets;
+mod validate;
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+pub use load::{ConfigError, ConfigSource, load_config, load_config_text, parse_override};
+pub use presets::{PRESETS, Preset, preset, preset_names};
+pub use validate::{ConfigIssue, Limits};
+
+use crate::data::{DatasetKind, Feature};
+use crate::nn::{Activation, Init, Loss, OptimizerKind};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// One line saying what the experiment shows; presets and lessons use it.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    pub seed: u64,
+    pub data: DataConfig,
+    pub network: NetworkConfig,
+    pub training: TrainingConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DataConfig {
+    pub dataset: DatasetKind,
+    /// Standard deviation of the positional noise, as a fraction of the data
+    /// radius (0 to 0.5).
+    pub noise: f64,
+    pub samples: usize,
+    pub train_fraction: f64,
+    pub features: Vec<Feature>,
+    /// Number of classes of the `multi-spiral` data set.
+    pub classes: usize,
+    /// The file read when `dataset = "csv"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csv: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkConfig {
+    /// Widths of the hidden layers, input side first.
+    pub hidden: Vec<usize>,
+    /// Activation of every hidden layer that `activations` does not override.
+    pub activation: Activation,
+    /// Per-layer activations; empty, or one entry per hidden layer.
+    pub activations: Vec<Activation>,
+    /// Slope of `leaky-relu` for negative inputs.
+    pub leaky_slope: f64,
+    pub init: Init,
+    /// The constant's value, the uniform's half-width, the normal's sigma, or
+    /// a multiplier of the fan-based schemes' standard scale.
+    pub gain: f64,
+    pub bias_init: f64,
+    pub batch_norm: bool,
+    /// Inverted dropout rate of every hidden layer, applied in training only.
+    pub dropout: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainingConfig {
+    pub loss: Loss,
+    pub optimizer: OptimizerKind,
+    pub learning_rate: f64,
+    pub batch_size: usize,
+    pub l1: f64,
+    pub l2: f64,
+    /// Decoupled weight decay (AdamW style), applied to weights, not biases.
+    pub weight_decay: f64,
+    /// Largest global gradient norm; 0 turns clipping off.
+    pub grad_clip: f64,
+    /// Momentum coefficient of the `momentum` optimiser.
+    pub momentum: f64,
+    pub nesterov: bool,
+    pub steps: u64,
+    pub log_every: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            description: String::new(),
+            seed: 1,
+            data: DataConfig::default(),
+            network: NetworkConfig::default(),
+            training: TrainingConfig::default(),
+        }
+    }
+}
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        Self {
+            dataset: DatasetKind::Circle,
+            noise: 0.0,
+            samples: 500,
+            train_fraction: 0.5,
+            features: vec![Feature::X, Feature::Y],
+            classes: 3,
+            csv: None,
+        }
+    }
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        Self {
+            hidden: vec![4, 2],
+            activation: Activation::Tanh,
+            activations: Vec::new(),
+            leaky_slope: 0.01,
+            init: Init::XavierUniform,
+            gain: 1.0,
+            bias_init: 0.0,
+            batch_norm: false,
+            dropout: 0.0,
+        }
+    }
+}
+
+impl Default for TrainingConfig {
+    fn default() -> Self {
+        Self {
+            loss: Loss::Mse,
+            optimizer: OptimizerKind::Sgd,
+            learning_rate: 0.03,
+            batch_size: 10,
+            l1: 0.0,
+            l2: 0.0,
+            weight_decay: 0.0,
+            grad_clip: 0.0,
+            momentum: 0.9,
+            nesterov: false,
+            steps: 2000,
+            log_every: 25,
+        }
+    }
+}
+
+impl NetworkConfig {
+    /// The activation of hidden layer `index` (0-based), override included.
+    pub fn activation_of(&self, index: usize) -> Activation {
+        self.activations.get(index).copied().unwrap_or(self.activation)
+    }
+}
+
+impl Config {
+    /// The resolved config as TOML, the form written next to every run.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("a Config always serialises to TOML")
+    }
+
+    /// Checks every range and combination; an empty list means valid.
+    pub fn issues(&self) -> Vec<ConfigIssue> {
+        validate::validate(self)
+    }
+}

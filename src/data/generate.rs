@@ -1,0 +1,127 @@
+//! The generated point sets. Shapes follow TensorFlow Playground's (a data
+//! radius of 5 inside the [-6, 6] square); the code is our own.
+
+use std::f64::consts::{PI, TAU};
+
+use rand::RngExt;
+
+use super::{DatasetKind, INPUT_HALF_WIDTH, PointSet, TaskKind};
+use crate::rng::EngineRng;
+
+/// The radius the generated shapes fill.
+const RADIUS: f64 = 5.0;
+
+/// Generates `samples` points of `kind` (not csv). `noise` displaces every
+/// point by up to `noise * 5` along each axis, uniformly, as Playground's
+/// noise slider does; points stay inside the input square.
+pub fn generate(kind: DatasetKind, samples: usize, noise: f64, classes: usize, rng: &mut EngineRng) -> PointSet {
+    let mut points = Vec::with_capacity(samples);
+    let mut labels = Vec::with_capacity(samples);
+    let task = kind.task(classes).unwrap_or(TaskKind::Classification { classes: 2 });
+    for i in 0..samples {
+        let (x, y, label) = match kind {
+            DatasetKind::Circle => circle(i, samples, rng),
+            DatasetKind::Xor => xor(rng),
+            DatasetKind::Gauss => gauss(i, rng),
+            DatasetKind::Spiral => spiral(i, samples, 2),
+            DatasetKind::MultiSpiral => spiral(i, samples, classes),
+            DatasetKind::Moons => moons(i, rng),
+            DatasetKind::Checkerboard => checkerboard(rng),
+            DatasetKind::Plane => plane(rng),
+            DatasetKind::GaussMix => gauss_mix(rng),
+            DatasetKind::Csv => unreachable!("csv points are read, not generated"),
+        };
+        let shake = |rng: &mut EngineRng| if noise > 0.0 { rng.random_range(-1.0..1.0) * noise * RADIUS } else { 0.0 };
+        let limit = INPUT_HALF_WIDTH;
+        let (dx, dy) = (shake(rng), shake(rng));
+        points.push([(x + dx).clamp(-limit, limit), (y + dy).clamp(-limit, limit)]);
+        labels.push(label);
+    }
+    PointSet { points, labels, task }
+}
+
+fn polar(r: f64, angle: f64) -> (f64, f64) {
+    (r * angle.cos(), r * angle.sin())
+}
+
+/// Class 1 inside half the radius, class 0 in a ring from 0.7 to 1.
+fn circle(i: usize, samples: usize, rng: &mut EngineRng) -> (f64, f64, f64) {
+    let inside = i < samples / 2;
+    let r = if inside { rng.random_range(0.0..0.5) } else { rng.random_range(0.7..1.0) } * RADIUS;
+    let (x, y) = polar(r, rng.random_range(0.0..TAU));
+    (x, y, if inside { 1.0 } else { 0.0 })
+}
+
+/// Class 1 where x and y have the same sign; a gap of 0.3 keeps points off
+/// the axes.
+fn xor(rng: &mut EngineRng) -> (f64, f64, f64) {
+    let away = |v: f64| v + 0.3 * v.signum();
+    let x = away(rng.random_range(-RADIUS..RADIUS));
+    let y = away(rng.random_range(-RADIUS..RADIUS));
+    (x, y, if x * y > 0.0 { 1.0 } else { 0.0 })
+}
+
+fn normal_pair(rng: &mut EngineRng) -> (f64, f64) {
+    // Box-Muller, so a pair costs one log, one sqrt and a sincos.
+    let u: f64 = 1.0 - rng.random::<f64>();
+    let (s, c) = (rng.random_range(0.0..TAU)).sin_cos();
+    let r = (-2.0 * u.ln()).sqrt();
+    (r * c, r * s)
+}
+
+/// Two unit-sigma blobs at (2, 2) (class 1) and (-2, -2) (class 0).
+fn gauss(i: usize, rng: &mut EngineRng) -> (f64, f64, f64) {
+    let positive = i % 2 == 0;
+    let centre = if positive { 2.0 } else { -2.0 };
+    let (dx, dy) = normal_pair(rng);
+    (centre + dx, centre + dy, if positive { 1.0 } else { 0.0 })
+}
+
+/// `arms` interleaved spiral arms, 1.75 turns each; point i goes to arm
+/// i mod arms.
+fn spiral(i: usize, samples: usize, arms: usize) -> (f64, f64, f64) {
+    let arm = i % arms;
+    let per_arm = samples.div_ceil(arms).max(1);
+    let along = (i / arms) as f64 / per_arm as f64;
+    let r = along * RADIUS;
+    let angle = 1.75 * along * TAU + arm as f64 * TAU / arms as f64;
+    let (x, y) = polar(r, angle);
+    (x, y, arm as f64)
+}
+
+/// Two interleaved half circles (the "moons"), scaled to the square.
+fn moons(i: usize, rng: &mut EngineRng) -> (f64, f64, f64) {
+    let upper = i % 2 == 0;
+    let t = rng.random_range(0.0..PI);
+    let (x, y) = if upper { (t.cos(), t.sin()) } else { (1.0 - t.cos(), 0.5 - t.sin()) };
+    // Centre the pair (it spans x in [-1, 2], y in [-0.5, 1]) and scale.
+    ((x - 0.5) * 3.0, (y - 0.25) * 3.0, if upper { 1.0 } else { 0.0 })
+}
+
+/// A 4 x 4 board of cells 2.5 wide.
+fn checkerboard(rng: &mut EngineRng) -> (f64, f64, f64) {
+    let x = rng.random_range(-RADIUS..RADIUS);
+    let y = rng.random_range(-RADIUS..RADIUS);
+    let cell = |v: f64| ((v + RADIUS) / 2.5).floor() as i64;
+    (x, y, ((cell(x) + cell(y)) % 2) as f64)
+}
+
+/// Regression on a tilted plane, the target in [-1, 1].
+fn plane(rng: &mut EngineRng) -> (f64, f64, f64) {
+    let x = rng.random_range(-RADIUS..RADIUS);
+    let y = rng.random_range(-RADIUS..RADIUS);
+    (x, y, (x + y) / (2.0 * RADIUS))
+}
+
+/// Regression on signed Gaussian bumps, the target clamped to [-1, 1].
+fn gauss_mix(rng: &mut EngineRng) -> (f64, f64, f64) {
+    const BUMPS: [(f64, f64, f64); 6] =
+        [(-3.0, 2.5, 1.0), (0.0, 2.5, -1.0), (3.0, 2.5, 1.0), (-3.0, -2.5, -1.0), (0.0, -2.5, 1.0), (3.0, -2.5, -1.0)];
+    let x = rng.random_range(-RADIUS..RADIUS);
+    let y = rng.random_range(-RADIUS..RADIUS);
+    let value: f64 = BUMPS
+        .iter()
+        .map(|&(cx, cy, sign)| sign * (-((x - cx).powi(2) + (y - cy).powi(2)) / (2.0 * 1.2 * 1.2)).exp())
+        .sum();
+    (x, y, value.clamp(-1.0, 1.0))
+}

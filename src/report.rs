@@ -1,0 +1,229 @@
+//! The files a run writes: the resolved config, the metrics history as CSV,
+//! the model as JSON, the data, and a summary. The app's exports use the
+//! same writers, so a file means the same thing wherever it came from.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::data::{Dataset, Split, TaskKind};
+use crate::nn::Network;
+use crate::train::{Divergence, History, Trainer};
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {path}: {message}")]
+pub struct WriteError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+fn write_error(path: &Path, error: impl std::fmt::Display) -> WriteError {
+    WriteError { path: path.to_path_buf(), message: error.to_string() }
+}
+
+/// The header of `metrics.csv` for a network with `layers` weight layers
+/// (the last one the output layer).
+pub fn metrics_header(layers: usize) -> Vec<String> {
+    let mut header: Vec<String> = ["step", "train_loss", "test_loss", "train_acc", "test_acc"].map(String::from).to_vec();
+    for k in 1..=layers {
+        header.push(format!("grad_norm_l{k}"));
+        header.push(format!("weight_norm_l{k}"));
+        if k < layers {
+            for name in ["act_mean", "act_std", "dead_frac", "sat_frac"] {
+                header.push(format!("{name}_l{k}"));
+            }
+        }
+    }
+    // Beyond the documented columns, appended so they never shift them.
+    for k in 1..=layers {
+        header.push(format!("update_ratio_l{k}"));
+    }
+    header
+}
+
+/// Writes the history as CSV: one row per probe, step 0 first. Accuracy
+/// is empty for regression.
+pub fn write_metrics_csv<W: Write>(history: &History, layers: usize, out: W) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(metrics_header(layers))?;
+    let number = |v: f64| v.to_string();
+    let optional = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for record in history.records() {
+        let mut row = vec![
+            record.step.to_string(),
+            number(record.train_loss),
+            number(record.test_loss),
+            optional(record.train_acc),
+            optional(record.test_acc),
+        ];
+        for (k, stats) in record.layers.iter().enumerate() {
+            row.push(number(stats.grad_norm));
+            row.push(number(stats.weight_norm));
+            if k + 1 < layers {
+                for value in [stats.act_mean, stats.act_std, stats.dead_frac, stats.sat_frac] {
+                    row.push(number(value));
+                }
+            }
+        }
+        for stats in &record.layers {
+            row.push(number(stats.update_ratio));
+        }
+        writer.write_record(&row)?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+struct ModelLayer {
+    /// Rows of outputs: `weights[out][in]`.
+    weights: Vec<Vec<f64>>,
+    bias: Vec<f64>,
+    activation: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    batch_norm: Option<ModelBatchNorm>,
+    #[serde(skip_serializing_if = "is_zero")]
+    dropout: f64,
+}
+
+fn is_zero(value: &f64) -> bool {
+    *value == 0.0
+}
+
+#[derive(Debug, Serialize)]
+struct ModelBatchNorm {
+    scale: Vec<f64>,
+    shift: Vec<f64>,
+    running_mean: Vec<f64>,
+    running_var: Vec<f64>,
+    epsilon: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct Model {
+    format: &'static str,
+    inputs: Vec<String>,
+    /// The loss the network was trained with; the last layer's activation
+    /// is the loss's link (linear, sigmoid or softmax).
+    loss: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    classes: Option<usize>,
+    leaky_slope: f64,
+    layers: Vec<ModelLayer>,
+}
+
+/// The model as JSON: per layer `weights` as rows of outputs, `bias` and
+/// `activation`, with the input feature names.
+pub fn model_json(network: &Network, data: &Dataset) -> String {
+    let last = network.layers.len() - 1;
+    let layers = network
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(index, layer)| ModelLayer {
+            weights: network.weights(index).chunks_exact(layer.inputs).map(<[f64]>::to_vec).collect(),
+            bias: network.bias(index).to_vec(),
+            activation: if index == last { data.loss.output_activation_name() } else { layer.activation.name() },
+            batch_norm: layer.batch_norm.as_ref().map(|bn| ModelBatchNorm {
+                scale: network.params[bn.scale.clone()].to_vec(),
+                shift: network.params[bn.shift.clone()].to_vec(),
+                running_mean: bn.running_mean.clone(),
+                running_var: bn.running_var.clone(),
+                epsilon: crate::nn::BATCH_NORM_EPSILON,
+            }),
+            dropout: layer.dropout,
+        })
+        .collect();
+    let model = Model {
+        format: "emergence-lab-model/1",
+        inputs: data.input_names(),
+        loss: data.loss.name(),
+        classes: data.task.classes(),
+        leaky_slope: network.leaky_slope,
+        layers,
+    };
+    serde_json::to_string_pretty(&model).expect("a model always serialises")
+}
+
+/// Raw points and labels: `x, y, label` (a class index or a value).
+pub fn write_points_csv<W: Write>(split: &Split, task: TaskKind, out: W) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(["x", "y", "label"])?;
+    for (point, &label) in split.points.iter().zip(&split.labels) {
+        let label = match task {
+            TaskKind::Classification { .. } => (label as usize).to_string(),
+            TaskKind::Regression => label.to_string(),
+        };
+        writer.write_record([point[0].to_string(), point[1].to_string(), label])?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FinalMetrics {
+    pub step: u64,
+    pub train_loss: f64,
+    pub test_loss: f64,
+    pub train_acc: Option<f64>,
+    pub test_acc: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Updates applied.
+    pub steps: u64,
+    pub epochs: u64,
+    pub samples_per_second: f64,
+    pub wall_seconds: f64,
+    /// The metrics at the last probe (the last step, or the last probe
+    /// before a divergence).
+    #[serde(rename = "final")]
+    pub final_metrics: FinalMetrics,
+    pub diverged: Option<Divergence>,
+}
+
+impl Summary {
+    pub fn of(trainer: &Trainer, wall_seconds: f64, samples: u64) -> Self {
+        let latest = trainer.latest();
+        Self {
+            steps: trainer.step_count(),
+            epochs: trainer.epoch(),
+            samples_per_second: if wall_seconds > 0.0 { samples as f64 / wall_seconds } else { 0.0 },
+            wall_seconds,
+            final_metrics: FinalMetrics {
+                step: latest.step,
+                train_loss: latest.train_loss,
+                test_loss: latest.test_loss,
+                train_acc: latest.train_acc,
+                test_acc: latest.test_acc,
+            },
+            diverged: trainer.diverged().cloned(),
+        }
+    }
+}
+
+/// Writes every output of a run into `dir` (created if missing).
+pub fn write_run(dir: &Path, trainer: &Trainer, summary: &Summary) -> Result<(), WriteError> {
+    fs::create_dir_all(dir).map_err(|e| write_error(dir, e))?;
+    let file = |name: &str| dir.join(name);
+    let create = |path: &Path| fs::File::create(path).map(std::io::BufWriter::new).map_err(|e| write_error(path, e));
+    let data = trainer.data();
+
+    let path = file("config.toml");
+    fs::write(&path, trainer.config().to_toml()).map_err(|e| write_error(&path, e))?;
+    let path = file("metrics.csv");
+    write_metrics_csv(trainer.history(), trainer.network().layers.len(), create(&path)?).map_err(|e| write_error(&path, e))?;
+    let path = file("model.json");
+    fs::write(&path, model_json(trainer.network(), data)).map_err(|e| write_error(&path, e))?;
+    let path = file("data_train.csv");
+    write_points_csv(&data.train, data.task, create(&path)?).map_err(|e| write_error(&path, e))?;
+    let path = file("data_test.csv");
+    write_points_csv(&data.test, data.task, create(&path)?).map_err(|e| write_error(&path, e))?;
+    let path = file("summary.json");
+    let json = serde_json::to_string_pretty(summary).expect("a summary always serialises");
+    fs::write(&path, json).map_err(|e| write_error(&path, e))?;
+    Ok(())
+}

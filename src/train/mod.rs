@@ -1,0 +1,366 @@
+//! Training: the trainer that steps mini-batches, the probes it runs, and
+//! the history it keeps.
+
+mod history;
+mod maps;
+mod probe;
+
+use std::fmt;
+use std::sync::Arc;
+
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+
+pub use history::{History, ProbeRecord};
+pub use maps::{NeuronMaps, neuron_maps};
+pub use probe::{Histogram, HistogramScale, LayerDetail, LayerStats, measure_layers};
+
+use crate::config::Config;
+use crate::data::{DataError, Dataset};
+use crate::nn::{Mode, Network, NetworkSpec, Optimizer, OptimizerSettings, Workspace};
+use crate::rng::{Stream, stream_rng};
+
+/// The probe batch: the first this many training points.
+pub const PROBE_BATCH: usize = 256;
+/// Evaluation runs in chunks of this many rows, so memory does not grow
+/// with the data set.
+const EVAL_CHUNK: usize = 256;
+
+/// What went non-finite first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NonFinite {
+    Loss,
+    Activation,
+    Gradient,
+    Weight,
+}
+
+/// Where and when a run blew up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Divergence {
+    /// The step during which it happened (1 for the first update).
+    pub step: u64,
+    /// The layer, counted from 1 at the first weight layer; `None` when only
+    /// the loss itself overflowed.
+    pub layer: Option<usize>,
+    pub what: NonFinite,
+}
+
+impl fmt::Display for Divergence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.what {
+            NonFinite::Loss => "loss",
+            NonFinite::Activation => "activation",
+            NonFinite::Gradient => "gradient",
+            NonFinite::Weight => "weight",
+        };
+        match self.layer {
+            Some(layer) => write!(f, "non-finite {what} in layer {layer} at step {}", self.step),
+            None => write!(f, "non-finite {what} at step {}", self.step),
+        }
+    }
+}
+
+/// The end of one call to [`Trainer::step`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepOutcome {
+    Stepped,
+    /// The step diverged (now, or before); the network is left as it was
+    /// when the non-finite value appeared.
+    Diverged,
+}
+
+/// The network spec a config describes, for a data set's input and output
+/// widths.
+pub fn network_spec(config: &Config, data: &Dataset) -> NetworkSpec {
+    let network = &config.network;
+    NetworkSpec {
+        inputs: data.input_dim,
+        hidden: network.hidden.iter().enumerate().map(|(i, &w)| (w, network.activation_of(i))).collect(),
+        outputs: data.target_dim,
+        init: network.init,
+        gain: network.gain,
+        bias_init: network.bias_init,
+        batch_norm: network.batch_norm,
+        dropout: network.dropout,
+        leaky_slope: network.leaky_slope,
+    }
+}
+
+/// Trains one network on one data set, one mini-batch per [`step`], and
+/// probes it every `log_every` steps.
+///
+/// [`step`]: Trainer::step
+#[derive(Debug, Clone)]
+pub struct Trainer {
+    config: Config,
+    data: Arc<Dataset>,
+    network: Network,
+    optimizer: Optimizer,
+    grads: Vec<f64>,
+    batch: Workspace,
+    batch_targets: Vec<f64>,
+    probe: Workspace,
+    probe_grads: Vec<f64>,
+    eval: Workspace,
+    /// The ranges that take weight decay, computed once.
+    decayed: Vec<std::ops::Range<usize>>,
+    /// Parameters before the last update, kept only ahead of a probe.
+    previous_params: Vec<f64>,
+    step: u64,
+    epoch: u64,
+    samples_seen: u64,
+    order: Vec<usize>,
+    cursor: usize,
+    history: History,
+    latest_detail: Vec<LayerDetail>,
+    diverged: Option<Divergence>,
+}
+
+impl Trainer {
+    /// Builds the data set and network a config describes, and probes the
+    /// untrained network (step 0).
+    pub fn new(config: Config) -> Result<Self, DataError> {
+        let data = Arc::new(Dataset::from_config(&config)?);
+        Ok(Self::with_data(config, data))
+    }
+
+    /// As [`Trainer::new`], sharing a data set already built (replicas, or
+    /// the app rebuilding only the network).
+    pub fn with_data(config: Config, data: Arc<Dataset>) -> Self {
+        let mut init_rng = stream_rng(config.seed, Stream::Init, 0);
+        let network = Network::new(&network_spec(&config, &data), &mut init_rng);
+        let settings = OptimizerSettings {
+            kind: config.training.optimizer,
+            learning_rate: config.training.learning_rate,
+            momentum: config.training.momentum,
+            nesterov: config.training.nesterov,
+            weight_decay: config.training.weight_decay,
+        };
+        let optimizer = Optimizer::new(settings, network.params.len());
+        let batch_capacity = config.training.batch_size.min(data.train.len()).max(1);
+        let probe_rows = data.train.len().min(PROBE_BATCH);
+        let mut probe = Workspace::new(&network, probe_rows);
+        probe.load_input(&data.train.inputs[..probe_rows * data.input_dim]);
+        let mut trainer = Self {
+            grads: vec![0.0; network.params.len()],
+            batch: Workspace::new(&network, batch_capacity),
+            batch_targets: vec![0.0; batch_capacity * data.target_dim],
+            probe,
+            probe_grads: vec![0.0; network.params.len()],
+            eval: Workspace::new(&network, EVAL_CHUNK),
+            decayed: network.weight_ranges(),
+            previous_params: Vec::new(),
+            step: 0,
+            epoch: 0,
+            samples_seen: 0,
+            order: (0..data.train.len()).collect(),
+            cursor: 0,
+            history: History::default(),
+            latest_detail: Vec::new(),
+            diverged: None,
+            optimizer,
+            network,
+            data,
+            config,
+        };
+        trainer.start_epoch();
+        trainer.record_probe();
+        trainer
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+    pub fn data(&self) -> &Arc<Dataset> {
+        &self.data
+    }
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+    pub fn optimizer(&self) -> &Optimizer {
+        &self.optimizer
+    }
+    /// Updates applied so far.
+    pub fn step_count(&self) -> u64 {
+        self.step
+    }
+    /// Training examples consumed so far (the last batch of an epoch may be
+    /// short, so this is not steps x batch size).
+    pub fn samples_seen(&self) -> u64 {
+        self.samples_seen
+    }
+    /// Passes over the training set completed so far.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+    pub fn history_mut(&mut self) -> &mut History {
+        &mut self.history
+    }
+    /// Histograms and per-unit statistics of the latest probe.
+    pub fn latest_detail(&self) -> &[LayerDetail] {
+        &self.latest_detail
+    }
+    pub fn diverged(&self) -> Option<&Divergence> {
+        self.diverged.as_ref()
+    }
+    pub fn batch_size(&self) -> usize {
+        self.batch.capacity()
+    }
+
+    fn start_epoch(&mut self) {
+        self.order.sort_unstable();
+        self.order.shuffle(&mut stream_rng(self.config.seed, Stream::BatchOrder, self.epoch));
+        self.cursor = 0;
+    }
+
+    /// Copies the next mini-batch into the batch workspace; the last batch
+    /// of an epoch may be smaller.
+    fn load_next_batch(&mut self) {
+        if self.cursor >= self.order.len() {
+            self.epoch += 1;
+            self.start_epoch();
+        }
+        let rows = self.batch.capacity().min(self.order.len() - self.cursor);
+        let (d, t) = (self.data.input_dim, self.data.target_dim);
+        self.batch.set_rows(rows);
+        for (row, &index) in self.order[self.cursor..self.cursor + rows].iter().enumerate() {
+            self.batch.input[row * d..(row + 1) * d].copy_from_slice(&self.data.train.inputs[index * d..(index + 1) * d]);
+            self.batch_targets[row * t..(row + 1) * t].copy_from_slice(&self.data.train.targets[index * t..(index + 1) * t]);
+        }
+        self.cursor += rows;
+        self.samples_seen += rows as u64;
+    }
+
+    /// One mini-batch: forward, loss, backward, penalties, clipping, update.
+    /// A non-finite loss, gradient or weight stops training for good and is
+    /// recorded in [`Trainer::diverged`].
+    pub fn step(&mut self) -> StepOutcome {
+        if self.diverged.is_some() {
+            return StepOutcome::Diverged;
+        }
+        let step = self.step + 1;
+        let training = self.config.training.clone();
+        self.load_next_batch();
+        let mut dropout_rng = stream_rng(self.config.seed, Stream::Dropout, step);
+        self.network.forward(&mut self.batch, Mode::Train(&mut dropout_rng));
+        let rows = self.batch.rows();
+        let dim = self.data.target_dim;
+        let (logits, logits_grad) = self.batch.logits_and_grad();
+        let loss = self.data.loss.mean_and_grad(logits, &self.batch_targets, rows, dim, logits_grad);
+        if !loss.is_finite() {
+            let layer = self.network.first_non_finite_layer(&self.batch);
+            let what = if layer.is_some() { NonFinite::Activation } else { NonFinite::Loss };
+            return self.diverge(step, layer, what);
+        }
+        self.network.backward(&mut self.batch, &mut self.grads);
+        self.network.add_penalty_gradient(training.l1, training.l2, &mut self.grads);
+        if let Some(layer) = self.first_layer_where(|network, index| {
+            let range = network.layers[index].weights.start..network.layers[index].bias.end;
+            !self.grads[range].iter().all(|g| g.is_finite())
+        }) {
+            return self.diverge(step, Some(layer), NonFinite::Gradient);
+        }
+        if training.grad_clip > 0.0 {
+            let norm = self.grads.iter().map(|g| g * g).sum::<f64>().sqrt();
+            if norm > training.grad_clip {
+                let shrink = training.grad_clip / norm;
+                self.grads.iter_mut().for_each(|g| *g *= shrink);
+            }
+        }
+        let probe_follows = step % training.log_every == 0;
+        if probe_follows {
+            self.previous_params.clone_from(&self.network.params);
+        }
+        self.optimizer.update(&mut self.network.params, &self.grads, &self.decayed);
+        if let Some(layer) = self.first_layer_where(|network, index| {
+            let layer = &network.layers[index];
+            !network.params[layer.weights.start..layer.bias.end].iter().all(|w| w.is_finite())
+        }) {
+            return self.diverge(step, Some(layer), NonFinite::Weight);
+        }
+        self.network.update_running_statistics(&self.batch);
+        self.step = step;
+        if probe_follows {
+            self.record_probe();
+        }
+        StepOutcome::Stepped
+    }
+
+    fn first_layer_where(&self, test: impl Fn(&Network, usize) -> bool) -> Option<usize> {
+        (0..self.network.layers.len()).find(|&index| test(&self.network, index)).map(|index| index + 1)
+    }
+
+    fn diverge(&mut self, step: u64, layer: Option<usize>, what: NonFinite) -> StepOutcome {
+        let layer = match what {
+            // first_non_finite_layer counts from 0.
+            NonFinite::Activation | NonFinite::Loss => layer.map(|l| l + 1),
+            _ => layer,
+        };
+        self.diverged = Some(Divergence { step, layer, what });
+        StepOutcome::Diverged
+    }
+
+    /// Runs up to `steps` steps, stopping early on divergence; returns the
+    /// number taken.
+    pub fn run(&mut self, steps: u64) -> u64 {
+        let mut taken = 0;
+        while taken < steps && self.step() == StepOutcome::Stepped {
+            taken += 1;
+        }
+        taken
+    }
+
+    /// Probes the network now and appends the record to the history. The
+    /// trainer does this itself at step 0 and every `log_every` steps.
+    pub fn record_probe(&mut self) {
+        let rows = self.probe.rows();
+        let dim = self.data.target_dim;
+        self.network.forward(&mut self.probe, Mode::Probe);
+        let targets = &self.data.train.targets[..rows * dim];
+        let (logits, logits_grad) = self.probe.logits_and_grad();
+        self.data.loss.mean_and_grad(logits, targets, rows, dim, logits_grad);
+        self.network.backward(&mut self.probe, &mut self.probe_grads);
+        let previous = (self.step > 0 && self.previous_params.len() == self.network.params.len())
+            .then_some(self.previous_params.as_slice());
+        let (layers, detail) = measure_layers(&self.network, &self.probe, &self.probe_grads, previous);
+        let data = Arc::clone(&self.data);
+        let (train_loss, train_acc) = self.evaluate(&data.train);
+        let (test_loss, test_acc) = self.evaluate(&data.test);
+        self.latest_detail = detail;
+        self.history.push(ProbeRecord { step: self.step, train_loss, test_loss, train_acc, test_acc, layers });
+    }
+
+    /// Mean loss (without penalties) and accuracy (for classification) of
+    /// the network in evaluation mode on a split.
+    pub fn evaluate(&mut self, split: &crate::data::Split) -> (f64, Option<f64>) {
+        let (d, t) = (self.data.input_dim, self.data.target_dim);
+        let mut loss = 0.0;
+        let mut correct = 0usize;
+        let n = split.len();
+        if n == 0 {
+            return (f64::NAN, None);
+        }
+        for start in (0..n).step_by(EVAL_CHUNK) {
+            let rows = EVAL_CHUNK.min(n - start);
+            self.eval.load_input(&split.inputs[start * d..(start + rows) * d]);
+            self.network.forward(&mut self.eval, Mode::Eval);
+            let logits = &self.eval.logits()[..rows * t];
+            loss += self.data.loss.sum(logits, &split.targets[start * t..(start + rows) * t], rows, t);
+            for (row, label) in logits.chunks_exact(t).zip(&split.labels[start..start + rows]) {
+                correct += usize::from(self.data.loss.predicted_class(row) as f64 == *label);
+            }
+        }
+        let accuracy = self.data.task.classes().map(|_| correct as f64 / n as f64);
+        (loss / n as f64, accuracy)
+    }
+
+    /// The latest probe record (step 0 before any training).
+    pub fn latest(&self) -> &ProbeRecord {
+        self.history.latest().expect("the trainer probes at construction")
+    }
+}

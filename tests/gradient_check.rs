@@ -1,0 +1,183 @@
+//! Finite-difference checks of every analytic gradient: each activation with
+//! each loss, with batch normalisation, with dropout under a fixed mask, and
+//! with L1/L2 penalties.
+
+use emergence_lab::nn::{Activation, EngineRng, Init, Loss, Mode, Network, NetworkSpec, Workspace};
+use rand::{RngExt, SeedableRng};
+
+const ROWS: usize = 6;
+const INPUTS: usize = 3;
+
+struct Case {
+    activation: Activation,
+    loss: Loss,
+    batch_norm: bool,
+    dropout: f64,
+    l1: f64,
+    l2: f64,
+}
+
+impl Case {
+    fn plain(activation: Activation, loss: Loss) -> Self {
+        Self { activation, loss, batch_norm: false, dropout: 0.0, l1: 0.0, l2: 0.0 }
+    }
+
+    fn outputs(&self) -> usize {
+        match self.loss {
+            Loss::Mse => 2,
+            Loss::Bce => 1,
+            Loss::Ce => 3,
+        }
+    }
+}
+
+struct Problem {
+    network: Network,
+    ws: Workspace,
+    targets: Vec<f64>,
+    loss: Loss,
+    l1: f64,
+    l2: f64,
+}
+
+impl Problem {
+    fn new(case: &Case, seed: u64) -> Self {
+        let mut rng = EngineRng::seed_from_u64(seed);
+        let spec = NetworkSpec {
+            inputs: INPUTS,
+            hidden: vec![(5, case.activation), (4, case.activation)],
+            outputs: case.outputs(),
+            init: Init::XavierNormal,
+            gain: 1.0,
+            bias_init: 0.0,
+            batch_norm: case.batch_norm,
+            dropout: case.dropout,
+            leaky_slope: 0.1,
+        };
+        let mut network = Network::new(&spec, &mut rng);
+        // Non-trivial biases and normalisation parameters, so every path of
+        // the gradient carries signal.
+        for layer in network.layers.clone() {
+            for range in layer.param_ranges().skip(1) {
+                for p in &mut network.params[range] {
+                    *p += rng.random_range(-0.5..0.5);
+                }
+            }
+        }
+        let mut ws = Workspace::new(&network, ROWS);
+        let input: Vec<f64> = (0..ROWS * INPUTS).map(|_| rng.random_range(-1.5..1.5)).collect();
+        ws.load_input(&input);
+        let dim = case.outputs();
+        let mut targets = vec![0.0; ROWS * dim];
+        for row in targets.chunks_exact_mut(dim) {
+            match case.loss {
+                Loss::Mse => row.iter_mut().for_each(|t| *t = rng.random_range(-1.0..1.0)),
+                Loss::Bce => row[0] = f64::from(rng.random_range(0..2u8)),
+                Loss::Ce => row[rng.random_range(0..dim)] = 1.0,
+            }
+        }
+        // Draw the dropout masks once; every later pass reuses them.
+        network.forward(&mut ws, Mode::Train(&mut rng));
+        Self { network, ws, targets, loss: case.loss, l1: case.l1, l2: case.l2 }
+    }
+
+    fn loss_value(&mut self) -> f64 {
+        self.network.forward(&mut self.ws, Mode::TrainFixedMasks);
+        let dim = self.network.outputs();
+        let (logits, grad) = self.ws.logits_and_grad();
+        self.loss.mean_and_grad(logits, &self.targets, ROWS, dim, grad) + self.network.penalty(self.l1, self.l2)
+    }
+
+    fn analytic_gradient(&mut self) -> Vec<f64> {
+        self.loss_value();
+        let mut grads = vec![0.0; self.network.params.len()];
+        self.network.backward(&mut self.ws, &mut grads);
+        self.network.add_penalty_gradient(self.l1, self.l2, &mut grads);
+        grads
+    }
+
+    fn numeric_gradient(&mut self) -> Vec<f64> {
+        let h = 1e-6;
+        (0..self.network.params.len())
+            .map(|i| {
+                let original = self.network.params[i];
+                self.network.params[i] = original + h;
+                let plus = self.loss_value();
+                self.network.params[i] = original - h;
+                let minus = self.loss_value();
+                self.network.params[i] = original;
+                (plus - minus) / (2.0 * h)
+            })
+            .collect()
+    }
+}
+
+fn check(case: Case, label: &str) {
+    for seed in 0..3 {
+        let mut problem = Problem::new(&case, 1000 + seed);
+        let analytic = problem.analytic_gradient();
+        let numeric = problem.numeric_gradient();
+        let scale = analytic.iter().chain(&numeric).fold(0.0f64, |m, g| m.max(g.abs()));
+        assert!(scale > 1e-6, "{label}: the gradient is all zero, the check would prove nothing");
+        for (i, (a, n)) in analytic.iter().zip(&numeric).enumerate() {
+            // Relative to the largest component: central differences with
+            // h = 1e-6 are good to about 1e-9 absolute here.
+            let error = (a - n).abs() / scale;
+            assert!(error < 1e-6, "{label} seed {seed}: parameter {i}: analytic {a:e}, numeric {n:e}");
+        }
+    }
+}
+
+#[test]
+fn every_activation_with_every_loss() {
+    for activation in Activation::ALL {
+        for loss in Loss::ALL {
+            check(Case::plain(activation, loss), &format!("{} with {}", activation.name(), loss.name()));
+        }
+    }
+}
+
+#[test]
+fn batch_normalisation() {
+    for activation in [Activation::Tanh, Activation::Sigmoid, Activation::Relu, Activation::Gelu] {
+        for loss in Loss::ALL {
+            let case = Case { batch_norm: true, ..Case::plain(activation, loss) };
+            check(case, &format!("batch norm, {} with {}", activation.name(), loss.name()));
+        }
+    }
+}
+
+#[test]
+fn dropout_under_a_fixed_mask() {
+    for activation in [Activation::Tanh, Activation::Relu, Activation::Silu] {
+        let case = Case { dropout: 0.4, ..Case::plain(activation, Loss::Ce) };
+        check(case, &format!("dropout, {}", activation.name()));
+    }
+    let case = Case { dropout: 0.3, batch_norm: true, ..Case::plain(Activation::Elu, Loss::Mse) };
+    check(case, "dropout with batch norm");
+}
+
+#[test]
+fn l1_and_l2_penalties() {
+    let case = Case { l1: 0.01, l2: 0.05, ..Case::plain(Activation::Tanh, Loss::Bce) };
+    check(case, "l1 and l2");
+    let case = Case { l1: 0.1, ..Case::plain(Activation::Softplus, Loss::Mse) };
+    check(case, "l1");
+    let case = Case { l2: 0.3, batch_norm: true, dropout: 0.2, ..Case::plain(Activation::LeakyRelu, Loss::Ce) };
+    check(case, "l2 with batch norm and dropout");
+}
+
+/// The dropout mask really is applied: with a fixed mask, some activations
+/// are zeroed and the rest scaled by 1 / (1 - rate).
+#[test]
+fn dropout_masks_zero_and_rescale() {
+    let case = Case { dropout: 0.5, ..Case::plain(Activation::Sigmoid, Loss::Mse) };
+    let mut problem = Problem::new(&case, 7);
+    problem.loss_value();
+    let kept = problem.ws.layers[0].dropout_scale[..ROWS * 5].to_vec();
+    assert!(kept.contains(&0.0) && kept.contains(&2.0), "{kept:?}");
+    for (i, &scale) in kept.iter().enumerate() {
+        let expected = problem.ws.activation(0)[i] * scale;
+        assert_eq!(problem.ws.output(0)[i], expected);
+    }
+}
