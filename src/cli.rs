@@ -169,7 +169,9 @@ pub fn run(args: &RunArgs) -> i32 {
     }
     let wall = started.elapsed().as_secs_f64();
     progress.finish_and_clear();
-    if trainer.diverged().is_none() && trainer.latest().step != trainer.step_count() {
+    // The final state, also after a divergence: the network as it was just
+    // before the non-finite value, which shows what exploded.
+    if trainer.latest().step != trainer.step_count() {
         trainer.record_probe();
     }
     let summary = Summary::of(&trainer, wall, trainer.samples_seen());

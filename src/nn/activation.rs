@@ -26,20 +26,12 @@ const GELU_A: f64 = 0.044_715;
 /// function's range.
 const SATURATION_MARGIN: f64 = 0.01;
 
-#[inline]
-pub(crate) fn sigmoid(z: f64) -> f64 {
-    // Two branches so exp never overflows into inf/inf.
-    if z >= 0.0 {
-        1.0 / (1.0 + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (1.0 + e)
-    }
-}
+pub(crate) use super::fastmath::sigmoid;
+use super::fastmath::tanh;
 
 #[inline]
 pub(crate) fn softplus(z: f64) -> f64 {
-    z.max(0.0) + (-z.abs()).exp().ln_1p()
+    z.max(0.0) + super::fastmath::exp(-z.abs()).ln_1p()
 }
 
 impl Activation {
@@ -103,7 +95,7 @@ impl Activation {
         match self {
             Self::Linear => z,
             Self::Sigmoid => sigmoid(z),
-            Self::Tanh => z.tanh(),
+            Self::Tanh => tanh(z),
             Self::Relu => z.max(0.0),
             Self::LeakyRelu => {
                 if z > 0.0 {
@@ -119,7 +111,7 @@ impl Activation {
                     z.exp_m1()
                 }
             }
-            Self::Gelu => 0.5 * z * (1.0 + (GELU_C * (z + GELU_A * z * z * z)).tanh()),
+            Self::Gelu => 0.5 * z * (1.0 + tanh(GELU_C * (z + GELU_A * z * z * z))),
             Self::Silu => z * sigmoid(z),
             Self::Softplus => softplus(z),
             Self::Sin => z.sin(),
@@ -156,7 +148,7 @@ impl Activation {
                 }
             }
             Self::Gelu => {
-                let t = (GELU_C * (z + GELU_A * z * z * z)).tanh();
+                let t = tanh(GELU_C * (z + GELU_A * z * z * z));
                 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * GELU_C * (1.0 + 3.0 * GELU_A * z * z)
             }
             Self::Silu => {
@@ -174,7 +166,7 @@ impl Activation {
         match self {
             // The common cases get their own loops so the match is not
             // inside the hot loop.
-            Self::Tanh => out.iter_mut().zip(z).for_each(|(a, &z)| *a = z.tanh()),
+            Self::Tanh => out.iter_mut().zip(z).for_each(|(a, &z)| *a = tanh(z)),
             Self::Relu => out.iter_mut().zip(z).for_each(|(a, &z)| *a = z.max(0.0)),
             Self::Linear => out.copy_from_slice(z),
             Self::Sigmoid => out.iter_mut().zip(z).for_each(|(a, &z)| *a = sigmoid(z)),

@@ -1,6 +1,7 @@
 //! The network: layers, activations, initialisation, losses, optimisers.
 
 mod activation;
+pub mod fastmath;
 mod init;
 pub mod kernels;
 mod loss;

@@ -106,7 +106,7 @@ pub struct Trainer {
     eval: Workspace,
     /// The ranges that take weight decay, computed once.
     decayed: Vec<std::ops::Range<usize>>,
-    /// Parameters before the last update, kept only ahead of a probe.
+    /// Parameters before the last update.
     previous_params: Vec<f64>,
     step: u64,
     epoch: u64,
@@ -272,20 +272,21 @@ impl Trainer {
                 self.grads.iter_mut().for_each(|g| *g *= shrink);
             }
         }
-        let probe_follows = step % training.log_every == 0;
-        if probe_follows {
-            self.previous_params.clone_from(&self.network.params);
-        }
+        // Kept every step: for the update ratio of the next probe, and to
+        // roll back an update that overflows.
+        self.previous_params.clone_from(&self.network.params);
         self.optimizer.update(&mut self.network.params, &self.grads, &self.decayed);
         if let Some(layer) = self.first_layer_where(|network, index| {
             let layer = &network.layers[index];
             !network.params[layer.weights.start..layer.bias.end].iter().all(|w| w.is_finite())
         }) {
+            // Keep the last finite network to look at.
+            self.network.params.clone_from(&self.previous_params);
             return self.diverge(step, Some(layer), NonFinite::Weight);
         }
         self.network.update_running_statistics(&self.batch);
         self.step = step;
-        if probe_follows {
+        if step % training.log_every == 0 {
             self.record_probe();
         }
         StepOutcome::Stepped
