@@ -17,6 +17,7 @@ pub use probe::{Histogram, HistogramScale, LayerDetail, LayerStats, measure_laye
 
 use crate::config::Config;
 use crate::data::{DataError, Dataset};
+use crate::nn::kernels::gather_rows;
 use crate::nn::{Mode, Network, NetworkSpec, Optimizer, OptimizerSettings, Workspace};
 use crate::rng::{Stream, stream_rng};
 
@@ -100,7 +101,6 @@ pub struct Trainer {
     optimizer: Optimizer,
     grads: Vec<f64>,
     batch: Workspace,
-    batch_targets: Vec<f64>,
     probe: Workspace,
     probe_grads: Vec<f64>,
     eval: Workspace,
@@ -112,7 +112,12 @@ pub struct Trainer {
     epoch: u64,
     samples_seen: u64,
     order: Vec<usize>,
+    /// This epoch's training inputs and targets in batch order, so a batch
+    /// is one contiguous slice.
+    epoch_inputs: Vec<f64>,
+    epoch_targets: Vec<f64>,
     cursor: usize,
+    uses_dropout: bool,
     history: History,
     latest_detail: Vec<LayerDetail>,
     diverged: Option<Divergence>,
@@ -146,7 +151,6 @@ impl Trainer {
         let mut trainer = Self {
             grads: vec![0.0; network.params.len()],
             batch: Workspace::new(&network, batch_capacity),
-            batch_targets: vec![0.0; batch_capacity * data.target_dim],
             probe,
             probe_grads: vec![0.0; network.params.len()],
             eval: Workspace::new(&network, EVAL_CHUNK),
@@ -156,7 +160,10 @@ impl Trainer {
             epoch: 0,
             samples_seen: 0,
             order: (0..data.train.len()).collect(),
+            epoch_inputs: vec![0.0; data.train.inputs.len()],
+            epoch_targets: vec![0.0; data.train.targets.len()],
             cursor: 0,
+            uses_dropout: config.network.dropout > 0.0,
             history: History::default(),
             latest_detail: Vec::new(),
             diverged: None,
@@ -212,28 +219,31 @@ impl Trainer {
         self.batch.capacity()
     }
 
+    /// Shuffles the training set for this epoch. The order depends only on
+    /// the seed and the epoch number, so a resumed run repeats it.
     fn start_epoch(&mut self) {
-        self.order.sort_unstable();
+        self.order.iter_mut().enumerate().for_each(|(i, slot)| *slot = i);
         self.order.shuffle(&mut stream_rng(self.config.seed, Stream::BatchOrder, self.epoch));
+        let train = &self.data.train;
+        gather_rows(&train.inputs, self.data.input_dim, &self.order, &mut self.epoch_inputs);
+        gather_rows(&train.targets, self.data.target_dim, &self.order, &mut self.epoch_targets);
         self.cursor = 0;
     }
 
-    /// Copies the next mini-batch into the batch workspace; the last batch
-    /// of an epoch may be smaller.
-    fn load_next_batch(&mut self) {
+    /// Loads the next mini-batch into the batch workspace and returns its
+    /// first row in the epoch; the last batch of an epoch may be smaller.
+    fn load_next_batch(&mut self) -> usize {
         if self.cursor >= self.order.len() {
             self.epoch += 1;
             self.start_epoch();
         }
-        let rows = self.batch.capacity().min(self.order.len() - self.cursor);
-        let (d, t) = (self.data.input_dim, self.data.target_dim);
-        self.batch.set_rows(rows);
-        for (row, &index) in self.order[self.cursor..self.cursor + rows].iter().enumerate() {
-            self.batch.input[row * d..(row + 1) * d].copy_from_slice(&self.data.train.inputs[index * d..(index + 1) * d]);
-            self.batch_targets[row * t..(row + 1) * t].copy_from_slice(&self.data.train.targets[index * t..(index + 1) * t]);
-        }
+        let start = self.cursor;
+        let rows = self.batch.capacity().min(self.order.len() - start);
+        let d = self.data.input_dim;
+        self.batch.load_input(&self.epoch_inputs[start * d..(start + rows) * d]);
         self.cursor += rows;
         self.samples_seen += rows as u64;
+        start
     }
 
     /// One mini-batch: forward, loss, backward, penalties, clipping, update.
@@ -245,13 +255,19 @@ impl Trainer {
         }
         let step = self.step + 1;
         let training = self.config.training.clone();
-        self.load_next_batch();
-        let mut dropout_rng = stream_rng(self.config.seed, Stream::Dropout, step);
-        self.network.forward(&mut self.batch, Mode::Train(&mut dropout_rng));
+        let start = self.load_next_batch();
+        if self.uses_dropout {
+            let mut dropout_rng = stream_rng(self.config.seed, Stream::Dropout, step);
+            self.network.forward(&mut self.batch, Mode::Train(&mut dropout_rng));
+        } else {
+            // Nothing to draw: skip seeding a generator every step.
+            self.network.forward(&mut self.batch, Mode::TrainFixedMasks);
+        }
         let rows = self.batch.rows();
         let dim = self.data.target_dim;
+        let targets = &self.epoch_targets[start * dim..(start + rows) * dim];
         let (logits, logits_grad) = self.batch.logits_and_grad();
-        let loss = self.data.loss.mean_and_grad(logits, &self.batch_targets, rows, dim, logits_grad);
+        let loss = self.data.loss.mean_and_grad(logits, targets, rows, dim, logits_grad);
         if !loss.is_finite() {
             let layer = self.network.first_non_finite_layer(&self.batch);
             let what = if layer.is_some() { NonFinite::Activation } else { NonFinite::Loss };
