@@ -107,8 +107,10 @@ pub fn load_config(source: &ConfigSource, overrides: &[String]) -> Result<Config
 /// As [`load_config`], from TOML text already in memory (`origin` names it
 /// in messages): used for files the app reads and for saved experiments.
 pub fn load_config_text(text: &str, origin: &str, overrides: &[String]) -> Result<Config, ConfigError> {
-    let mut table: toml::Table =
-        text.parse().map_err(|error: toml::de::Error| ConfigError::Parse { origin: origin.to_string(), message: error.to_string() })?;
+    let mut table: toml::Table = text.parse().map_err(|error: toml::de::Error| ConfigError::Parse {
+        origin: origin.to_string(),
+        message: error.to_string().trim_end().to_string(),
+    })?;
 
     let mut applied = Vec::new();
     for text in overrides {
@@ -134,11 +136,18 @@ pub fn load_config_text(text: &str, origin: &str, overrides: &[String]) -> Resul
 
     let config: Config = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|error| {
         let path = error.path().to_string();
-        let message = error.inner().to_string();
-        let message = if path == "." || path.is_empty() {
-            message
-        } else {
-            format!("key `{path}`: {message}")
+        let from_file = origin_of(&path) == origin;
+        // A bad value that came from the file is shown where it stands in
+        // the file, line and column, by deserialising the file alone.
+        let located = from_file
+            .then(|| toml::from_str::<Config>(text).err())
+            .flatten()
+            .filter(|e| e.span().is_some())
+            .map(|e| e.to_string().trim_end().to_string());
+        let message = match located {
+            Some(located) => located,
+            None if path == "." || path.is_empty() => error.inner().message().to_string(),
+            None => format!("key `{path}`: {}", error.inner().message()),
         };
         ConfigError::Parse { origin: origin_of(&path), message }
     })?;

@@ -1,0 +1,238 @@
+//! The command line as a user meets it: `run` writes its files, reproduces
+//! itself from the config it wrote, and every kind of bad input gives exit
+//! code 2 and a message naming the file, the key and the value.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn binary() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_emergence-lab"))
+}
+
+fn run(args: &[&str]) -> Output {
+    binary().args(args).output().expect("the binary starts")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn out_dir(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join(name);
+    (dir, path)
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn run_writes_every_output() {
+    let (_keep, out) = out_dir("run");
+    let output = run(&["run", "--preset", "playground", "--steps", "200", "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    for file in ["config.toml", "metrics.csv", "model.json", "data_train.csv", "data_test.csv", "summary.json"] {
+        assert!(out.join(file).is_file(), "{file} missing");
+    }
+
+    let metrics = read(&out.join("metrics.csv"));
+    let mut lines = metrics.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let expected_start = [
+        "step", "train_loss", "test_loss", "train_acc", "test_acc", "grad_norm_l1", "weight_norm_l1", "act_mean_l1", "act_std_l1",
+        "dead_frac_l1", "sat_frac_l1", "grad_norm_l2", "weight_norm_l2", "act_mean_l2", "act_std_l2", "dead_frac_l2",
+        "sat_frac_l2", "grad_norm_l3", "weight_norm_l3",
+    ];
+    assert_eq!(&header[..expected_start.len()], &expected_start);
+    let steps: Vec<&str> = lines.map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(steps.first(), Some(&"0"));
+    assert_eq!(steps.last(), Some(&"200"));
+
+    let model: serde_json::Value = serde_json::from_str(&read(&out.join("model.json"))).unwrap();
+    assert_eq!(model["inputs"], serde_json::json!(["x", "y"]));
+    let layers = model["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 3);
+    // weights are rows of outputs: [out][in].
+    assert_eq!(layers[0]["weights"].as_array().unwrap().len(), 4);
+    assert_eq!(layers[0]["weights"][0].as_array().unwrap().len(), 2);
+    assert_eq!(layers[0]["activation"], "tanh");
+    assert_eq!(layers[2]["bias"].as_array().unwrap().len(), 1);
+
+    let summary: serde_json::Value = serde_json::from_str(&read(&out.join("summary.json"))).unwrap();
+    assert_eq!(summary["steps"], 200);
+    assert!(summary["diverged"].is_null());
+    assert!(summary["samples_per_second"].as_f64().unwrap() > 0.0);
+    assert!(summary["final"]["test_acc"].as_f64().is_some());
+
+    let train = read(&out.join("data_train.csv"));
+    assert!(train.starts_with("x,y,label\n"));
+    assert_eq!(train.lines().count() + read(&out.join("data_test.csv")).lines().count(), 500 + 2);
+}
+
+#[test]
+fn a_written_config_reproduces_the_run_exactly() {
+    let (_keep, first) = out_dir("first");
+    let args = ["run", "--preset", "deep-spiral", "--set", "network.dropout=0.1", "--steps", "300", "--seed", "7"];
+    let output = run(&[&args[..], &["--out", first.to_str().unwrap()]].concat());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (_keep2, second) = out_dir("second");
+    let config = first.join("config.toml");
+    let output = run(&["run", "--config", config.to_str().unwrap(), "--out", second.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(read(&first.join("metrics.csv")), read(&second.join("metrics.csv")));
+    assert_eq!(read(&first.join("model.json")), read(&second.join("model.json")));
+    assert!(read(&config).contains("seed = 7"));
+}
+
+#[test]
+fn a_diverged_run_exits_zero_and_says_where() {
+    let (_keep, out) = out_dir("boom");
+    let output = run(&["run", "--preset", "exploding-gradients", "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("diverged"), "{}", stderr(&output));
+    let summary: serde_json::Value = serde_json::from_str(&read(&out.join("summary.json"))).unwrap();
+    let diverged = &summary["diverged"];
+    assert!(diverged["step"].as_u64().unwrap() >= 1);
+    assert!(["loss", "activation", "gradient", "weight"].contains(&diverged["what"].as_str().unwrap()));
+}
+
+#[test]
+fn presets_lists_every_preset_with_its_description() {
+    let output = run(&["presets"]);
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    for preset in emergence_lab::config::PRESETS {
+        let line = text.lines().find(|l| l.starts_with(preset.name)).unwrap_or_else(|| panic!("{} missing", preset.name));
+        assert!(line.len() > preset.name.len() + 10, "{} has no description", preset.name);
+    }
+}
+
+#[test]
+fn bare_words_in_set_are_strings() {
+    let (_keep, out) = out_dir("spiral");
+    let output = run(&[
+        "run", "--preset", "playground", "--set", "data.dataset=spiral", "--set", "network.hidden=[6, 6]", "--steps", "10",
+        "--out", out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let config = read(&out.join("config.toml"));
+    assert!(config.contains("dataset = \"spiral\"") && config.contains("hidden = [6, 6]"), "{config}");
+}
+
+/// Runs with bad input and returns stderr, checking exit code 2 and that
+/// nothing was written.
+fn rejected(args: &[&str]) -> String {
+    let (_keep, out) = out_dir("never");
+    let output = run(&[args, &["--out", out.to_str().unwrap()]].concat());
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "expected exit 2 for {args:?}; stderr: {message}");
+    assert!(!out.join("metrics.csv").exists());
+    message
+}
+
+fn contains_all(message: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(message.contains(part), "{part:?} missing from: {message}");
+    }
+}
+
+#[test]
+fn bad_config_values_name_the_key_value_and_range() {
+    let m = rejected(&["run", "--preset", "playground", "--set", "network.hidden=[4, 300]"]);
+    contains_all(&m, &["--set network.hidden=[4, 300]", "network.hidden[1] = 300", "1 to 256"]);
+    let m = rejected(&["run", "--set", "data.noise=0.9"]);
+    contains_all(&m, &["data.noise = 0.9", "0 to 0.5"]);
+    let m = rejected(&["run", "--set", "training.learning_rate=-1"]);
+    contains_all(&m, &["training.learning_rate = -1"]);
+    let m = rejected(&["run", "--set", "network.dropout=1.0"]);
+    contains_all(&m, &["network.dropout = 1", "0 to 0.9"]);
+    let m = rejected(&["run", "--set", "network.activations=[\"relu\"]", "--set", "network.hidden=[3, 3]"]);
+    contains_all(&m, &["network.activations", "one activation per hidden layer (2)"]);
+    let m = rejected(&["run", "--set", "training.optimizer=adam", "--set", "training.weight_decay=0.01"]);
+    contains_all(&m, &["training.weight_decay", "adamw"]);
+    let m = rejected(&["run", "--set", "data.dataset=plane", "--set", "training.loss=bce"]);
+    contains_all(&m, &["training.loss", "regression", "mse"]);
+    let m = rejected(&["run", "--set", "data.dataset=multi-spiral", "--set", "training.loss=bce"]);
+    contains_all(&m, &["bce", "ce"]);
+    let m = rejected(&["run", "--set", "data.dataset=csv"]);
+    contains_all(&m, &["data.csv", "(missing)"]);
+}
+
+#[test]
+fn bad_types_unknown_keys_and_unknown_names_are_named() {
+    let m = rejected(&["run", "--set", "network.hiden=[4]"]);
+    contains_all(&m, &["hiden", "network"]);
+    let m = rejected(&["run", "--set", "network.init=he_normal"]);
+    contains_all(&m, &["network.init", "he_normal", "he-normal"]);
+    let m = rejected(&["run", "--set", "training.learning_rate=fast"]);
+    contains_all(&m, &["training.learning_rate", "fast"]);
+    let m = rejected(&["run", "--set", "data.features=[\"x\", \"z\"]"]);
+    contains_all(&m, &["data.features", "z"]);
+    let m = rejected(&["run", "--set", "bogus=1"]);
+    contains_all(&m, &["bogus"]);
+    let m = rejected(&["run", "--set", "no-equals-sign"]);
+    contains_all(&m, &["no-equals-sign", "KEY=VALUE"]);
+    let m = rejected(&["run", "--preset", "no-such-preset"]);
+    contains_all(&m, &["no-such-preset", "playground"]);
+}
+
+#[test]
+fn bad_files_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.toml");
+    let m = rejected(&["run", "--config", missing.to_str().unwrap()]);
+    contains_all(&m, &["missing.toml"]);
+
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, "seed = 1\n[network\nhidden = [4]\n").unwrap();
+    let m = rejected(&["run", "--config", broken.to_str().unwrap()]);
+    contains_all(&m, &["broken.toml", "line 2"]);
+
+    let unknown = dir.path().join("unknown.toml");
+    std::fs::write(&unknown, "seed = 1\n[training]\nlearning_rat = 0.1\n").unwrap();
+    let m = rejected(&["run", "--config", unknown.to_str().unwrap()]);
+    contains_all(&m, &["unknown.toml", "learning_rat"]);
+
+    let points = dir.path().join("points.csv");
+    std::fs::write(&points, "x,y,label\n1,2,0\n3,oops,1\n").unwrap();
+    let csv_key = format!("data.csv={}", points.display());
+    let m = rejected(&["run", "--set", "data.dataset=csv", "--set", &csv_key]);
+    contains_all(&m, &["points.csv", "line 3", "oops"]);
+
+    let absent = format!("data.csv={}", dir.path().join("absent.csv").display());
+    let m = rejected(&["run", "--set", "data.dataset=csv", "--set", &absent]);
+    contains_all(&m, &["absent.csv"]);
+}
+
+#[test]
+fn user_csv_data_trains() {
+    let dir = tempfile::tempdir().unwrap();
+    let points = dir.path().join("blobs.csv");
+    let mut text = String::from("x,y,label\n");
+    for i in 0..200 {
+        let t = i as f64 * 0.1;
+        let (x, y) = if i % 2 == 0 { (2.0 + t.sin(), 2.0 + t.cos()) } else { (-2.0 + t.cos(), -2.0 + t.sin()) };
+        text.push_str(&format!("{x},{y},{}\n", i % 2));
+    }
+    std::fs::write(&points, text).unwrap();
+    let (_keep, out) = out_dir("csv");
+    let csv_key = format!("data.csv={}", points.display());
+    let output = run(&[
+        "run", "--set", "data.dataset=csv", "--set", &csv_key, "--set", "training.loss=bce", "--steps", "300", "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let summary: serde_json::Value = serde_json::from_str(&read(&out.join("summary.json"))).unwrap();
+    assert!(summary["final"]["test_acc"].as_f64().unwrap() > 0.95);
+}
+
+#[test]
+fn an_unwritable_output_directory_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "not a directory").unwrap();
+    let output = run(&["run", "--steps", "5", "--out", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    contains_all(&stderr(&output), &["a-file"]);
+}
