@@ -157,10 +157,9 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigIssue> {
 
     // The loss must fit the task; csv data is only known once read, so the
     // trainer checks it again then.
-    if let Some(task) = data.dataset.task(data.classes) {
-        if let Err(message) = training.loss.check_task(task) {
+    if let Some(task) = data.dataset.task(data.classes)
+        && let Err(message) = training.loss.check_task(task) {
             c.fail("training.loss", format!("\"{}\"", training.loss.name()), message);
         }
-    }
     c.issues
 }

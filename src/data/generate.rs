@@ -71,7 +71,7 @@ fn normal_pair(rng: &mut EngineRng) -> (f64, f64) {
 
 /// Two unit-sigma blobs at (2, 2) (class 1) and (-2, -2) (class 0).
 fn gauss(i: usize, rng: &mut EngineRng) -> (f64, f64, f64) {
-    let positive = i % 2 == 0;
+    let positive = i.is_multiple_of(2);
     let centre = if positive { 2.0 } else { -2.0 };
     let (dx, dy) = normal_pair(rng);
     (centre + dx, centre + dy, if positive { 1.0 } else { 0.0 })
@@ -91,7 +91,7 @@ fn spiral(i: usize, samples: usize, arms: usize) -> (f64, f64, f64) {
 
 /// Two interleaved half circles (the "moons"), scaled to the square.
 fn moons(i: usize, rng: &mut EngineRng) -> (f64, f64, f64) {
-    let upper = i % 2 == 0;
+    let upper = i.is_multiple_of(2);
     let t = rng.random_range(0.0..PI);
     let (x, y) = if upper { (t.cos(), t.sin()) } else { (1.0 - t.cos(), 0.5 - t.sin()) };
     // Centre the pair (it spans x in [-1, 2], y in [-0.5, 1]) and scale.

@@ -9,8 +9,8 @@
 //! (checked over millions of points in the tests below).
 
 /// ln 2 split in two: `K * LN2_HI` is exact for |K| < 2^11 (fdlibm).
-const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
-const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+const LN2_HI: f64 = 6.931_471_803_691_238e-1;
+const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
 const INV_LN2: f64 = std::f64::consts::LOG2_E;
 /// Adding then subtracting 1.5 * 2^52 rounds to the nearest integer, and
 /// leaves that integer in the low bits of the sum.

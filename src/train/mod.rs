@@ -12,10 +12,10 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 pub use history::{History, ProbeRecord};
-pub use maps::{NeuronMaps, neuron_maps};
+pub use maps::{NeuronMaps, OutputMap, cell_centre, feature_maps, neuron_maps, output_map};
 pub use probe::{Histogram, HistogramScale, LayerDetail, LayerStats, measure_layers};
 
-use crate::config::Config;
+use crate::config::{Config, TrainingConfig};
 use crate::data::{DataError, Dataset};
 use crate::nn::kernels::gather_rows;
 use crate::nn::{Mode, Network, NetworkSpec, Optimizer, OptimizerSettings, Workspace};
@@ -89,6 +89,16 @@ pub fn network_spec(config: &Config, data: &Dataset) -> NetworkSpec {
     }
 }
 
+fn optimizer_settings(training: &TrainingConfig) -> OptimizerSettings {
+    OptimizerSettings {
+        kind: training.optimizer,
+        learning_rate: training.learning_rate,
+        momentum: training.momentum,
+        nesterov: training.nesterov,
+        weight_decay: training.weight_decay,
+    }
+}
+
 /// Trains one network on one data set, one mini-batch per [`step`], and
 /// probes it every `log_every` steps.
 ///
@@ -136,14 +146,7 @@ impl Trainer {
     pub fn with_data(config: Config, data: Arc<Dataset>) -> Self {
         let mut init_rng = stream_rng(config.seed, Stream::Init, 0);
         let network = Network::new(&network_spec(&config, &data), &mut init_rng);
-        let settings = OptimizerSettings {
-            kind: config.training.optimizer,
-            learning_rate: config.training.learning_rate,
-            momentum: config.training.momentum,
-            nesterov: config.training.nesterov,
-            weight_decay: config.training.weight_decay,
-        };
-        let optimizer = Optimizer::new(settings, network.params.len());
+        let optimizer = Optimizer::new(optimizer_settings(&config.training), network.params.len());
         let batch_capacity = config.training.batch_size.min(data.train.len()).max(1);
         let probe_rows = data.train.len().min(PROBE_BATCH);
         let mut probe = Workspace::new(&network, probe_rows);
@@ -302,7 +305,7 @@ impl Trainer {
         }
         self.network.update_running_statistics(&self.batch);
         self.step = step;
-        if step % training.log_every == 0 {
+        if step.is_multiple_of(training.log_every) {
             self.record_probe();
         }
         StepOutcome::Stepped
@@ -379,5 +382,38 @@ impl Trainer {
     /// The latest probe record (step 0 before any training).
     pub fn latest(&self) -> &ProbeRecord {
         self.history.latest().expect("the trainer probes at construction")
+    }
+
+    /// The loss gradient of every parameter at the latest probe (same layout
+    /// as the network's parameters): what the app colours edges by.
+    pub fn latest_gradients(&self) -> &[f64] {
+        &self.probe_grads
+    }
+
+    /// A histogram of one unit's activation over the probe batch at the
+    /// latest probe (`layer` counted from 0).
+    pub fn unit_activation_histogram(&self, layer: usize, unit: usize) -> Histogram {
+        let mut histogram = Histogram::activations();
+        let width = self.network.layers[layer].outputs;
+        let rows = self.probe.rows();
+        histogram.extend(self.probe.activation(layer)[..rows * width].iter().skip(unit).step_by(width));
+        histogram
+    }
+
+    /// Changes the training settings of a running session without touching
+    /// the network: a new learning rate, penalty or batch size takes effect
+    /// at the next step. A new optimiser starts with fresh state (moments).
+    pub fn update_training(&mut self, training: TrainingConfig) {
+        let old = &self.config.training;
+        if training.optimizer != old.optimizer {
+            self.optimizer = Optimizer::new(optimizer_settings(&training), self.network.params.len());
+        } else {
+            self.optimizer.settings = optimizer_settings(&training);
+        }
+        let capacity = training.batch_size.min(self.data.train.len()).max(1);
+        if capacity != self.batch.capacity() {
+            self.batch = Workspace::new(&self.network, capacity);
+        }
+        self.config.training = training;
     }
 }

@@ -1,0 +1,97 @@
+//! `--frames N [--screenshot FILE]`: run N frames with training on, save
+//! the window, print the average frame time, exit. For tests and for the
+//! screenshots in the README.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bevy::prelude::*;
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured, save_to_disk};
+
+/// Frames to wait for a requested screenshot to be written before giving
+/// up with an error.
+const SCREENSHOT_PATIENCE: u32 = 240;
+/// The screenshot is requested this many frames before the last, as the
+/// capture lands a frame or two later.
+const SCREENSHOT_LEAD: u32 = 5;
+/// The first frames (window creation, shader compilation) are not counted
+/// in the average.
+const WARMUP_FRAMES: u32 = 3;
+
+pub struct AutomationPlugin {
+    pub frames: Option<u32>,
+    pub screenshot: Option<PathBuf>,
+}
+
+#[derive(Resource, Debug)]
+struct Automation {
+    frames: u32,
+    screenshot: Option<PathBuf>,
+    frame: u32,
+    measured: Duration,
+    measured_frames: u32,
+    requested: bool,
+    /// Set by the capture observer once the file is written (or failed).
+    saved: Arc<Mutex<Option<Result<(), String>>>>,
+}
+
+impl Plugin for AutomationPlugin {
+    fn build(&self, app: &mut App) {
+        if let Some(frames) = self.frames {
+            app.insert_resource(Automation {
+                frames: frames.max(1),
+                screenshot: self.screenshot.clone(),
+                frame: 0,
+                measured: Duration::ZERO,
+                measured_frames: 0,
+                requested: false,
+                saved: Arc::new(Mutex::new(None)),
+            })
+            .add_systems(Last, count_frames_and_exit);
+        }
+    }
+}
+
+fn count_frames_and_exit(mut automation: ResMut<Automation>, time: Res<Time>, mut commands: Commands, mut exit: MessageWriter<AppExit>) {
+    automation.frame += 1;
+    if automation.frame > WARMUP_FRAMES && automation.frame <= automation.frames {
+        automation.measured += time.delta();
+        automation.measured_frames += 1;
+    }
+    let frame = automation.frame;
+    if let Some(path) = automation.screenshot.clone()
+        && !automation.requested && frame + SCREENSHOT_LEAD >= automation.frames {
+            automation.requested = true;
+            let saved = Arc::clone(&automation.saved);
+            let mut save = save_to_disk(path.clone());
+            commands.spawn(Screenshot::primary_window()).observe(move |captured: On<ScreenshotCaptured>| {
+                save(captured);
+                let result = if path.is_file() { Ok(()) } else { Err(format!("could not write {}", path.display())) };
+                *saved.lock().expect("the flag is never poisoned") = Some(result);
+            });
+        }
+    if frame < automation.frames {
+        return;
+    }
+    let outcome = if automation.screenshot.is_some() { automation.saved.lock().expect("never poisoned").clone() } else { Some(Ok(())) };
+    match outcome {
+        Some(Ok(())) => {
+            let average = automation.measured.as_secs_f64() * 1000.0 / f64::from(automation.measured_frames.max(1));
+            println!("{} frames, average frame time {average:.2} ms", automation.frames);
+            if let Some(path) = &automation.screenshot {
+                println!("screenshot saved to {}", path.display());
+            }
+            exit.write(AppExit::Success);
+        }
+        Some(Err(message)) => {
+            eprintln!("error: {message}");
+            exit.write(AppExit::from_code(1));
+        }
+        None if frame > automation.frames + SCREENSHOT_PATIENCE => {
+            eprintln!("error: the screenshot was not captured within {SCREENSHOT_PATIENCE} frames");
+            exit.write(AppExit::from_code(1));
+        }
+        None => {}
+    }
+}

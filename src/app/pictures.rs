@@ -1,0 +1,185 @@
+//! Neuron pictures: the engine's maps of every neuron over the input square,
+//! refreshed while training runs, and turned into egui textures: one atlas
+//! holding every small tile, and a larger picture of the output.
+
+use std::time::{Duration, Instant};
+
+use bevy::prelude::*;
+use bevy_egui::egui::{self, Color32, ColorImage, TextureHandle, TextureOptions};
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
+
+use super::palette;
+use super::session::Lab;
+use crate::data::{Feature, TaskKind};
+use crate::train::{NeuronMaps, OutputMap, feature_maps, neuron_maps, output_map};
+
+/// Resolution of each neuron's map.
+pub const TILE_RESOLUTION: usize = 32;
+/// Resolution of the output's larger picture.
+pub const OUTPUT_RESOLUTION: usize = 64;
+/// At most this many neurons of a layer are drawn.
+pub const MAX_DRAWN_UNITS: usize = 16;
+/// Pictures are refreshed at most this often, and less often when
+/// computing them takes long, so they never eat the training budget.
+const MIN_REFRESH_INTERVAL: Duration = Duration::from_millis(80);
+
+/// How the pictures are coloured; the UI's switches.
+#[derive(Resource, Clone, Debug, PartialEq)]
+#[derive(Default)]
+pub struct PictureSettings {
+    /// Scale each map to its own largest value instead of [-1, 1]: shows
+    /// the shape of tiny signals (at the price of hiding their size).
+    pub per_neuron_scale: bool,
+    /// Colour the output by predicted class only.
+    pub discretise: bool,
+}
+
+
+/// The latest maps from the engine and their textures.
+#[derive(Resource, Default)]
+pub struct NeuronPictures {
+    pub maps: Option<NeuronMaps>,
+    pub output: Option<OutputMap>,
+    /// Every feature's map, switched on or not.
+    pub all_features: Vec<Vec<f32>>,
+    /// The lab generation and step the maps show.
+    pub generation: u64,
+    pub step: u64,
+    last_refresh: Option<Instant>,
+    pub compute_time: Duration,
+    textures_stale: bool,
+    drawn_settings: Option<PictureSettings>,
+    pub atlas: Option<TextureHandle>,
+    pub output_texture: Option<TextureHandle>,
+    pub layout: AtlasLayout,
+}
+
+/// Where each tile sits in the atlas: column 0 holds the input features,
+/// then one column per hidden layer, then the output units.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct AtlasLayout {
+    pub columns: usize,
+    pub rows: usize,
+}
+
+impl AtlasLayout {
+    /// The texture coordinates of tile (column, row).
+    pub fn uv(&self, column: usize, row: usize) -> egui::Rect {
+        let (w, h) = (self.columns.max(1) as f32, self.rows.max(1) as f32);
+        egui::Rect::from_min_max(
+            egui::pos2(column as f32 / w, row as f32 / h),
+            egui::pos2((column + 1) as f32 / w, (row + 1) as f32 / h),
+        )
+    }
+}
+
+pub struct PicturesPlugin;
+
+impl Plugin for PicturesPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<PictureSettings>()
+            .insert_resource(NeuronPictures {
+                all_features: feature_maps(&Feature::ALL, TILE_RESOLUTION),
+                ..default()
+            })
+            .add_systems(Update, refresh_maps.after(super::session::train_within_budget))
+            .add_systems(EguiPrimaryContextPass, upload_textures.before(super::ui::draw_ui));
+    }
+}
+
+/// Asks the engine for new maps when the network changed and enough time
+/// has passed.
+pub fn refresh_maps(lab: Res<Lab>, mut pictures: ResMut<NeuronPictures>) {
+    let trainer = &lab.trainer;
+    let rebuilt = pictures.maps.is_none() || pictures.generation != lab.generation;
+    let moved = pictures.step != trainer.step_count();
+    let interval = MIN_REFRESH_INTERVAL.max(pictures.compute_time * 4);
+    let due = pictures.last_refresh.is_none_or(|t| t.elapsed() >= interval);
+    if !(rebuilt || (moved && due)) {
+        return;
+    }
+    let started = Instant::now();
+    let data = trainer.data();
+    pictures.maps = Some(neuron_maps(trainer.network(), &data.features, data.loss, TILE_RESOLUTION));
+    pictures.output = Some(output_map(trainer.network(), &data.features, data.loss, OUTPUT_RESOLUTION));
+    pictures.generation = lab.generation;
+    pictures.step = trainer.step_count();
+    pictures.compute_time = started.elapsed();
+    pictures.last_refresh = Some(Instant::now());
+    pictures.textures_stale = true;
+}
+
+fn map_scale(values: &[f32], per_neuron: bool) -> f32 {
+    if per_neuron {
+        values.iter().filter(|v| v.is_finite()).fold(0.0f32, |m, v| m.max(v.abs())).max(1e-12)
+    } else {
+        1.0
+    }
+}
+
+fn paint_tile(image: &mut ColorImage, column: usize, row: usize, values: &[f32], scale: f32) {
+    let width = image.size[0];
+    for (cell, &value) in values.iter().enumerate() {
+        let (y, x) = (cell / TILE_RESOLUTION, cell % TILE_RESOLUTION);
+        image.pixels[(row * TILE_RESOLUTION + y) * width + column * TILE_RESOLUTION + x] = palette::diverging(value, scale);
+    }
+}
+
+/// The output picture's colour at one cell.
+pub fn output_colour(task: TaskKind, output: &OutputMap, cell: usize, discretise: bool) -> Color32 {
+    let (value, class) = (output.value[cell], output.class[cell] as usize);
+    match task {
+        TaskKind::Classification { classes } if classes > 2 => {
+            let chance = 1.0 / classes as f32;
+            let confidence = if discretise { 0.75 } else { (value - chance) / (1.0 - chance) };
+            palette::class_with_confidence(class, confidence)
+        }
+        TaskKind::Classification { .. } if discretise => palette::class_with_confidence(class, 0.75),
+        _ => palette::diverging(value, 1.0),
+    }
+}
+
+fn upload_textures(
+    mut contexts: EguiContexts,
+    lab: Res<Lab>,
+    settings: Res<PictureSettings>,
+    mut pictures: ResMut<NeuronPictures>,
+) -> Result {
+    let settings_changed = pictures.drawn_settings.as_ref() != Some(&*settings);
+    if !(pictures.textures_stale || settings_changed) {
+        return Ok(());
+    }
+    let ctx = contexts.ctx_mut()?;
+    let Some(maps) = pictures.maps.as_ref() else { return Ok(()) };
+    let hidden = maps.layers.len() - 1;
+    let widest = maps.layers.iter().map(Vec::len).max().unwrap_or(1).min(MAX_DRAWN_UNITS);
+    let layout = AtlasLayout { columns: hidden + 2, rows: widest.max(Feature::ALL.len()) };
+    let mut atlas = ColorImage::filled([layout.columns * TILE_RESOLUTION, layout.rows * TILE_RESOLUTION], Color32::TRANSPARENT);
+    for (row, values) in pictures.all_features.iter().enumerate() {
+        paint_tile(&mut atlas, 0, row, values, 1.0);
+    }
+    for (layer, units) in maps.layers.iter().enumerate() {
+        for (row, values) in units.iter().take(MAX_DRAWN_UNITS).enumerate() {
+            paint_tile(&mut atlas, layer + 1, row, values, map_scale(values, settings.per_neuron_scale));
+        }
+    }
+    let output_image = pictures.output.as_ref().map(|output| {
+        let task = lab.trainer.data().task;
+        let pixels = (0..output.value.len()).map(|cell| output_colour(task, output, cell, settings.discretise)).collect();
+        ColorImage::new([output.resolution, output.resolution], pixels)
+    });
+    match pictures.atlas.as_mut() {
+        Some(handle) => handle.set(atlas, TextureOptions::NEAREST),
+        None => pictures.atlas = Some(ctx.load_texture("neuron-atlas", atlas, TextureOptions::NEAREST)),
+    }
+    if let Some(image) = output_image {
+        match pictures.output_texture.as_mut() {
+            Some(handle) => handle.set(image, TextureOptions::LINEAR),
+            None => pictures.output_texture = Some(ctx.load_texture("output-map", image, TextureOptions::LINEAR)),
+        }
+    }
+    pictures.layout = layout;
+    pictures.textures_stale = false;
+    pictures.drawn_settings = Some(settings.clone());
+    Ok(())
+}

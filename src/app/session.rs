@@ -1,0 +1,249 @@
+//! The training session the app shows: the engine's trainer, the settings
+//! the controls edit, whether training runs and how fast. Everything here
+//! works without a window, so it is tested headless.
+
+use std::time::{Duration, Instant};
+
+use bevy::prelude::*;
+
+use crate::config::{Config, ConfigSource, load_config};
+use crate::train::{StepOutcome, Trainer};
+
+/// How many probe records the app keeps before thinning old ones.
+const HISTORY_LIMIT: usize = 4000;
+/// The app probes at least this often while training, so charts and
+/// histograms move smoothly whatever `log_every` says.
+const PROBE_INTERVAL: Duration = Duration::from_millis(100);
+
+/// The network being trained and everything the engine knows about it.
+#[derive(Resource)]
+pub struct Lab {
+    pub trainer: Trainer,
+    /// Counts rebuilds, so views can tell their pictures are of an older
+    /// network.
+    pub generation: u64,
+}
+
+impl Lab {
+    pub fn new(config: Config) -> Result<Self, String> {
+        let mut trainer = Trainer::new(config).map_err(|e| e.to_string())?;
+        trainer.history_mut().set_limit(Some(HISTORY_LIMIT));
+        Ok(Self { trainer, generation: 0 })
+    }
+
+    fn replace(&mut self, mut trainer: Trainer) {
+        trainer.history_mut().set_limit(Some(HISTORY_LIMIT));
+        self.trainer = trainer;
+        self.generation += 1;
+    }
+}
+
+/// The settings as the controls have them, applied to the [`Lab`] when they
+/// differ from what it runs.
+#[derive(Resource, Clone, Debug, PartialEq)]
+pub struct DraftConfig(pub Config);
+
+/// Whether training runs, and how much of each frame it may take.
+#[derive(Resource, Clone, Debug)]
+pub struct RunState {
+    pub playing: bool,
+    /// The most steps taken in one frame (the speed control).
+    pub steps_per_frame: u32,
+    /// The most time training may take in one frame, so the window stays
+    /// responsive at any speed.
+    pub frame_budget: Duration,
+}
+
+impl Default for RunState {
+    fn default() -> Self {
+        Self { playing: false, steps_per_frame: 10, frame_budget: Duration::from_millis(10) }
+    }
+}
+
+/// Measured speed, for the status line.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct Throughput {
+    /// Training samples per second of wall time (frames included), smoothed.
+    pub samples_per_second: f64,
+    /// Steps taken in the last frame.
+    pub steps_last_frame: u32,
+    /// Time training took in the last frame.
+    pub training_time: Duration,
+    last_probe: Option<Instant>,
+}
+
+/// A problem to show the user: a setting that could not be applied, a file
+/// that could not be read. The session goes on regardless.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct Notice {
+    pub message: Option<String>,
+}
+
+/// What the run controls and keys ask for.
+#[derive(Message, Clone, Debug, PartialEq)]
+pub enum RunCommand {
+    TogglePlay,
+    Play,
+    Pause,
+    /// One training step, then pause.
+    StepOnce,
+    /// A fresh network from the same settings (the seed decides its
+    /// weights).
+    Reset,
+    LoadPreset(String),
+    LoadConfig(Box<Config>),
+}
+
+/// How much of the session a settings change invalidates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    None,
+    /// Learning rate, penalties, optimiser, batch size: applied in place.
+    Training,
+    /// Depth, width, activation, initialisation: a new network on the same
+    /// data.
+    Network,
+    /// Data, seed or loss: new data and a new network.
+    Everything,
+}
+
+pub fn change_between(running: &Config, draft: &Config) -> Change {
+    if running.data != draft.data || running.seed != draft.seed || running.training.loss != draft.training.loss {
+        Change::Everything
+    } else if running.network != draft.network {
+        Change::Network
+    } else if running.training != draft.training {
+        Change::Training
+    } else {
+        Change::None
+    }
+}
+
+pub struct SessionPlugin {
+    pub initial: Config,
+}
+
+impl Plugin for SessionPlugin {
+    fn build(&self, app: &mut App) {
+        let (lab, notice) = match Lab::new(self.initial.clone()) {
+            Ok(lab) => (lab, Notice::default()),
+            Err(message) => {
+                // The caller validated the config; if the data still cannot
+                // be built (a CSV deleted meanwhile), start from the default.
+                let fallback = load_config(&ConfigSource::Preset("playground".into()), &[]).expect("the default preset is valid");
+                (Lab::new(fallback).expect("the default preset builds"), Notice { message: Some(message) })
+            }
+        };
+        app.insert_resource(DraftConfig(lab.trainer.config().clone()))
+            .insert_resource(lab)
+            .insert_resource(notice)
+            .init_resource::<RunState>()
+            .init_resource::<Throughput>()
+            .add_message::<RunCommand>()
+            .add_systems(Update, (apply_run_commands, apply_draft_config, train_within_budget).chain());
+    }
+}
+
+fn rebuild(lab: &mut Lab, config: Config, change: Change, notice: &mut Notice) {
+    if let Some(issue) = config.issues().first() {
+        notice.message = Some(format!("not applied: {issue}"));
+        return;
+    }
+    let trainer = match change {
+        Change::None => return,
+        Change::Training => {
+            lab.trainer.update_training(config.training);
+            notice.message = None;
+            return;
+        }
+        Change::Network => Ok(Trainer::with_data(config, lab.trainer.data().clone())),
+        Change::Everything => Trainer::new(config),
+    };
+    match trainer {
+        Ok(trainer) => {
+            lab.replace(trainer);
+            notice.message = None;
+        }
+        Err(error) => notice.message = Some(format!("not applied: {error}")),
+    }
+}
+
+pub fn apply_run_commands(
+    mut commands: MessageReader<RunCommand>,
+    mut lab: ResMut<Lab>,
+    mut draft: ResMut<DraftConfig>,
+    mut run: ResMut<RunState>,
+    mut notice: ResMut<Notice>,
+) {
+    for command in commands.read() {
+        match command {
+            RunCommand::TogglePlay => run.playing = !run.playing && lab.trainer.diverged().is_none(),
+            RunCommand::Play => run.playing = lab.trainer.diverged().is_none(),
+            RunCommand::Pause => run.playing = false,
+            RunCommand::StepOnce => {
+                run.playing = false;
+                lab.trainer.step();
+                lab.trainer.record_probe();
+            }
+            RunCommand::Reset => {
+                let config = lab.trainer.config().clone();
+                rebuild(&mut lab, config, Change::Network, &mut notice);
+            }
+            RunCommand::LoadPreset(name) => match load_config(&ConfigSource::Preset(name.clone()), &[]) {
+                Ok(config) => draft.0 = config,
+                Err(error) => notice.message = Some(error.to_string()),
+            },
+            RunCommand::LoadConfig(config) => draft.0 = (**config).clone(),
+        }
+    }
+}
+
+/// Rebuilds or updates the session when the controls changed a setting.
+pub fn apply_draft_config(draft: Res<DraftConfig>, mut lab: ResMut<Lab>, mut notice: ResMut<Notice>) {
+    if !draft.is_changed() {
+        return;
+    }
+    let change = change_between(lab.trainer.config(), &draft.0);
+    if change != Change::None {
+        rebuild(&mut lab, draft.0.clone(), change, &mut notice);
+    }
+}
+
+/// Trains for up to `steps_per_frame` steps within the frame budget. A
+/// divergence pauses training; the banner reads it from the trainer.
+pub fn train_within_budget(time: Res<Time>, mut lab: ResMut<Lab>, mut run: ResMut<RunState>, mut throughput: ResMut<Throughput>) {
+    throughput.steps_last_frame = 0;
+    if !run.playing {
+        throughput.training_time = Duration::ZERO;
+        return;
+    }
+    let started = Instant::now();
+    let samples_before = lab.trainer.samples_seen();
+    let mut steps = 0;
+    while steps < run.steps_per_frame && started.elapsed() < run.frame_budget {
+        if lab.trainer.step() == StepOutcome::Diverged {
+            run.playing = false;
+            break;
+        }
+        steps += 1;
+    }
+    let now = Instant::now();
+    if throughput.last_probe.is_none_or(|t| now - t >= PROBE_INTERVAL) && lab.trainer.latest().step != lab.trainer.step_count() {
+        lab.trainer.record_probe();
+        throughput.last_probe = Some(now);
+    }
+    let elapsed = started.elapsed();
+    throughput.steps_last_frame = steps;
+    throughput.training_time = elapsed;
+    let samples = (lab.trainer.samples_seen() - samples_before) as f64;
+    let frame = time.delta_secs_f64();
+    if frame > 0.0 {
+        let rate = samples / frame;
+        // Exponential smoothing over roughly 30 frames.
+        throughput.samples_per_second = if throughput.samples_per_second == 0.0 {
+            rate
+        } else {
+            throughput.samples_per_second + (rate - throughput.samples_per_second) / 30.0
+        };
+    }
+}

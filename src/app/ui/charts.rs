@@ -1,0 +1,186 @@
+//! The charts: losses over steps, per-layer gradient norm and activation
+//! spread over steps (log scale: vanishing and exploding gradients are read
+//! here), the per-layer profile now, and histograms of the current step.
+
+use bevy_egui::egui::{self, Color32};
+use egui_plot::{Bar, BarChart, GridInput, GridMark, Legend, Line, Plot, PlotPoints};
+
+use super::{HistogramKind, UiParams};
+use crate::app::palette;
+use crate::train::{Histogram, HistogramScale, LayerStats, ProbeRecord};
+
+const CHART_HEIGHT: f32 = 130.0;
+
+/// log10 of a positive value; nothing for zero or non-finite values, which
+/// a log chart cannot place.
+fn log10(value: f64) -> Option<f64> {
+    (value > 0.0 && value.is_finite()).then(|| value.log10())
+}
+
+/// Grid lines on whole decades, at most about six of them, whatever the
+/// span (a diverging run spans hundreds).
+fn decade_spacer(input: GridInput) -> Vec<GridMark> {
+    let span = (input.bounds.1 - input.bounds.0).abs();
+    let step = (span / 6.0).ceil().max(1.0);
+    let first = (input.bounds.0 / step).ceil() as i64;
+    let last = (input.bounds.1 / step).floor() as i64;
+    (first..=last.min(first + 50)).map(|k| GridMark { value: k as f64 * step, step_size: step }).collect()
+}
+
+fn decade_label(mark: GridMark, _range: &std::ops::RangeInclusive<f64>) -> String {
+    if (mark.value - mark.value.round()).abs() < 1e-6 { format!("1e{}", mark.value.round() as i32) } else { String::new() }
+}
+
+fn series(records: &[ProbeRecord], value: impl Fn(&ProbeRecord) -> Option<f64>) -> PlotPoints<'static> {
+    records.iter().filter_map(|r| value(r).filter(|v| v.is_finite()).map(|v| [r.step as f64, v])).collect()
+}
+
+/// Above this many layers a legend would hide the chart; the colours (dark
+/// at the input, bright at the output) carry the order instead.
+const MAX_LEGEND_LAYERS: usize = 6;
+
+fn per_layer_log_chart(ui: &mut egui::Ui, id: &str, records: &[ProbeRecord], layers: usize, stat: fn(&LayerStats) -> f64) {
+    let mut plot = Plot::new(id).height(CHART_HEIGHT).allow_scroll(false);
+    if layers <= MAX_LEGEND_LAYERS {
+        plot = plot.legend(Legend::default());
+    }
+    if layers > MAX_LEGEND_LAYERS {
+        ui.small("dark: input side, bright: output side");
+    }
+    plot
+        .y_axis_formatter(decade_label)
+        .y_grid_spacer(decade_spacer)
+        .show(ui, |plot| {
+            for layer in 0..layers {
+                let points = series(records, |r| r.layers.get(layer).and_then(|s| log10(stat(s))));
+                plot.line(Line::new(format!("L{}", layer + 1), points).color(palette::layer_colour(layer, layers)).width(1.5));
+            }
+        });
+}
+
+pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
+    let trainer = &p.lab.trainer;
+    let records = trainer.history().records();
+    let layers = trainer.network().layers.len();
+    let hidden = layers - 1;
+
+    ui.strong("Loss");
+    Plot::new("loss").height(CHART_HEIGHT).legend(Legend::default()).allow_scroll(false).include_y(0.0).show(ui, |plot| {
+        plot.line(Line::new("train", series(records, |r| Some(r.train_loss))).color(Color32::from_rgb(120, 120, 120)));
+        plot.line(Line::new("test", series(records, |r| Some(r.test_loss))).color(Color32::from_rgb(230, 120, 20)).width(2.0));
+    });
+    if trainer.data().task.classes().is_some() {
+        ui.strong("Accuracy");
+        Plot::new("accuracy").height(90.0).legend(Legend::default()).allow_scroll(false).include_y(0.0).include_y(1.0).show(ui, |plot| {
+            plot.line(Line::new("train", series(records, |r| r.train_acc)).color(Color32::from_rgb(120, 120, 120)));
+            plot.line(Line::new("test", series(records, |r| r.test_acc)).color(Color32::from_rgb(230, 120, 20)).width(2.0));
+        });
+    }
+
+    ui.strong("Gradient norm per layer").on_hover_text(
+        "The size of the loss gradient reaching each layer's weights. Lines far apart, input layers lowest: vanishing gradients.",
+    );
+    per_layer_log_chart(ui, "gradient-norms", records, layers, |s| s.grad_norm);
+    ui.strong("Activation spread per layer (std)");
+    per_layer_log_chart(ui, "activation-std", records, hidden, |s| s.act_std);
+
+    if let Some(latest) = records.last() {
+        ui.strong(format!("Per layer at step {}", latest.step)).on_hover_text("Bars: log10 of each layer's gradient norm; the signal-propagation picture at a glance.");
+        let bars: Vec<Bar> = latest
+            .layers
+            .iter()
+            .enumerate()
+            .filter_map(|(k, s)| log10(s.grad_norm).map(|v| Bar::new((k + 1) as f64, v).width(0.7).fill(palette::layer_colour(k, layers))))
+            .collect();
+        Plot::new("profile")
+            .height(90.0)
+            .allow_scroll(false)
+            .allow_drag(false)
+            .y_axis_formatter(decade_label)
+            .y_grid_spacer(decade_spacer)
+            .show(ui, |plot| plot.bar_chart(BarChart::new("log10 gradient norm", bars)));
+        let dead: Vec<String> =
+            latest.layers[..hidden].iter().enumerate().filter(|(_, s)| s.dead_frac > 0.0).map(|(k, s)| format!("L{} {:.0}%", k + 1, 100.0 * s.dead_frac)).collect();
+        if !dead.is_empty() {
+            ui.small(format!("dead units: {}", dead.join(", ")));
+        }
+        let saturated: Vec<String> =
+            latest.layers[..hidden].iter().enumerate().filter(|(_, s)| s.sat_frac > 0.05).map(|(k, s)| format!("L{} {:.0}%", k + 1, 100.0 * s.sat_frac)).collect();
+        if !saturated.is_empty() {
+            ui.small(format!("saturated outputs: {}", saturated.join(", ")));
+        }
+    }
+
+    histogram_chart(ui, p);
+}
+
+fn histogram_chart(ui: &mut egui::Ui, p: &mut UiParams) {
+    let details = p.lab.trainer.latest_detail();
+    if details.is_empty() {
+        return;
+    }
+    ui.horizontal(|ui| {
+        ui.strong("Histogram");
+        let layers = details.len();
+        p.view.histogram_layer = p.view.histogram_layer.min(layers - 1);
+        egui::ComboBox::from_id_salt("histogram-layer")
+            .selected_text(format!("layer {}", p.view.histogram_layer + 1))
+            .width(70.0)
+            .show_ui(ui, |ui| {
+                for k in 0..layers {
+                    ui.selectable_value(&mut p.view.histogram_layer, k, format!("layer {}", k + 1));
+                }
+            });
+        for (kind, name) in [
+            (HistogramKind::Weights, "weights"),
+            (HistogramKind::PreActivations, "pre-act."),
+            (HistogramKind::Activations, "act."),
+            (HistogramKind::Gradients, "gradients"),
+        ] {
+            ui.selectable_value(&mut p.view.histogram_kind, kind, name);
+        }
+    });
+    let detail = &details[p.view.histogram_layer];
+    let histogram = match p.view.histogram_kind {
+        HistogramKind::Weights => &detail.weights,
+        HistogramKind::PreActivations => &detail.pre_activations,
+        HistogramKind::Activations => &detail.activations,
+        HistogramKind::Gradients => &detail.gradients,
+    };
+    draw_histogram(ui, "histogram", histogram);
+}
+
+/// A fixed-bin histogram as bars; values outside the bins are counted in
+/// the caption.
+pub fn draw_histogram(ui: &mut egui::Ui, id: &str, histogram: &Histogram) {
+    let width = histogram.bin_width();
+    let bars: Vec<Bar> =
+        histogram.counts.iter().enumerate().map(|(i, &c)| Bar::new(histogram.bin_centre(i), f64::from(c)).width(width)).collect();
+    let log = histogram.scale == HistogramScale::Log10Magnitude;
+    Plot::new(id)
+        .height(CHART_HEIGHT)
+        .allow_scroll(false)
+        .include_x(histogram.low)
+        .include_x(histogram.high)
+        .x_axis_formatter(move |mark: GridMark, _| if log { decade_label(mark, &(0.0..=0.0)) } else { format!("{}", mark.value) })
+        .show(ui, |plot| plot.bar_chart(BarChart::new("count", bars).color(Color32::from_rgb(8, 119, 189))));
+    let mut outside = Vec::new();
+    if histogram.below > 0 {
+        outside.push(format!("{} below", histogram.below));
+    }
+    if histogram.above > 0 {
+        outside.push(format!("{} above", histogram.above));
+    }
+    if log && histogram.zeros > 0 {
+        outside.push(format!("{} exactly zero", histogram.zeros));
+    }
+    if histogram.non_finite > 0 {
+        outside.push(format!("{} not finite", histogram.non_finite));
+    }
+    if log {
+        ui.small("x: log10 of the magnitude");
+    }
+    if !outside.is_empty() {
+        ui.small(format!("outside the bins: {}", outside.join(", ")));
+    }
+}

@@ -1,0 +1,155 @@
+//! The settings panel: data, network and training. Every widget edits the
+//! draft config; the session applies it (in place, or by rebuilding).
+
+use bevy_egui::egui;
+
+use super::{UiParams, edit_draft};
+use crate::config::{Config, Limits};
+use crate::data::{DatasetKind, Feature};
+use crate::nn::{Activation, Init, Loss, OptimizerKind};
+
+fn combo<T: Copy + PartialEq>(ui: &mut egui::Ui, label: &str, value: &mut T, options: &[T], name: impl Fn(T) -> &'static str) {
+    egui::ComboBox::from_label(label).selected_text(name(*value)).show_ui(ui, |ui| {
+        for &option in options {
+            ui.selectable_value(value, option, name(option));
+        }
+    });
+}
+
+/// A slider for a value that may be 0 and otherwise spans decades.
+fn log_slider(ui: &mut egui::Ui, value: &mut f64, (low, high): (f64, f64), smallest: f64, label: &str) -> egui::Response {
+    ui.add(egui::Slider::new(value, low..=high).logarithmic(true).smallest_positive(smallest).text(label))
+}
+
+pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
+    edit_draft(&mut p.draft, |config| {
+        egui::CollapsingHeader::new("Data").default_open(true).show(ui, |ui| data_section(ui, config));
+        egui::CollapsingHeader::new("Network").default_open(true).show(ui, |ui| network_section(ui, config));
+        egui::CollapsingHeader::new("Training").default_open(true).show(ui, |ui| training_section(ui, config));
+    });
+    egui::CollapsingHeader::new("View").default_open(true).show(ui, |ui| {
+        ui.checkbox(&mut p.view.show_test_points, "Show test data");
+        ui.checkbox(&mut p.picture_settings.discretise, "Discretise output");
+        ui.checkbox(&mut p.picture_settings.per_neuron_scale, "Scale each neuron's colours to its own range")
+            .on_hover_text("Shows the shape of tiny signals; off, faint squares mean small outputs (vanishing signal).");
+        ui.horizontal(|ui| {
+            ui.label("Edges:");
+            ui.selectable_value(&mut p.view.edge_colouring, super::EdgeColouring::Weight, "weight");
+            ui.selectable_value(&mut p.view.edge_colouring, super::EdgeColouring::Gradient, "gradient");
+        });
+    });
+}
+
+fn data_section(ui: &mut egui::Ui, config: &mut Config) {
+    let data = &mut config.data;
+    combo(ui, "data set", &mut data.dataset, &DatasetKind::ALL, DatasetKind::name);
+    if data.dataset == DatasetKind::Csv {
+        let mut path = data.csv.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+        ui.horizontal(|ui| {
+            ui.label("CSV file");
+            if ui.text_edit_singleline(&mut path).lost_focus() || data.csv.is_none() {
+                data.csv = (!path.trim().is_empty()).then(|| path.trim().into());
+            }
+        });
+    } else {
+        data.csv = None;
+    }
+    if data.dataset == DatasetKind::MultiSpiral {
+        let (low, high) = Limits::CLASSES;
+        ui.add(egui::Slider::new(&mut data.classes, low..=high).text("classes"));
+    }
+    let (low, high) = Limits::NOISE;
+    ui.add(egui::Slider::new(&mut data.noise, low..=high).text("noise"));
+    let (low, high) = Limits::TRAIN_FRACTION;
+    ui.add(egui::Slider::new(&mut data.train_fraction, low..=high).text("train fraction"));
+    let (low, high) = Limits::SAMPLES;
+    ui.add(egui::Slider::new(&mut data.samples, low..=high.min(20_000)).logarithmic(true).text("samples"));
+    ui.label("Input features (or click them in the picture):");
+    ui.horizontal_wrapped(|ui| {
+        for feature in Feature::ALL {
+            let mut on = data.features.contains(&feature);
+            if ui.toggle_value(&mut on, feature.name()).changed() {
+                toggle_feature(&mut data.features, feature, on);
+            }
+        }
+    });
+}
+
+/// Switches a feature on or off, keeping the features in their canonical
+/// order and never leaving none.
+pub fn toggle_feature(features: &mut Vec<Feature>, feature: Feature, on: bool) {
+    if on && !features.contains(&feature) {
+        features.push(feature);
+        features.sort_by_key(|f| Feature::ALL.iter().position(|g| g == f));
+    } else if !on && features.len() > 1 {
+        features.retain(|&f| f != feature);
+    }
+}
+
+fn network_section(ui: &mut egui::Ui, config: &mut Config) {
+    let network = &mut config.network;
+    ui.horizontal(|ui| {
+        ui.label(format!("{} hidden layers", network.hidden.len()));
+        if ui.small_button("−").clicked() && !network.hidden.is_empty() {
+            network.hidden.pop();
+            network.activations.truncate(network.hidden.len());
+        }
+        if ui.small_button("+").clicked() && network.hidden.len() < Limits::MAX_HIDDEN_LAYERS {
+            let width = network.hidden.last().copied().unwrap_or(4);
+            network.hidden.push(width);
+            if !network.activations.is_empty() {
+                network.activations.push(network.activation);
+            }
+        }
+    });
+    let before = network.activation;
+    combo(ui, "activation", &mut network.activation, &Activation::ALL, Activation::name);
+    if network.activation != before {
+        // A new global activation replaces the per-layer choices.
+        network.activations.clear();
+    }
+    if network.activation == Activation::LeakyRelu || network.activations.contains(&Activation::LeakyRelu) {
+        let (low, high) = Limits::LEAKY_SLOPE;
+        ui.add(egui::Slider::new(&mut network.leaky_slope, low..=high).text("leaky slope"));
+    }
+    combo(ui, "initialisation", &mut network.init, &Init::ALL, Init::name);
+    let gain_hint = match network.init {
+        Init::Zeros => "ignored by zeros",
+        Init::Constant => "the constant",
+        Init::Uniform => "half-width",
+        Init::Normal => "sigma",
+        _ => "times the standard scale",
+    };
+    ui.add(egui::Slider::new(&mut network.gain, 0.0..=10.0).text(format!("gain ({gain_hint})")));
+    let (low, high) = Limits::BIAS_INIT;
+    ui.add(egui::Slider::new(&mut network.bias_init, low.max(-2.0)..=high.min(2.0)).text("bias init"));
+    ui.checkbox(&mut network.batch_norm, "batch normalisation");
+    let (low, high) = Limits::DROPOUT;
+    ui.add(egui::Slider::new(&mut network.dropout, low..=high).text("dropout"));
+}
+
+fn training_section(ui: &mut egui::Ui, config: &mut Config) {
+    let training = &mut config.training;
+    combo(ui, "loss", &mut training.loss, &Loss::ALL, Loss::name);
+    combo(ui, "optimiser", &mut training.optimizer, &OptimizerKind::ALL, OptimizerKind::name);
+    let (low, high) = Limits::LEARNING_RATE;
+    log_slider(ui, &mut training.learning_rate, (low.max(1e-5), high), 1e-5, "learning rate");
+    if training.optimizer == OptimizerKind::Momentum {
+        let (low, high) = Limits::MOMENTUM;
+        ui.add(egui::Slider::new(&mut training.momentum, low..=high).text("momentum"));
+        ui.checkbox(&mut training.nesterov, "Nesterov");
+    } else {
+        training.nesterov = false;
+    }
+    let (low, high) = Limits::BATCH_SIZE;
+    ui.add(egui::Slider::new(&mut training.batch_size, low..=high.min(1024)).logarithmic(true).text("batch size"));
+    log_slider(ui, &mut training.l1, Limits::PENALTY, 1e-6, "L1");
+    log_slider(ui, &mut training.l2, Limits::PENALTY, 1e-6, "L2");
+    if training.optimizer == OptimizerKind::Adam {
+        ui.label("weight decay: choose adamw");
+        training.weight_decay = 0.0;
+    } else {
+        log_slider(ui, &mut training.weight_decay, Limits::PENALTY, 1e-6, "weight decay");
+    }
+    log_slider(ui, &mut training.grad_clip, (0.0, 100.0), 1e-3, "gradient clip (0: off)");
+}

@@ -1,0 +1,130 @@
+//! The window's layout: a top bar with the run controls, settings on the
+//! left, charts on the right, the network in the middle, and the windows
+//! that float over it (neuron inspector, help). egui panels share one root
+//! `Ui`, so one system lays them out and each module draws its own part.
+
+mod charts;
+mod controls;
+mod inspector;
+mod network_view;
+mod status;
+
+use bevy::ecs::system::SystemParam;
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+
+use super::pictures::{NeuronPictures, PictureSettings};
+use super::session::{DraftConfig, Lab, Notice, RunCommand, RunState, Throughput};
+
+/// How edges between neurons are coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EdgeColouring {
+    /// Colour is the weight's sign, thickness its magnitude.
+    #[default]
+    Weight,
+    /// Brightness is the magnitude of the loss gradient through the weight:
+    /// where gradient flows and where it dies.
+    Gradient,
+}
+
+/// Which quantity the histogram chart shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HistogramKind {
+    #[default]
+    Weights,
+    PreActivations,
+    Activations,
+    Gradients,
+}
+
+/// What the user has chosen to look at; none of it changes the training.
+#[derive(Resource, Debug, Clone)]
+pub struct ViewState {
+    pub show_help: bool,
+    pub show_controls: bool,
+    pub show_charts: bool,
+    pub show_test_points: bool,
+    pub edge_colouring: EdgeColouring,
+    /// The neuron whose inspector is open: (layer from 0, unit).
+    pub inspected: Option<(usize, usize)>,
+    pub histogram_layer: usize,
+    pub histogram_kind: HistogramKind,
+}
+
+impl Default for ViewState {
+    fn default() -> Self {
+        Self {
+            show_help: false,
+            show_controls: true,
+            show_charts: true,
+            show_test_points: false,
+            edge_colouring: EdgeColouring::Weight,
+            inspected: None,
+            histogram_layer: 0,
+            histogram_kind: HistogramKind::Weights,
+        }
+    }
+}
+
+/// Everything the panels read and edit.
+#[derive(SystemParam)]
+pub struct UiParams<'w> {
+    pub lab: Res<'w, Lab>,
+    pub draft: ResMut<'w, DraftConfig>,
+    pub run: ResMut<'w, RunState>,
+    pub throughput: Res<'w, Throughput>,
+    pub notice: ResMut<'w, Notice>,
+    pub view: ResMut<'w, ViewState>,
+    pub pictures: Res<'w, NeuronPictures>,
+    pub picture_settings: ResMut<'w, PictureSettings>,
+    pub commands: MessageWriter<'w, RunCommand>,
+    pub time: Res<'w, Time>,
+}
+
+pub struct UiPlugin;
+
+impl Plugin for UiPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<ViewState>().add_systems(EguiPrimaryContextPass, draw_ui);
+    }
+}
+
+pub fn draw_ui(mut contexts: EguiContexts, mut params: UiParams) -> Result {
+    let ctx = contexts.ctx_mut()?.clone();
+    let mut root = egui::Ui::new(
+        ctx.clone(),
+        "root".into(),
+        egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
+    );
+    egui::Panel::top("run-bar").show(&mut root, |ui| status::run_bar(ui, &mut params));
+    egui::Panel::bottom("status-line").show(&mut root, |ui| status::status_line(ui, &mut params));
+    if params.view.show_controls {
+        egui::Panel::left("controls")
+            .default_size(250.0)
+            .resizable(true)
+            .show(&mut root, |ui| egui::ScrollArea::vertical().show(ui, |ui| controls::show(ui, &mut params)));
+    }
+    if params.view.show_charts {
+        egui::Panel::right("charts")
+            .default_size(340.0)
+            .resizable(true)
+            .show(&mut root, |ui| egui::ScrollArea::vertical().show(ui, |ui| charts::show(ui, &mut params)));
+    }
+    egui::CentralPanel::default().show(&mut root, |ui| {
+        status::divergence_banner(ui, &mut params);
+        network_view::show(ui, &mut params);
+    });
+    inspector::show(&ctx, &mut params);
+    status::help_window(&ctx, &mut params);
+    Ok(())
+}
+
+/// Edits a copy of the draft config and writes it back only if something
+/// changed, so the session rebuilds only on a real change.
+pub(crate) fn edit_draft(draft: &mut DraftConfig, edit: impl FnOnce(&mut crate::config::Config)) {
+    let mut config = draft.0.clone();
+    edit(&mut config);
+    if config != draft.0 {
+        draft.0 = config;
+    }
+}

@@ -1,0 +1,313 @@
+//! The network, left to right: input features, hidden layers, output units,
+//! and the output's decision picture with the data on it. Each neuron is a
+//! tile of its map; each weight a line coloured by sign (or by gradient)
+//! with thickness by magnitude.
+
+use bevy_egui::egui::{self, Color32, Pos2, Rect, Sense, Stroke, Vec2, pos2, vec2};
+
+use super::controls::toggle_feature;
+use super::{EdgeColouring, UiParams, edit_draft};
+use crate::app::palette;
+use crate::app::pictures::MAX_DRAWN_UNITS;
+use crate::config::Limits;
+use crate::data::{Feature, INPUT_HALF_WIDTH, TaskKind};
+use crate::nn::Activation;
+
+const HEADER_HEIGHT: f32 = 58.0;
+/// How near (in points) the pointer must be to a line to hover it.
+const EDGE_HOVER_DISTANCE: f32 = 4.0;
+
+/// Where everything sits this frame.
+struct Geometry {
+    tile: f32,
+    /// Left edge of each tile column: inputs, hidden layers, output units.
+    column_left: Vec<f32>,
+    top: f32,
+    height: f32,
+    output_rect: Rect,
+}
+
+impl Geometry {
+    fn tile_rect(&self, column: usize, row: usize, rows: usize) -> Rect {
+        let pitch = self.tile * 1.25;
+        let first = self.top + (self.height - rows as f32 * pitch).max(0.0) / 2.0;
+        Rect::from_min_size(pos2(self.column_left[column], first + row as f32 * pitch), Vec2::splat(self.tile))
+    }
+}
+
+fn geometry(area: Rect, columns: usize, rows: usize) -> Geometry {
+    let output_size = (area.height() * 0.55).min(area.width() * 0.32).clamp(120.0, 360.0);
+    let top = area.top() + HEADER_HEIGHT;
+    let height = area.height() - HEADER_HEIGHT - 40.0;
+    let spare_width = area.width() - output_size - 30.0;
+    let column_pitch = spare_width / columns as f32;
+    let tile = (column_pitch * 0.7).min(height / (rows as f32 * 1.25)).clamp(5.0, 72.0);
+    let column_left = (0..columns).map(|c| area.left() + 8.0 + c as f32 * column_pitch + (column_pitch - tile) / 2.0).collect();
+    let output_rect = Rect::from_min_size(
+        pos2(area.right() - output_size - 8.0, top + ((height - output_size) / 2.0).max(0.0)),
+        Vec2::splat(output_size),
+    );
+    Geometry { tile, column_left, top, height, output_rect }
+}
+
+fn distance_to_segment(point: Pos2, a: Pos2, b: Pos2) -> f32 {
+    let ab = b - a;
+    let t = ((point - a).dot(ab) / ab.length_sq().max(1e-6)).clamp(0.0, 1.0);
+    (a + ab * t - point).length()
+}
+
+struct Edge {
+    from: Pos2,
+    to: Pos2,
+    /// 1-based weight layer, input unit, output unit.
+    layer: usize,
+    input: usize,
+    output: usize,
+    weight: f64,
+    gradient: f64,
+}
+
+pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
+    let Some(atlas) = p.pictures.atlas.as_ref().map(|t| t.id()) else {
+        ui.label("Preparing the pictures...");
+        return;
+    };
+    let layout = p.pictures.layout;
+    let trainer = &p.lab.trainer;
+    let network = trainer.network();
+    let data = trainer.data();
+    let hidden = network.hidden_layers();
+    let columns = hidden + 2;
+    let drawn = |units: usize| units.min(MAX_DRAWN_UNITS);
+    let widest = network.layers.iter().map(|l| drawn(l.outputs)).max().unwrap_or(1).max(Feature::ALL.len());
+    let area = ui.available_rect_before_wrap();
+    let g = geometry(area, columns, widest);
+    let rows_in = |column: usize| if column == 0 { Feature::ALL.len() } else { drawn(network.layers[column - 1].outputs) };
+    // The tile of each network input: its feature's row in column 0.
+    let input_row: Vec<usize> =
+        data.features.iter().map(|f| Feature::ALL.iter().position(|g| g == f).expect("a known feature")).collect();
+
+    let pointer = ui.ctx().pointer_hover_pos().filter(|p| area.contains(*p));
+    let painter = ui.painter_at(area);
+
+    // Edges first, under the tiles.
+    let gradients = trainer.latest_gradients();
+    let mut edges = Vec::new();
+    for (k, layer) in network.layers.iter().enumerate() {
+        let weights = network.weights(k);
+        let grads = &gradients[layer.weights.clone()];
+        let sources: Vec<(usize, usize)> =
+            if k == 0 { input_row.iter().copied().enumerate().collect() } else { (0..drawn(layer.inputs)).map(|i| (i, i)).collect() };
+        for j in 0..drawn(layer.outputs) {
+            let to = g.tile_rect(k + 1, j, rows_in(k + 1)).left_center();
+            for &(i, row) in &sources {
+                let from = g.tile_rect(k, row, rows_in(k)).right_center();
+                let index = j * layer.inputs + i;
+                edges.push(Edge { from, to, layer: k + 1, input: i, output: j, weight: weights[index], gradient: grads[index] });
+            }
+        }
+    }
+    let largest_gradient = edges.iter().map(|e| e.gradient.abs()).filter(|g| g.is_finite()).fold(0.0f64, f64::max);
+    for edge in &edges {
+        let stroke = match p.view.edge_colouring {
+            EdgeColouring::Weight => {
+                let width = (edge.weight.abs() as f32 * 1.5).clamp(0.3, 5.0);
+                Stroke::new(width, palette::diverging(edge.weight as f32, 1e-9))
+            }
+            EdgeColouring::Gradient => {
+                // Brightness on a log scale over six decades below the
+                // largest gradient in the network.
+                let magnitude = edge.gradient.abs();
+                let t = if magnitude > 0.0 && largest_gradient > 0.0 {
+                    (1.0 + (magnitude / largest_gradient).log10() / 6.0) as f32
+                } else {
+                    0.0
+                };
+                Stroke::new(1.0 + 2.0 * t.max(0.0), palette::heat(t))
+            }
+        };
+        painter.line_segment([edge.from, edge.to], stroke);
+    }
+
+    // Tiles.
+    let per_layer = &p.lab.trainer.latest_detail();
+    let mut feature_clicked = None;
+    for column in 0..columns {
+        for row in 0..rows_in(column) {
+            let rect = g.tile_rect(column, row, rows_in(column));
+            let enabled = column > 0 || input_row.contains(&row);
+            let tint = if enabled { Color32::WHITE } else { Color32::from_white_alpha(50) };
+            painter.image(atlas, rect, layout.uv(column, row), tint);
+            let response = ui.interact(rect, ui.id().with(("tile", column, row)), Sense::click());
+            if column == 0 {
+                let feature = Feature::ALL[row];
+                let response = response.on_hover_text(format!(
+                    "input feature {}{}",
+                    feature.name(),
+                    if enabled { "" } else { " (off: click to use it)" }
+                ));
+                if response.clicked() {
+                    feature_clicked = Some((feature, !enabled));
+                }
+                continue;
+            }
+            let layer = column - 1;
+            let border = if p.view.inspected == Some((layer, row)) { Stroke::new(2.0, Color32::YELLOW) } else { Stroke::new(0.5, Color32::GRAY) };
+            painter.rect_stroke(rect, 0.0, border, egui::StrokeKind::Outside);
+            if let Some(detail) = per_layer.get(layer) {
+                if g.tile >= 16.0 && detail.unit_dead.get(row).copied().unwrap_or(false) {
+                    painter.text(rect.center(), egui::Align2::CENTER_CENTER, "✖", egui::FontId::proportional(g.tile * 0.5), Color32::from_rgb(200, 30, 30));
+                }
+                let response = response.on_hover_ui(|ui| {
+                    let activation = network.layers[layer].activation;
+                    let name = if layer == hidden { format!("output {}", row + 1) } else { format!("layer {} neuron {}", layer + 1, row + 1) };
+                    ui.strong(name);
+                    let shown = if layer == hidden { data.loss.output_activation_name() } else { activation.name() };
+                    ui.label(format!("activation: {shown}"));
+                    ui.label(format!("mean {:.4}, std {:.4}", detail.unit_mean[row], detail.unit_std[row]));
+                    if activation.is_relu_like() {
+                        ui.label(if detail.unit_dead[row] { "dead: zero on every probe point" } else { "alive" });
+                    }
+                    if activation.bounds().is_some() {
+                        ui.label(format!("saturated on {:.0}% of probe points", 100.0 * detail.unit_saturation[row]));
+                    }
+                    ui.label(format!("incoming gradient norm {:.3e}", detail.unit_grad_norm[row]));
+                    ui.small("click to inspect");
+                });
+                if response.clicked() {
+                    p.view.inspected = Some((layer, row));
+                }
+            }
+        }
+        let units = if column == 0 { 0 } else { network.layers[column - 1].outputs };
+        if units > MAX_DRAWN_UNITS {
+            let below = g.tile_rect(column, rows_in(column) - 1, rows_in(column)).center_bottom() + vec2(0.0, 10.0);
+            painter.text(below, egui::Align2::CENTER_TOP, format!("+{} more", units - MAX_DRAWN_UNITS), egui::FontId::proportional(11.0), Color32::GRAY);
+        }
+    }
+    if let Some((feature, on)) = feature_clicked {
+        edit_draft(&mut p.draft, |config| toggle_feature(&mut config.data.features, feature, on));
+    }
+
+    // Hovering a line shows its weight (only away from the tiles).
+    if let Some(point) = pointer.filter(|pt| !g.output_rect.contains(*pt)) {
+        let nearest = edges
+            .iter()
+            .map(|e| (distance_to_segment(point, e.from, e.to), e))
+            .filter(|(d, _)| *d < EDGE_HOVER_DISTANCE)
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        let over_tile = (0..columns).any(|c| (0..rows_in(c)).any(|r| g.tile_rect(c, r, rows_in(c)).contains(point)));
+        if let (Some((_, edge)), false) = (nearest, over_tile) {
+            painter.line_segment([edge.from, edge.to], Stroke::new(3.0, Color32::YELLOW));
+            let from = if edge.layer == 1 { data.features[edge.input].name().to_string() } else { format!("unit {}", edge.input + 1) };
+            egui::Tooltip::always_open(ui.ctx().clone(), ui.layer_id(), ui.id().with("edge-tip"), egui::PopupAnchor::Pointer).show(|ui| {
+                ui.label(format!("weight {:.4}", edge.weight));
+                ui.label(format!("layer {}: from {from} to unit {}", edge.layer, edge.output + 1));
+                ui.label(format!("loss gradient {:.3e}", edge.gradient));
+            });
+        }
+    }
+
+    layer_headers(ui, p, &g, hidden, area);
+    output_picture(ui, p, &g);
+}
+
+/// Above each hidden column: its width with − and +, and its activation.
+fn layer_headers(ui: &mut egui::Ui, p: &mut UiParams, g: &Geometry, hidden: usize, area: Rect) {
+    let label_at = |ui: &mut egui::Ui, column: usize, text: &str| {
+        let rect = Rect::from_min_size(pos2(g.column_left[column] - 10.0, area.top() + 4.0), vec2(g.tile + 20.0, 16.0));
+        ui.put(rect, egui::Label::new(egui::RichText::new(text).small().strong()));
+    };
+    label_at(ui, 0, "inputs");
+    label_at(ui, hidden + 1, "output");
+    let pitch = if g.column_left.len() > 1 { g.column_left[1] - g.column_left[0] } else { 100.0 };
+    // Narrow columns get only the width; the activation is then set in the
+    // settings panel.
+    let show_buttons = pitch >= 44.0;
+    let show_activation = pitch >= 64.0;
+    edit_draft(&mut p.draft, |config| {
+        let network = &mut config.network;
+        for layer in 0..hidden.min(network.hidden.len()) {
+            let column = layer + 1;
+            let half = (pitch / 2.0).min(30.0);
+            let left = g.column_left[column] + g.tile / 2.0 - half;
+            let rect = Rect::from_min_size(pos2(left, area.top() + 2.0), vec2(2.0 * half, HEADER_HEIGHT - 4.0));
+            ui.scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
+                ui.spacing_mut().item_spacing = vec2(2.0, 1.0);
+                ui.vertical_centered(|ui| {
+                    if show_buttons {
+                        ui.horizontal(|ui| {
+                            if ui.small_button("−").on_hover_text("one neuron fewer").clicked() && network.hidden[layer] > 1 {
+                                network.hidden[layer] -= 1;
+                            }
+                            ui.small(format!("{}", network.hidden[layer]));
+                            if ui.small_button("+").on_hover_text("one neuron more").clicked() && network.hidden[layer] < Limits::MAX_WIDTH {
+                                network.hidden[layer] += 1;
+                            }
+                        });
+                    } else {
+                        ui.small(format!("{}", network.hidden[layer]));
+                    }
+                    if show_activation {
+                        let current = network.activation_of(layer);
+                        let mut chosen = current;
+                        egui::ComboBox::from_id_salt(("layer-activation", layer))
+                            .selected_text(egui::RichText::new(current.name()).small())
+                            .width(56.0)
+                            .show_ui(ui, |ui| {
+                                for activation in Activation::ALL {
+                                    ui.selectable_value(&mut chosen, activation, activation.name());
+                                }
+                            });
+                        if chosen != current {
+                            if network.activations.len() != network.hidden.len() {
+                                network.activations = vec![network.activation; network.hidden.len()];
+                            }
+                            network.activations[layer] = chosen;
+                        }
+                    }
+                });
+            });
+        }
+    });
+}
+
+/// The output's decision picture with the data on it, and the losses.
+fn output_picture(ui: &mut egui::Ui, p: &mut UiParams, g: &Geometry) {
+    let rect = g.output_rect;
+    let painter = ui.painter();
+    if let Some(texture) = &p.pictures.output_texture {
+        painter.image(texture.id(), rect, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
+    }
+    painter.rect_stroke(rect, 0.0, Stroke::new(1.0, Color32::GRAY), egui::StrokeKind::Outside);
+    let trainer = &p.lab.trainer;
+    let data = trainer.data();
+    let to_screen = |[x, y]: [f64; 2]| {
+        let u = ((x + INPUT_HALF_WIDTH) / (2.0 * INPUT_HALF_WIDTH)) as f32;
+        let v = ((INPUT_HALF_WIDTH - y) / (2.0 * INPUT_HALF_WIDTH)) as f32;
+        pos2(rect.left() + u * rect.width(), rect.top() + v * rect.height())
+    };
+    let point_colour = |label: f64| match data.task {
+        TaskKind::Classification { .. } => palette::class_colour(label as usize),
+        TaskKind::Regression => palette::diverging(label as f32, 1.0),
+    };
+    let radius = (rect.width() / 120.0).clamp(2.0, 4.0);
+    for (&point, &label) in data.train.points.iter().zip(&data.train.labels) {
+        painter.circle(to_screen(point), radius, point_colour(label), Stroke::new(1.0, Color32::WHITE));
+    }
+    if p.view.show_test_points {
+        for (&point, &label) in data.test.points.iter().zip(&data.test.labels) {
+            painter.circle(to_screen(point), radius, point_colour(label), Stroke::new(1.2, Color32::BLACK));
+        }
+    }
+    let latest = trainer.latest();
+    let accuracy = |a: Option<f64>| a.map(|a| format!("  {:.1}%", 100.0 * a)).unwrap_or_default();
+    let text = format!(
+        "test  loss {:.4}{}\ntrain loss {:.4}{}",
+        latest.test_loss,
+        accuracy(latest.test_acc),
+        latest.train_loss,
+        accuracy(latest.train_acc)
+    );
+    painter.text(rect.left_bottom() + vec2(0.0, 6.0), egui::Align2::LEFT_TOP, text, egui::FontId::monospace(11.0), ui.visuals().text_color());
+}

@@ -1,0 +1,143 @@
+//! The app's session systems, headless (no window, no egui): settings
+//! changes rebuild the network, training advances within its frame budget,
+//! a divergence pauses training and raises the banner state.
+#![cfg(feature = "gui")]
+
+use std::time::Duration;
+
+use bevy::prelude::*;
+use emergence_lab::app::{DraftConfig, Lab, Notice, RunCommand, RunState, SessionPlugin};
+use emergence_lab::config::{ConfigSource, load_config};
+
+fn app_with(preset: &str) -> App {
+    let config = load_config(&ConfigSource::Preset(preset.into()), &[]).unwrap();
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins).add_plugins(SessionPlugin { initial: config });
+    app.update();
+    app
+}
+
+fn lab(app: &App) -> &Lab {
+    app.world().resource::<Lab>()
+}
+
+#[test]
+fn a_network_setting_rebuilds_the_network_and_shows_its_step_zero_picture() {
+    let mut app = app_with("playground");
+    let before = lab(&app).generation;
+    app.world_mut().resource_mut::<DraftConfig>().0.network.hidden = vec![5, 3, 2];
+    app.world_mut().resource_mut::<DraftConfig>().0.network.init = emergence_lab::nn::Init::HeNormal;
+    app.update();
+    let lab = lab(&app);
+    assert_eq!(lab.generation, before + 1);
+    let widths: Vec<usize> = lab.trainer.network().layers.iter().map(|l| l.outputs).collect();
+    assert_eq!(widths, vec![5, 3, 2, 1]);
+    // Paused, yet the new network's signal-propagation probe is there.
+    assert_eq!(lab.trainer.step_count(), 0);
+    assert_eq!(lab.trainer.latest().step, 0);
+    assert_eq!(lab.trainer.latest().layers.len(), 4);
+}
+
+#[test]
+fn a_training_setting_applies_in_place() {
+    let mut app = app_with("playground");
+    app.world_mut().write_message(RunCommand::StepOnce);
+    app.update();
+    let generation = lab(&app).generation;
+    app.world_mut().resource_mut::<DraftConfig>().0.training.learning_rate = 0.1;
+    app.update();
+    let lab = lab(&app);
+    assert_eq!(lab.generation, generation, "the network was kept");
+    assert_eq!(lab.trainer.step_count(), 1);
+    assert_eq!(lab.trainer.config().training.learning_rate, 0.1);
+}
+
+#[test]
+fn training_advances_and_stops_within_the_frame_budget() {
+    let mut app = app_with("deep-relu-he");
+    {
+        let mut run = app.world_mut().resource_mut::<RunState>();
+        run.playing = true;
+        run.steps_per_frame = u32::MAX;
+        run.frame_budget = Duration::from_millis(30);
+    }
+    app.update();
+    let steps = lab(&app).trainer.step_count();
+    assert!(steps > 0, "training ran");
+    assert!(steps < u64::from(u32::MAX), "the budget, not the step count, ended the frame");
+    app.update();
+    assert!(lab(&app).trainer.step_count() > steps, "and goes on next frame");
+
+    app.world_mut().resource_mut::<RunState>().steps_per_frame = 3;
+    let before = lab(&app).trainer.step_count();
+    app.update();
+    assert_eq!(lab(&app).trainer.step_count(), before + 3);
+}
+
+#[test]
+fn a_divergence_pauses_and_raises_the_banner_state() {
+    let mut app = app_with("exploding-gradients");
+    app.world_mut().write_message(RunCommand::Play);
+    for _ in 0..20 {
+        app.update();
+    }
+    assert!(!app.world().resource::<RunState>().playing, "training paused");
+    let divergence = lab(&app).trainer.diverged().expect("the banner has something to say").clone();
+    assert!(divergence.step >= 1);
+    // Play is refused until a reset; the session goes on.
+    app.world_mut().write_message(RunCommand::Play);
+    app.update();
+    assert!(!app.world().resource::<RunState>().playing);
+    app.world_mut().write_message(RunCommand::Reset);
+    app.update();
+    assert!(lab(&app).trainer.diverged().is_none());
+    assert_eq!(lab(&app).trainer.step_count(), 0);
+}
+
+#[test]
+fn step_once_and_reset() {
+    let mut app = app_with("xor");
+    app.world_mut().write_message(RunCommand::StepOnce);
+    app.update();
+    app.world_mut().write_message(RunCommand::StepOnce);
+    app.update();
+    assert_eq!(lab(&app).trainer.step_count(), 2);
+    assert!(!app.world().resource::<RunState>().playing);
+    let generation = lab(&app).generation;
+    app.world_mut().write_message(RunCommand::Reset);
+    app.update();
+    assert_eq!(lab(&app).trainer.step_count(), 0);
+    assert_eq!(lab(&app).generation, generation + 1);
+}
+
+#[test]
+fn a_bad_setting_is_reported_and_the_session_goes_on() {
+    let mut app = app_with("playground");
+    app.world_mut().write_message(RunCommand::StepOnce);
+    app.update();
+    app.world_mut().resource_mut::<DraftConfig>().0.training.learning_rate = -3.0;
+    app.update();
+    let notice = app.world().resource::<Notice>().message.clone().expect("a notice");
+    assert!(notice.contains("training.learning_rate"), "{notice}");
+    assert_eq!(lab(&app).trainer.step_count(), 1, "nothing was lost");
+
+    app.world_mut().resource_mut::<DraftConfig>().0.data.dataset = emergence_lab::data::DatasetKind::Csv;
+    app.world_mut().resource_mut::<DraftConfig>().0.data.csv = Some("/no/such/file.csv".into());
+    app.world_mut().resource_mut::<DraftConfig>().0.training.learning_rate = 0.03;
+    app.update();
+    let notice = app.world().resource::<Notice>().message.clone().expect("a notice");
+    assert!(notice.contains("/no/such/file.csv"), "{notice}");
+    assert_eq!(lab(&app).trainer.step_count(), 1, "the running network is untouched");
+}
+
+#[test]
+fn loading_a_preset_replaces_the_session() {
+    let mut app = app_with("playground");
+    app.world_mut().write_message(RunCommand::LoadPreset("vanishing-gradients".into()));
+    app.update();
+    app.update();
+    assert_eq!(lab(&app).trainer.network().hidden_layers(), 10);
+    app.world_mut().write_message(RunCommand::LoadPreset("no-such-preset".into()));
+    app.update();
+    assert!(app.world().resource::<Notice>().message.as_deref().unwrap_or("").contains("no-such-preset"));
+}
