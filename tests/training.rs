@@ -189,3 +189,33 @@ fn probes_run_at_step_zero_and_every_log_every_steps() {
     assert!(first.layers.iter().all(|l| l.update_ratio == 0.0 && l.grad_norm > 0.0));
     assert!(trainer.history().records()[1].layers.iter().all(|l| l.update_ratio > 0.0));
 }
+
+/// A learning rate far too large kills relu units (zero on every probe
+/// point, so no gradient ever revives them); a sane one keeps them alive.
+#[test]
+fn too_large_a_learning_rate_kills_relus() {
+    let dead = |trainer: &Trainer| trainer.latest().layers[..3].iter().map(|l| l.dead_frac).fold(0.0, f64::max);
+    let killed = trained(preset("dead-relus", &[]));
+    assert!(dead(&killed) >= 0.75, "dead fraction {}", dead(&killed));
+    let healthy = trained(preset("dead-relus", &["training.learning_rate=0.03"]));
+    assert!(dead(&healthy) < dead(&killed), "{} vs {}", dead(&healthy), dead(&killed));
+    assert!(test_accuracy(&healthy) > test_accuracy(&killed));
+}
+
+#[test]
+fn training_settings_change_in_place() {
+    let mut trainer = Trainer::new(preset("playground", &["training.steps=50"])).unwrap();
+    trainer.run(50);
+    let params = trainer.network().params.clone();
+    let mut training = trainer.config().training.clone();
+    training.learning_rate = 0.1;
+    training.batch_size = 25;
+    training.optimizer = emergence_lab::nn::OptimizerKind::Adam;
+    trainer.update_training(training);
+    assert_eq!(trainer.network().params, params, "the network is kept");
+    assert_eq!(trainer.step_count(), 50);
+    assert_eq!(trainer.batch_size(), 25);
+    let seen = trainer.samples_seen();
+    trainer.step();
+    assert_eq!(trainer.samples_seen() - seen, 25);
+}

@@ -102,6 +102,15 @@ fn network_section(ui: &mut egui::Ui, config: &mut Config) {
             }
         }
     });
+    if !network.hidden.is_empty() {
+        ui.horizontal_wrapped(|ui| {
+            ui.label("widths");
+            let (low, high) = (1, Limits::MAX_WIDTH);
+            for width in &mut network.hidden {
+                ui.add(egui::DragValue::new(width).range(low..=high).speed(0.2));
+            }
+        });
+    }
     let before = network.activation;
     combo(ui, "activation", &mut network.activation, &Activation::ALL, Activation::name);
     if network.activation != before {
