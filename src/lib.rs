@@ -10,6 +10,8 @@
 pub mod cli;
 pub mod config;
 pub mod data;
+pub mod experiment;
+pub mod lessons;
 pub mod nn;
 pub mod report;
 pub mod rng;

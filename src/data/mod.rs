@@ -187,7 +187,7 @@ pub struct PointSet {
 }
 
 /// One side of the train/test split, encoded for the network.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Split {
     pub points: Vec<[f64; 2]>,
     pub labels: Vec<f64>,
@@ -207,7 +207,7 @@ impl Split {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dataset {
     pub task: TaskKind,
     pub loss: Loss,

@@ -64,10 +64,11 @@ impl Activation {
         }
     }
 
-    /// Units of these activations can die: stuck on their flat (or nearly
-    /// flat) negative side for every input.
-    pub fn is_relu_like(self) -> bool {
-        matches!(self, Self::Relu | Self::LeakyRelu | Self::Elu)
+    /// Whether a unit can die: output exactly zero, with zero slope, for
+    /// every input. Only relu can; leaky relu and elu keep a slope below
+    /// zero, so their units can always recover.
+    pub fn can_die(self) -> bool {
+        self == Self::Relu
     }
 
     /// The output range of a saturating activation.

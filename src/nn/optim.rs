@@ -81,6 +81,13 @@ impl Optimizer {
         }
     }
 
+    /// Whether the state fits a parameter vector of this length (a loaded
+    /// file could say otherwise).
+    pub fn fits(&self, parameters: usize) -> bool {
+        let expected = Optimizer::new(self.settings, parameters);
+        self.first.len() == expected.first.len() && self.second.len() == expected.second.len()
+    }
+
     /// Applies one update. `decayed` lists the ranges that take weight decay
     /// (the weights, not biases or normalisation parameters).
     pub fn update(&mut self, params: &mut [f64], grads: &[f64], decayed: &[Range<usize>]) {

@@ -63,6 +63,25 @@ impl fmt::Display for Divergence {
     }
 }
 
+/// A run's complete state, for saving and resuming.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainerState {
+    /// Not serialised with the rest: a saved experiment keeps it as TOML
+    /// text, readable and validated like any config file.
+    #[serde(skip)]
+    pub config: Config,
+    pub data: Dataset,
+    pub network: Network,
+    pub optimizer: Optimizer,
+    pub previous_params: Vec<f64>,
+    pub step: u64,
+    pub epoch: u64,
+    pub cursor: usize,
+    pub samples_seen: u64,
+    pub history: History,
+    pub diverged: Option<Divergence>,
+}
+
 /// The end of one call to [`Trainer::step`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepOutcome {
@@ -338,6 +357,14 @@ impl Trainer {
     /// Probes the network now and appends the record to the history. The
     /// trainer does this itself at step 0 and every `log_every` steps.
     pub fn record_probe(&mut self) {
+        let record = self.probe_now();
+        self.history.push(record);
+    }
+
+    /// Measures the network on the probe batch and the data sets, keeping
+    /// the details (histograms, per-unit statistics, gradients) for the
+    /// views, and returns the record without storing it.
+    fn probe_now(&mut self) -> ProbeRecord {
         let rows = self.probe.rows();
         let dim = self.data.target_dim;
         self.network.forward(&mut self.probe, Mode::Probe);
@@ -352,7 +379,7 @@ impl Trainer {
         let (train_loss, train_acc) = self.evaluate(&data.train);
         let (test_loss, test_acc) = self.evaluate(&data.test);
         self.latest_detail = detail;
-        self.history.push(ProbeRecord { step: self.step, train_loss, test_loss, train_acc, test_acc, layers });
+        ProbeRecord { step: self.step, train_loss, test_loss, train_acc, test_acc, layers }
     }
 
     /// Mean loss (without penalties) and accuracy (for classification) of
@@ -398,6 +425,63 @@ impl Trainer {
         let rows = self.probe.rows();
         histogram.extend(self.probe.activation(layer)[..rows * width].iter().skip(unit).step_by(width));
         histogram
+    }
+
+    /// Everything needed to continue this run exactly where it is.
+    pub fn snapshot(&self) -> TrainerState {
+        TrainerState {
+            config: self.config.clone(),
+            data: (*self.data).clone(),
+            network: self.network.clone(),
+            optimizer: self.optimizer.clone(),
+            previous_params: self.previous_params.clone(),
+            step: self.step,
+            epoch: self.epoch,
+            cursor: self.cursor,
+            samples_seen: self.samples_seen,
+            history: self.history.clone(),
+            diverged: self.diverged.clone(),
+        }
+    }
+
+    /// Continues a run from a [`TrainerState`]; the next step is the one the
+    /// saved run would have taken. Fails, naming the problem, if the parts
+    /// do not fit together (a corrupt or hand-edited file).
+    pub fn restore(state: TrainerState) -> Result<Self, String> {
+        let issues = state.config.issues();
+        if let Some(issue) = issues.first() {
+            return Err(format!("its config is invalid: {issue}"));
+        }
+        let data = Arc::new(state.data);
+        let spec = network_spec(&state.config, &data);
+        let expected = Network::new(&spec, &mut stream_rng(0, Stream::Init, 0));
+        let layout = |n: &Network| n.layers.iter().map(|l| (l.inputs, l.outputs, l.activation, l.batch_norm.is_some())).collect::<Vec<_>>();
+        if layout(&expected) != layout(&state.network) || expected.params.len() != state.network.params.len() {
+            return Err("its network does not match its config".into());
+        }
+        if !state.optimizer.fits(expected.params.len()) || state.optimizer.settings.kind != state.config.training.optimizer {
+            return Err("its optimiser state does not match its network".into());
+        }
+        if data.train.inputs.len() != data.train.len() * data.input_dim || data.train.is_empty() {
+            return Err("its data set is inconsistent".into());
+        }
+        if state.cursor > data.train.len() || !state.previous_params.is_empty() && state.previous_params.len() != expected.params.len() {
+            return Err("its training position is inconsistent".into());
+        }
+        let mut trainer = Self::with_data(state.config, data);
+        trainer.network = state.network;
+        trainer.optimizer = state.optimizer;
+        trainer.previous_params = state.previous_params;
+        trainer.step = state.step;
+        trainer.epoch = state.epoch;
+        trainer.samples_seen = state.samples_seen;
+        trainer.diverged = state.diverged;
+        trainer.start_epoch();
+        trainer.cursor = state.cursor;
+        // Refresh the views' details without adding a record.
+        trainer.probe_now();
+        trainer.history = state.history;
+        Ok(trainer)
     }
 
     /// Changes the training settings of a running session without touching

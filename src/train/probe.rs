@@ -107,8 +107,8 @@ pub struct LayerStats {
     /// batch and its units.
     pub act_mean: f64,
     pub act_std: f64,
-    /// Fraction of units whose pre-activation is <= 0 on the whole probe
-    /// batch (relu-like activations only, else 0).
+    /// Fraction of relu units that output zero on the whole probe batch
+    /// (0 for other activations, which never output exactly zero).
     pub dead_frac: f64,
     /// Fraction of (unit, point) outputs within 1% of a saturating
     /// activation's bounds (sigmoid, tanh; else 0).
@@ -185,7 +185,7 @@ pub fn measure_layers(
             .map(|(s, q)| (q / count - (s / count).powi(2)).max(0.0).sqrt())
             .collect();
         unit_mean.iter_mut().for_each(|m| *m /= count);
-        let unit_dead: Vec<bool> = unit_alive.iter().map(|&alive| layer.activation.is_relu_like() && !alive).collect();
+        let unit_dead: Vec<bool> = unit_alive.iter().map(|&alive| layer.activation.can_die() && !alive).collect();
         let dead = unit_dead.iter().filter(|&&d| d).count();
         let saturated: usize = unit_saturated.iter().sum();
 

@@ -165,7 +165,7 @@ pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
                     let shown = if layer == hidden { data.loss.output_activation_name() } else { activation.name() };
                     ui.label(format!("activation: {shown}"));
                     ui.label(format!("mean {:.4}, std {:.4}", detail.unit_mean[row], detail.unit_std[row]));
-                    if activation.is_relu_like() {
+                    if activation.can_die() {
                         ui.label(if detail.unit_dead[row] { "dead: zero on every probe point" } else { "alive" });
                     }
                     if activation.bounds().is_some() {

@@ -1,0 +1,257 @@
+//! Lessons: a preset plus a short text, in steps. Each step may change the
+//! settings (a preset, then `--set`-style overrides) and says what to
+//! watch, what to change, what should happen and why.
+//!
+//! Lessons are TOML files in `assets/lessons/`, read at run time so a
+//! teacher can write one without recompiling. A malformed file is reported
+//! with its name and the problem; the other lessons still load.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::config::{Config, ConfigSource, load_config, load_config_text};
+
+/// The lessons shipped with the program, used when no lessons folder is
+/// found next to it.
+const BUILT_IN: &[(&str, &str)] = &[
+    ("01-features-emerge", include_str!("../assets/lessons/01-features-emerge.toml")),
+    ("02-vanishing-gradients", include_str!("../assets/lessons/02-vanishing-gradients.toml")),
+    ("03-exploding-gradients", include_str!("../assets/lessons/03-exploding-gradients.toml")),
+    ("04-symmetry", include_str!("../assets/lessons/04-symmetry.toml")),
+    ("05-xavier-versus-he", include_str!("../assets/lessons/05-xavier-versus-he.toml")),
+    ("06-dead-relus", include_str!("../assets/lessons/06-dead-relus.toml")),
+    ("07-batch-norm", include_str!("../assets/lessons/07-batch-norm.toml")),
+    ("08-overfitting", include_str!("../assets/lessons/08-overfitting.toml")),
+    ("09-optimisers", include_str!("../assets/lessons/09-optimisers.toml")),
+];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LessonFile {
+    title: String,
+    summary: String,
+    steps: Vec<StepFile>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepFile {
+    title: String,
+    /// Start from this preset; without it, from the previous step's
+    /// settings.
+    #[serde(default)]
+    preset: Option<String>,
+    /// Overrides in `--set` syntax, applied after the preset.
+    #[serde(default)]
+    set: Vec<String>,
+    /// Start training when the step begins.
+    #[serde(default)]
+    play: bool,
+    /// The step is meant to diverge (its checks allow it).
+    #[serde(default)]
+    expect_divergence: bool,
+    watch: String,
+    #[serde(default)]
+    change: String,
+    expect: String,
+    why: String,
+}
+
+/// One step of a lesson, its settings resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LessonStep {
+    pub title: String,
+    pub config: Config,
+    pub play: bool,
+    pub expect_divergence: bool,
+    pub watch: String,
+    pub change: String,
+    pub expect: String,
+    pub why: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lesson {
+    /// The file's name without `.toml`; lessons are listed in its order.
+    pub name: String,
+    pub title: String,
+    pub summary: String,
+    pub steps: Vec<LessonStep>,
+}
+
+/// A lesson file that could not be used, and why.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("lesson {file}: {problem}")]
+pub struct LessonError {
+    pub file: String,
+    pub problem: String,
+}
+
+/// Parses one lesson; `file` names it in errors.
+pub fn parse_lesson(name: &str, text: &str, file: &str) -> Result<Lesson, LessonError> {
+    let fail = |problem: String| LessonError { file: file.to_string(), problem };
+    let parsed: LessonFile = toml::from_str(text).map_err(|e| fail(e.to_string().trim_end().to_string()))?;
+    if parsed.steps.is_empty() {
+        return Err(fail("has no [[steps]]".into()));
+    }
+    let mut steps = Vec::with_capacity(parsed.steps.len());
+    let mut previous: Option<Config> = None;
+    for (index, step) in parsed.steps.into_iter().enumerate() {
+        let number = index + 1;
+        let base = match (&step.preset, previous) {
+            (Some(preset), _) => load_config(&ConfigSource::Preset(preset.clone()), &[])
+                .map_err(|e| fail(format!("step {number} ({}): {e}", step.title)))?,
+            (None, Some(config)) => config,
+            (None, None) => return Err(fail("step 1 must name a preset to start from".into())),
+        };
+        let config = load_config_text(&base.to_toml(), &format!("step {number}"), &step.set)
+            .map_err(|e| fail(format!("step {number} ({}): {e}", step.title)))?;
+        previous = Some(config.clone());
+        steps.push(LessonStep {
+            title: step.title,
+            config,
+            play: step.play,
+            expect_divergence: step.expect_divergence,
+            watch: step.watch,
+            change: step.change,
+            expect: step.expect,
+            why: step.why,
+        });
+    }
+    Ok(Lesson { name: name.to_string(), title: parsed.title, summary: parsed.summary, steps })
+}
+
+/// Reads every `*.toml` in `dir`, in file-name order.
+pub fn load_lessons(dir: &Path) -> (Vec<Lesson>, Vec<LessonError>) {
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect(),
+        Err(error) => {
+            return (Vec::new(), vec![LessonError { file: dir.display().to_string(), problem: format!("cannot read the folder: {error}") }]);
+        }
+    };
+    files.sort();
+    let mut lessons = Vec::new();
+    let mut errors = Vec::new();
+    for path in files {
+        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let file = path.display().to_string();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => match parse_lesson(&name, &text, &file) {
+                Ok(lesson) => lessons.push(lesson),
+                Err(error) => errors.push(error),
+            },
+            Err(error) => errors.push(LessonError { file, problem: format!("cannot read it: {error}") }),
+        }
+    }
+    (lessons, errors)
+}
+
+/// The lessons compiled into the program.
+pub fn built_in_lessons() -> (Vec<Lesson>, Vec<LessonError>) {
+    let mut lessons = Vec::new();
+    let mut errors = Vec::new();
+    for (name, text) in BUILT_IN {
+        match parse_lesson(name, text, &format!("(built in) {name}.toml")) {
+            Ok(lesson) => lessons.push(lesson),
+            Err(error) => errors.push(error),
+        }
+    }
+    (lessons, errors)
+}
+
+/// Where the lessons folder is: `$EMERGENCE_LAB_ASSETS/lessons`, then
+/// `assets/lessons` in the working directory, next to the executable, or
+/// in the source tree the program was built from.
+pub fn lessons_dir() -> Option<PathBuf> {
+    let mut candidates = Vec::new();
+    if let Some(assets) = std::env::var_os("EMERGENCE_LAB_ASSETS") {
+        candidates.push(PathBuf::from(assets).join("lessons"));
+    }
+    candidates.push(PathBuf::from("assets/lessons"));
+    if let Some(dir) = std::env::current_exe().ok().and_then(|exe| exe.parent().map(Path::to_path_buf)) {
+        candidates.push(dir.join("assets/lessons"));
+    }
+    candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/lessons"));
+    candidates.into_iter().find(|dir| dir.is_dir())
+}
+
+/// The lessons from the lessons folder if there is one, else the built-in
+/// ones; and the problems found.
+pub fn available_lessons() -> (Vec<Lesson>, Vec<LessonError>, Option<PathBuf>) {
+    match lessons_dir() {
+        Some(dir) => {
+            let (lessons, errors) = load_lessons(&dir);
+            (lessons, errors, Some(dir))
+        }
+        None => {
+            let (lessons, errors) = built_in_lessons();
+            (lessons, errors, None)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+title = "A lesson"
+summary = "What it shows."
+[[steps]]
+title = "Start"
+preset = "playground"
+play = true
+watch = "the tiles"
+expect = "a circle"
+why = "because"
+[[steps]]
+title = "Change"
+set = ["network.init=he-normal", "network.hidden=[3]"]
+watch = "again"
+change = "the init"
+expect = "more"
+why = "because"
+"#;
+
+    #[test]
+    fn steps_inherit_and_override_settings() {
+        let lesson = parse_lesson("a", GOOD, "a.toml").unwrap();
+        assert_eq!(lesson.steps.len(), 2);
+        assert!(lesson.steps[0].play);
+        assert_eq!(lesson.steps[1].config.network.hidden, vec![3]);
+        assert_eq!(lesson.steps[1].config.data, lesson.steps[0].config.data);
+        assert_eq!(lesson.steps[1].config.network.init, crate::nn::Init::HeNormal);
+    }
+
+    #[test]
+    fn malformed_lessons_name_the_file_and_problem() {
+        let problem = |text: &str| parse_lesson("bad", text, "bad.toml").unwrap_err().to_string();
+        assert!(problem("title = \"x\"\n").contains("bad.toml"));
+        assert!(problem("title = \"x\"\nsummary = \"y\"\nsteps = []\n").contains("no [[steps]]"));
+        let bad_preset = GOOD.replace("preset = \"playground\"", "preset = \"nope\"");
+        assert!(problem(&bad_preset).contains("step 1") && problem(&bad_preset).contains("nope"));
+        let bad_set = GOOD.replace("network.init=he-normal", "network.init=he_normal");
+        let message = problem(&bad_set);
+        assert!(message.contains("step 2") && message.contains("he_normal"), "{message}");
+        let out_of_range = GOOD.replace("network.hidden=[3]", "network.hidden=[0]");
+        assert!(problem(&out_of_range).contains("network.hidden[0] = 0"));
+        let no_preset = GOOD.replace("preset = \"playground\"\n", "");
+        assert!(problem(&no_preset).contains("must name a preset"));
+        let typo = GOOD.replace("watch = \"the tiles\"", "wach = \"the tiles\"");
+        assert!(problem(&typo).contains("wach"));
+    }
+
+    #[test]
+    fn a_bad_file_does_not_stop_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("1-good.toml"), GOOD).unwrap();
+        std::fs::write(dir.path().join("2-broken.toml"), "title = [").unwrap();
+        std::fs::write(dir.path().join("3-good.toml"), GOOD).unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "ignored").unwrap();
+        let (lessons, errors) = load_lessons(dir.path());
+        assert_eq!(lessons.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(), vec!["1-good", "3-good"]);
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].file.ends_with("2-broken.toml"));
+    }
+}
