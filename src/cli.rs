@@ -31,6 +31,13 @@ pub enum Command {
     Run(RunArgs),
     /// List the presets with their descriptions.
     Presets,
+    /// List the lessons and check every lesson file (exit 2 if one is
+    /// malformed).
+    Lessons {
+        /// A folder of lesson files (default: the shipped assets/lessons).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Open the app (the default when no command is given).
     #[cfg(feature = "gui")]
     Gui(GuiArgs),
@@ -94,6 +101,9 @@ pub struct GuiArgs {
     /// Save the window as PNG to FILE before exiting (with --frames).
     #[arg(long, value_name = "FILE", requires = "frames")]
     pub screenshot: Option<PathBuf>,
+    /// Open this lesson (see `emergence-lab lessons`) at its first step.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["preset", "config"])]
+    pub lesson: Option<String>,
 }
 
 /// Parses the arguments, runs the command, and returns the exit code.
@@ -105,6 +115,7 @@ pub fn main() -> i32 {
             list_presets();
             EXIT_OK
         }
+        Some(Command::Lessons { dir }) => list_lessons(dir),
         #[cfg(feature = "gui")]
         Some(Command::Gui(args)) => crate::app::run(args),
         #[cfg(feature = "gui")]
@@ -122,6 +133,27 @@ fn list_presets() {
     for preset in PRESETS {
         println!("{:width$}  {}", preset.name, preset.description());
     }
+}
+
+fn list_lessons(dir: Option<PathBuf>) -> i32 {
+    let (lessons, errors, folder) = match dir {
+        Some(dir) => {
+            let (lessons, errors) = crate::lessons::load_lessons(&dir);
+            (lessons, errors, Some(dir))
+        }
+        None => crate::lessons::available_lessons(),
+    };
+    match folder {
+        Some(folder) => println!("lessons in {}:", folder.display()),
+        None => println!("built-in lessons:"),
+    }
+    for lesson in &lessons {
+        println!("  {:28} {} ({} steps)", lesson.name, lesson.title, lesson.steps.len());
+    }
+    for error in &errors {
+        eprintln!("error: {error}");
+    }
+    if errors.is_empty() { EXIT_OK } else { EXIT_BAD_INPUT }
 }
 
 /// `emergence-lab run`: trains, shows progress on a terminal, writes the

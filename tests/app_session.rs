@@ -141,3 +141,24 @@ fn loading_a_preset_replaces_the_session() {
     app.update();
     assert!(app.world().resource::<Notice>().message.as_deref().unwrap_or("").contains("no-such-preset"));
 }
+
+#[test]
+fn a_lesson_step_restarts_with_its_settings() {
+    let (lessons, errors) = emergence_lab::lessons::built_in_lessons();
+    assert!(errors.is_empty());
+    let step = &lessons[1].steps[2];
+    let mut app = app_with("playground");
+    app.world_mut().write_message(RunCommand::StepOnce);
+    app.update();
+    app.world_mut().write_message(RunCommand::Restart(Box::new(step.config.clone())));
+    app.world_mut().write_message(RunCommand::Play);
+    app.update();
+    assert_eq!(lab(&app).trainer.config(), &step.config);
+    assert_eq!(app.world().resource::<DraftConfig>().0, step.config);
+    assert!(app.world().resource::<RunState>().playing);
+    // Restarting the same step again gives a fresh network.
+    let generation = lab(&app).generation;
+    app.world_mut().write_message(RunCommand::Restart(Box::new(step.config.clone())));
+    app.update();
+    assert_eq!(lab(&app).generation, generation + 1);
+}

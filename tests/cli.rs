@@ -236,3 +236,20 @@ fn an_unwritable_output_directory_is_bad_input() {
     assert_eq!(output.status.code(), Some(2));
     contains_all(&stderr(&output), &["a-file"]);
 }
+
+#[test]
+fn lessons_are_listed_and_a_malformed_one_is_named() {
+    let output = run(&["lessons"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("02-vanishing-gradients") && text.contains("Vanishing gradients"), "{text}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/lessons/04-symmetry.toml");
+    std::fs::copy(shipped, dir.path().join("04-symmetry.toml")).unwrap();
+    std::fs::write(dir.path().join("99-mine.toml"), "title = \"Mine\"\nsummary = \"x\"\n[[steps]]\ntitle = \"a\"\npreset = \"nope\"\nwatch = \"w\"\nexpect = \"e\"\nwhy = \"y\"\n").unwrap();
+    let output = run(&["lessons", "--dir", dir.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    contains_all(&stderr(&output), &["99-mine.toml", "nope"]);
+    assert!(String::from_utf8(output.stdout).unwrap().contains("04-symmetry"), "the good lesson still loads");
+}

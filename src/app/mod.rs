@@ -9,6 +9,8 @@
 //! nothing about the network itself.
 
 pub mod automation;
+pub mod classroom;
+pub mod files;
 pub mod keys;
 pub mod palette;
 pub mod pictures;
@@ -24,6 +26,8 @@ use bevy_egui::EguiPlugin;
 use crate::cli::{EXIT_BAD_INPUT, GuiArgs};
 
 pub use automation::AutomationPlugin;
+pub use classroom::ClassroomPlugin;
+pub use files::FilesPlugin;
 pub use keys::KeysPlugin;
 pub use pictures::PicturesPlugin;
 pub use session::{Change, DraftConfig, Lab, Notice, RunCommand, RunState, SessionPlugin, Throughput};
@@ -33,14 +37,30 @@ pub const WINDOW_SIZE: (u32, u32) = (1280, 800);
 
 /// Opens the app; returns the process exit code.
 pub fn run(args: GuiArgs) -> i32 {
-    let config = match args.config.load(&[]) {
-        Ok(config) => config,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return EXIT_BAD_INPUT;
-        }
+    let (lessons, lesson_errors, lesson_folder) = crate::lessons::available_lessons();
+    let lesson = match &args.lesson {
+        Some(name) => match lessons.iter().position(|l| &l.name == name) {
+            Some(index) => Some(index),
+            None => {
+                let known: Vec<&str> = lessons.iter().map(|l| l.name.as_str()).collect();
+                eprintln!("error: unknown lesson \"{name}\"; the lessons are: {}", known.join(", "));
+                return EXIT_BAD_INPUT;
+            }
+        },
+        None => None,
+    };
+    let config = match lesson {
+        Some(index) => lessons[index].steps[0].config.clone(),
+        None => match args.config.load(&[]) {
+            Ok(config) => config,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return EXIT_BAD_INPUT;
+            }
+        },
     };
     let automated = args.frames.is_some();
+    let play_lesson = lesson.is_some_and(|index| lessons[index].steps[0].play);
     let mut app = App::new();
     app.add_plugins(DefaultPlugins.set(WindowPlugin {
         primary_window: Some(Window {
@@ -55,12 +75,14 @@ pub fn run(args: GuiArgs) -> i32 {
     .add_plugins((
         SessionPlugin { initial: config },
         PicturesPlugin,
+        ClassroomPlugin { lessons: classroom::Lessons { lessons, errors: lesson_errors, folder: lesson_folder }, open: lesson },
+        FilesPlugin,
         UiPlugin,
         KeysPlugin,
         AutomationPlugin { frames: args.frames, screenshot: args.screenshot.clone() },
     ))
     .add_systems(Startup, spawn_camera);
-    if automated {
+    if automated || play_lesson {
         app.world_mut().resource_mut::<RunState>().playing = true;
     }
     match app.run() {

@@ -22,19 +22,24 @@ pub struct Lab {
     /// Counts rebuilds, so views can tell their pictures are of an older
     /// network.
     pub generation: u64,
+    /// Training settings were changed while this network trained, so its
+    /// config alone does not replay the run.
+    pub changed_in_place: bool,
 }
 
 impl Lab {
     pub fn new(config: Config) -> Result<Self, String> {
         let mut trainer = Trainer::new(config).map_err(|e| e.to_string())?;
         trainer.history_mut().set_limit(Some(HISTORY_LIMIT));
-        Ok(Self { trainer, generation: 0 })
+        Ok(Self { trainer, generation: 0, changed_in_place: false })
     }
 
-    fn replace(&mut self, mut trainer: Trainer) {
+    /// Puts another trainer (rebuilt, or loaded from a file) in place.
+    pub fn replace(&mut self, mut trainer: Trainer) {
         trainer.history_mut().set_limit(Some(HISTORY_LIMIT));
         self.trainer = trainer;
         self.generation += 1;
+        self.changed_in_place = false;
     }
 }
 
@@ -91,7 +96,11 @@ pub enum RunCommand {
     /// weights).
     Reset,
     LoadPreset(String),
+    /// Use these settings (rebuilding only what they change).
     LoadConfig(Box<Config>),
+    /// Use these settings with a fresh network, even if they are the
+    /// current ones (a lesson step starting over).
+    Restart(Box<Config>),
 }
 
 /// How much of the session a settings change invalidates.
@@ -152,6 +161,7 @@ fn rebuild(lab: &mut Lab, config: Config, change: Change, notice: &mut Notice) {
     let trainer = match change {
         Change::None => return,
         Change::Training => {
+            lab.changed_in_place |= lab.trainer.step_count() > 0;
             lab.trainer.update_training(config.training);
             notice.message = None;
             return;
@@ -194,6 +204,10 @@ pub fn apply_run_commands(
                 Err(error) => notice.message = Some(error.to_string()),
             },
             RunCommand::LoadConfig(config) => draft.0 = (**config).clone(),
+            RunCommand::Restart(config) => {
+                draft.0 = (**config).clone();
+                rebuild(&mut lab, draft.0.clone(), Change::Everything, &mut notice);
+            }
         }
     }
 }

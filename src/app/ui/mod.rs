@@ -5,7 +5,9 @@
 
 mod charts;
 mod controls;
+mod files_window;
 mod inspector;
+mod lessons_window;
 mod network_view;
 mod status;
 
@@ -13,6 +15,8 @@ use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
+use super::classroom::{LessonProgress, Lessons, Presentation};
+use super::files::{FileRequest, Files};
 use super::pictures::{NeuronPictures, PictureSettings};
 use super::session::{DraftConfig, Lab, Notice, RunCommand, RunState, Throughput};
 
@@ -49,6 +53,7 @@ pub struct ViewState {
     pub inspected: Option<(usize, usize)>,
     pub histogram_layer: usize,
     pub histogram_kind: HistogramKind,
+    pub show_files: bool,
 }
 
 impl Default for ViewState {
@@ -62,6 +67,7 @@ impl Default for ViewState {
             inspected: None,
             histogram_layer: 0,
             histogram_kind: HistogramKind::Weights,
+            show_files: false,
         }
     }
 }
@@ -79,6 +85,11 @@ pub struct UiParams<'w> {
     pub picture_settings: ResMut<'w, PictureSettings>,
     pub commands: MessageWriter<'w, RunCommand>,
     pub time: Res<'w, Time>,
+    pub lessons: Res<'w, Lessons>,
+    pub progress: ResMut<'w, LessonProgress>,
+    pub presentation: ResMut<'w, Presentation>,
+    pub files: ResMut<'w, Files>,
+    pub file_requests: MessageWriter<'w, FileRequest>,
 }
 
 pub struct UiPlugin;
@@ -98,13 +109,14 @@ pub fn draw_ui(mut contexts: EguiContexts, mut params: UiParams) -> Result {
     );
     egui::Panel::top("run-bar").show(&mut root, |ui| status::run_bar(ui, &mut params));
     egui::Panel::bottom("status-line").show(&mut root, |ui| status::status_line(ui, &mut params));
-    if params.view.show_controls {
+    let presenting = params.presentation.presenting;
+    if params.view.show_controls && !presenting {
         egui::Panel::left("controls")
             .default_size(250.0)
             .resizable(true)
             .show(&mut root, |ui| egui::ScrollArea::vertical().show(ui, |ui| controls::show(ui, &mut params)));
     }
-    if params.view.show_charts {
+    if params.view.show_charts && !presenting {
         egui::Panel::right("charts")
             .default_size(340.0)
             .resizable(true)
@@ -115,6 +127,11 @@ pub fn draw_ui(mut contexts: EguiContexts, mut params: UiParams) -> Result {
         network_view::show(ui, &mut params);
     });
     inspector::show(&ctx, &mut params);
+    lessons_window::show(&ctx, &mut params);
+    let mut show_files = params.view.show_files;
+    files_window::show(&ctx, &mut params, &mut show_files);
+    params.view.show_files = show_files;
+    files_window::error_dialog(&ctx, &mut params);
     status::help_window(&ctx, &mut params);
     Ok(())
 }

@@ -61,9 +61,20 @@ pub fn run_bar(ui: &mut egui::Ui, p: &mut UiParams) {
                 }
             });
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            ui.toggle_value(&mut p.view.show_help, "Help (H)");
-            ui.toggle_value(&mut p.view.show_charts, "Charts");
-            ui.toggle_value(&mut p.view.show_controls, "Settings");
+            ui.toggle_value(&mut p.view.show_help, "Help").on_hover_text("H");
+            if ui.small_button("A+").on_hover_text("Larger (+)").clicked() {
+                p.presentation.zoom_by(1.0);
+            }
+            if ui.small_button("A−").on_hover_text("Smaller (−)").clicked() {
+                p.presentation.zoom_by(-1.0);
+            }
+            ui.toggle_value(&mut p.presentation.presenting, "Present").on_hover_text("P: hide the side panels so the network fills the screen; F11 fullscreen");
+            ui.toggle_value(&mut p.view.show_files, "Files");
+            ui.toggle_value(&mut p.progress.open, "Lessons");
+            if !p.presentation.presenting {
+                ui.toggle_value(&mut p.view.show_charts, "Charts");
+                ui.toggle_value(&mut p.view.show_controls, "Settings");
+            }
         });
     });
 }

@@ -1,0 +1,129 @@
+//! For the classroom: the lessons (read from `assets/lessons/` at start)
+//! and the presentation settings for projectors: UI scale, a high-contrast
+//! theme, fullscreen, and hiding the panels so the network fills the
+//! screen.
+
+use bevy::prelude::*;
+use bevy::window::{MonitorSelection, PrimaryWindow, WindowMode};
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+
+use crate::lessons::{Lesson, LessonError, available_lessons};
+
+pub const ZOOM_RANGE: (f32, f32) = (0.6, 3.0);
+const ZOOM_STEP: f32 = 0.1;
+
+/// The lessons found at start, and the files that could not be used.
+#[derive(Resource, Debug, Default, Clone)]
+pub struct Lessons {
+    pub lessons: Vec<Lesson>,
+    pub errors: Vec<LessonError>,
+    /// Where they were read from (`None`: the built-in copies).
+    pub folder: Option<std::path::PathBuf>,
+}
+
+/// Which lesson is open, and at which step.
+#[derive(Resource, Debug, Default, Clone, PartialEq)]
+pub struct LessonProgress {
+    pub open: bool,
+    pub lesson: Option<usize>,
+    pub step: usize,
+}
+
+#[derive(Resource, Debug, Clone, PartialEq)]
+pub struct Presentation {
+    /// egui's zoom factor: the size of every panel, label and chart.
+    pub zoom: f32,
+    pub high_contrast: bool,
+    /// Side panels hidden so the network fills the window.
+    pub presenting: bool,
+    pub fullscreen: bool,
+}
+
+impl Default for Presentation {
+    fn default() -> Self {
+        Self { zoom: 1.0, high_contrast: false, presenting: false, fullscreen: false }
+    }
+}
+
+impl Presentation {
+    pub fn zoom_by(&mut self, steps: f32) {
+        let (low, high) = ZOOM_RANGE;
+        self.zoom = ((self.zoom + steps * ZOOM_STEP) * 10.0).round() / 10.0;
+        self.zoom = self.zoom.clamp(low, high);
+    }
+}
+
+pub struct ClassroomPlugin {
+    pub lessons: Lessons,
+    /// A lesson to open at its first step.
+    pub open: Option<usize>,
+}
+
+impl Default for ClassroomPlugin {
+    fn default() -> Self {
+        let (lessons, errors, folder) = available_lessons();
+        Self { lessons: Lessons { lessons, errors, folder }, open: None }
+    }
+}
+
+impl Plugin for ClassroomPlugin {
+    fn build(&self, app: &mut App) {
+        for error in &self.lessons.errors {
+            warn!("{error}");
+        }
+        let progress = LessonProgress { open: self.open.is_some(), lesson: self.open, step: 0 };
+        app.insert_resource(self.lessons.clone())
+            .insert_resource(progress)
+            .init_resource::<Presentation>()
+            .add_systems(Update, apply_fullscreen)
+            .add_systems(EguiPrimaryContextPass, apply_presentation.before(super::ui::draw_ui));
+    }
+}
+
+/// A theme for projectors: black on white, thick strokes, strong
+/// selection colours.
+fn high_contrast_visuals() -> egui::Visuals {
+    let mut visuals = egui::Visuals::light();
+    let black = egui::Color32::BLACK;
+    visuals.panel_fill = egui::Color32::WHITE;
+    visuals.window_fill = egui::Color32::WHITE;
+    visuals.extreme_bg_color = egui::Color32::WHITE;
+    visuals.faint_bg_color = egui::Color32::from_gray(235);
+    visuals.window_stroke = egui::Stroke::new(2.0, black);
+    for widget in [&mut visuals.widgets.noninteractive, &mut visuals.widgets.inactive, &mut visuals.widgets.hovered, &mut visuals.widgets.active] {
+        widget.fg_stroke = egui::Stroke::new(1.5, black);
+        widget.bg_stroke = egui::Stroke::new(1.2, black);
+    }
+    visuals.selection.bg_fill = egui::Color32::from_rgb(0, 70, 200);
+    visuals.selection.stroke = egui::Stroke::new(2.0, egui::Color32::WHITE);
+    visuals
+}
+
+fn apply_presentation(mut contexts: EguiContexts, presentation: Res<Presentation>, mut applied: Local<Option<(f32, bool)>>) -> Result {
+    let wanted = (presentation.zoom, presentation.high_contrast);
+    if *applied == Some(wanted) {
+        return Ok(());
+    }
+    let ctx = contexts.ctx_mut()?;
+    ctx.set_zoom_factor(presentation.zoom);
+    if presentation.high_contrast {
+        ctx.set_theme(egui::Theme::Light);
+        ctx.set_visuals(high_contrast_visuals());
+    } else {
+        ctx.set_theme(egui::Theme::Dark);
+        ctx.set_visuals(egui::Visuals::dark());
+    }
+    *applied = Some(wanted);
+    Ok(())
+}
+
+fn apply_fullscreen(presentation: Res<Presentation>, window: Option<Single<&mut Window, With<PrimaryWindow>>>) {
+    if !presentation.is_changed() {
+        return;
+    }
+    let Some(mut window) = window else { return };
+    let wanted = if presentation.fullscreen { WindowMode::BorderlessFullscreen(MonitorSelection::Current) } else { WindowMode::Windowed };
+    if window.mode != wanted {
+        window.mode = wanted;
+    }
+}
