@@ -9,7 +9,9 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::{Config, ConfigError, ConfigSource, PRESETS, load_config};
-use crate::report::{Summary, write_run};
+use crate::emergence::emergence_report;
+use crate::homogeneity::Replicas;
+use crate::report::{Summary, WriteError, write_homogeneity_csv, write_json, write_run};
 use crate::train::Trainer;
 
 /// Exit code of a run that finished or diverged.
@@ -87,6 +89,11 @@ pub struct RunArgs {
     /// The directory the outputs are written to (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Train K replicas (other seeds) in lockstep and also write
+    /// homogenisation.json and homogenisation.csv (overrides
+    /// replicas.count).
+    #[arg(long, value_name = "K")]
+    pub replicas: Option<usize>,
 }
 
 #[cfg(feature = "gui")]
@@ -166,15 +173,19 @@ pub fn run(args: &RunArgs) -> i32 {
     if let Some(seed) = args.seed {
         extra.push(format!("seed={seed}"));
     }
+    if let Some(count) = args.replicas {
+        extra.push(format!("replicas.count={count}"));
+    }
     let config = match args.config.load(&extra) {
         Ok(config) => config,
         Err(error) => return bad_input(&error.to_string()),
     };
-    let mut trainer = match Trainer::new(config) {
-        Ok(trainer) => trainer,
+    let several = config.replicas.count > 1;
+    let mut replicas = match Replicas::new(config) {
+        Ok(replicas) => replicas,
         Err(error) => return bad_input(&error.to_string()),
     };
-    let steps = trainer.config().training.steps;
+    let steps = replicas.trainers[0].config().training.steps;
     let progress = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(steps);
         bar.set_style(
@@ -189,13 +200,18 @@ pub fn run(args: &RunArgs) -> i32 {
     let chunk = (steps / 200).clamp(1, 10_000);
     let mut done = 0;
     while done < steps {
-        let taken = trainer.run(chunk.min(steps - done));
+        let taken = chunk.min(steps - done);
+        if several {
+            replicas.run(taken);
+        } else {
+            replicas.trainers[0].run(taken);
+        }
         done += taken;
         progress.set_position(done);
-        if let Some(latest) = trainer.history().latest() {
+        if let Some(latest) = replicas.trainers[0].history().latest() {
             progress.set_message(format!("test loss {:.4}", latest.test_loss));
         }
-        if trainer.diverged().is_some() {
+        if replicas.trainers.iter().all(|t| t.diverged().is_some()) {
             break;
         }
     }
@@ -203,11 +219,31 @@ pub fn run(args: &RunArgs) -> i32 {
     progress.finish_and_clear();
     // The final state, also after a divergence: the network as it was just
     // before the non-finite value, which shows what exploded.
-    if trainer.latest().step != trainer.step_count() {
-        trainer.record_probe();
+    for trainer in &mut replicas.trainers {
+        if trainer.latest().step != trainer.step_count() {
+            trainer.record_probe();
+        }
     }
-    let summary = Summary::of(&trainer, wall, trainer.samples_seen());
-    if let Err(error) = write_run(&args.out, &trainer, &summary) {
+    let trainer = &replicas.trainers[0];
+    let samples: u64 = replicas.trainers.iter().map(Trainer::samples_seen).sum();
+    let summary = Summary::of(trainer, wall, samples);
+    let written = write_run(&args.out, trainer, &summary)
+        .and_then(|()| write_json(&args.out.join("emergence.json"), &emergence_report(trainer)));
+    let written = written.and_then(|()| {
+        if !several {
+            return Ok(());
+        }
+        let report = replicas.measure();
+        write_json(&args.out.join("homogenisation.json"), &report)?;
+        let path = args.out.join("homogenisation.csv");
+        let file = std::fs::File::create(&path).map_err(|e| WriteError { path: path.clone(), message: e.to_string() })?;
+        let mut history = replicas.history.clone();
+        if history.last().is_none_or(|h| h.step != report.step) {
+            history.push(report.summary());
+        }
+        write_homogeneity_csv(&history, file).map_err(|e| WriteError { path, message: e.to_string() })
+    });
+    if let Err(error) = written {
         return bad_input(&error.to_string());
     }
     let last = &summary.final_metrics;

@@ -24,6 +24,8 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("07-batch-norm", include_str!("../assets/lessons/07-batch-norm.toml")),
     ("08-overfitting", include_str!("../assets/lessons/08-overfitting.toml")),
     ("09-optimisers", include_str!("../assets/lessons/09-optimisers.toml")),
+    ("10-homogenisation", include_str!("../assets/lessons/10-homogenisation.toml")),
+    ("11-grokking", include_str!("../assets/lessons/11-grokking.toml")),
 ];
 
 #[derive(Debug, Clone, Deserialize)]

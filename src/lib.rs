@@ -10,7 +10,9 @@
 pub mod cli;
 pub mod config;
 pub mod data;
+pub mod emergence;
 pub mod experiment;
+pub mod homogeneity;
 pub mod lessons;
 pub mod nn;
 pub mod report;

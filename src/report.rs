@@ -205,6 +205,42 @@ impl Summary {
     }
 }
 
+/// Writes a value as pretty JSON.
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), WriteError> {
+    let json = serde_json::to_string_pretty(value).expect("reports always serialise");
+    fs::write(path, json).map_err(|e| write_error(path, e))
+}
+
+/// The homogenisation history: one row per probe with the means over
+/// replica pairs.
+pub fn write_homogeneity_csv<W: Write>(history: &[crate::homogeneity::HomogeneitySummary], out: W) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    let layers = history.first().map_or(0, |h| h.cka.len());
+    let hidden = history.first().map_or(0, |h| h.within_layer.len());
+    let mut header: Vec<String> = ["step", "mean_test_acc", "agreement", "ood_agreement", "weight_cosine", "weight_cosine_matched"]
+        .map(String::from)
+        .to_vec();
+    header.extend((1..=layers).map(|k| format!("cka_l{k}")));
+    header.extend((1..=hidden).map(|k| format!("within_layer_l{k}")));
+    writer.write_record(&header)?;
+    let optional = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for h in history {
+        let mut row = vec![
+            h.step.to_string(),
+            optional(h.mean_test_accuracy),
+            h.agreement.to_string(),
+            optional(h.ood_agreement),
+            h.weight_cosine.to_string(),
+            h.weight_cosine_matched.to_string(),
+        ];
+        row.extend(h.cka.iter().map(|&v| optional(v)));
+        row.extend(h.within_layer.iter().map(|&v| optional(v)));
+        writer.write_record(&row)?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
 /// Writes every output of a run into `dir` (created if missing).
 pub fn write_run(dir: &Path, trainer: &Trainer, summary: &Summary) -> Result<(), WriteError> {
     fs::create_dir_all(dir).map_err(|e| write_error(dir, e))?;

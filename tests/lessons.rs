@@ -13,7 +13,7 @@ fn shipped_dir() -> std::path::PathBuf {
 fn every_shipped_lesson_loads_and_matches_the_built_in_copy() {
     let (lessons, errors) = load_lessons(&shipped_dir());
     assert!(errors.is_empty(), "{errors:?}");
-    assert_eq!(lessons.len(), 9);
+    assert_eq!(lessons.len(), 11);
     let (built_in, errors) = built_in_lessons();
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(built_in, lessons, "the built-in list is out of step with assets/lessons");

@@ -29,6 +29,9 @@ pub struct Config {
     pub data: DataConfig,
     pub network: NetworkConfig,
     pub training: TrainingConfig,
+    /// Replicas trained side by side for the homogenisation measures.
+    #[serde(skip_serializing_if = "ReplicasConfig::is_single")]
+    pub replicas: ReplicasConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,6 +46,8 @@ pub struct DataConfig {
     pub features: Vec<Feature>,
     /// Number of classes of the `multi-spiral` data set.
     pub classes: usize,
+    /// The modulus p of the `modular-addition` data set.
+    pub modulus: usize,
     /// The file read when `dataset = "csv"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub csv: Option<PathBuf>,
@@ -89,6 +94,32 @@ pub struct TrainingConfig {
     pub log_every: u64,
 }
 
+/// K copies of the run, from other seeds (or other initialisations),
+/// trained in lockstep on the same data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReplicasConfig {
+    /// 1 to 8; 1 is a single run.
+    pub count: usize,
+    /// If not empty, replica i uses `inits[i % len]` instead of
+    /// `network.init` (each replica keeps its own seed stream too).
+    pub inits: Vec<Init>,
+    /// The test accuracy whose time to reach is reported per replica.
+    pub target_accuracy: f64,
+}
+
+impl Default for ReplicasConfig {
+    fn default() -> Self {
+        Self { count: 1, inits: Vec::new(), target_accuracy: 0.9 }
+    }
+}
+
+impl ReplicasConfig {
+    pub fn is_single(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -97,6 +128,7 @@ impl Default for Config {
             data: DataConfig::default(),
             network: NetworkConfig::default(),
             training: TrainingConfig::default(),
+            replicas: ReplicasConfig::default(),
         }
     }
 }
@@ -110,6 +142,7 @@ impl Default for DataConfig {
             train_fraction: 0.5,
             features: vec![Feature::X, Feature::Y],
             classes: 3,
+            modulus: 97,
             csv: None,
         }
     }

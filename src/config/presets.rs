@@ -29,6 +29,8 @@ pub const PRESETS: &[Preset] = presets![
     "batch-norm-rescue",
     "overfitting",
     "regression",
+    "homogenisation",
+    "grokking",
 ];
 
 impl Preset {

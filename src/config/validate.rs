@@ -18,6 +18,7 @@ impl Limits {
     pub const SAMPLES: (usize, usize) = (10, 100_000);
     pub const TRAIN_FRACTION: (f64, f64) = (0.05, 0.95);
     pub const CLASSES: (usize, usize) = (2, 10);
+    pub const MODULUS: (usize, usize) = (3, 127);
     pub const LEAKY_SLOPE: (f64, f64) = (0.0, 1.0);
     pub const GAIN: (f64, f64) = (-100.0, 100.0);
     pub const BIAS_INIT: (f64, f64) = (-10.0, 10.0);
@@ -25,9 +26,11 @@ impl Limits {
     pub const LEARNING_RATE: (f64, f64) = (1e-7, 10.0);
     pub const BATCH_SIZE: (usize, usize) = (1, 4096);
     pub const PENALTY: (f64, f64) = (0.0, 1.0);
+    pub const WEIGHT_DECAY: (f64, f64) = (0.0, 10.0);
     pub const GRAD_CLIP: (f64, f64) = (0.0, 1e6);
     pub const MOMENTUM: (f64, f64) = (0.0, 0.999);
     pub const STEPS: (u64, u64) = (0, 100_000_000);
+    pub const REPLICAS: (usize, usize) = (1, 8);
     pub const LOG_EVERY: (u64, u64) = (1, 10_000_000);
 }
 
@@ -78,6 +81,9 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigIssue> {
     c.real("data.train_fraction", data.train_fraction, Limits::TRAIN_FRACTION);
     if data.dataset == DatasetKind::MultiSpiral {
         c.whole("data.classes", data.classes, Limits::CLASSES);
+    }
+    if data.dataset == DatasetKind::ModularAddition {
+        c.whole("data.modulus", data.modulus, Limits::MODULUS);
     }
     if data.features.is_empty() {
         c.fail("data.features", "[]", "choose at least one input feature, e.g. [\"x\", \"y\"]");
@@ -135,7 +141,17 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigIssue> {
     c.whole("training.batch_size", training.batch_size, Limits::BATCH_SIZE);
     c.real("training.l1", training.l1, Limits::PENALTY);
     c.real("training.l2", training.l2, Limits::PENALTY);
-    c.real("training.weight_decay", training.weight_decay, Limits::PENALTY);
+    c.real("training.weight_decay", training.weight_decay, Limits::WEIGHT_DECAY);
+    if training.weight_decay * training.learning_rate >= 1.0 {
+        c.fail(
+            "training.weight_decay",
+            training.weight_decay,
+            format!(
+                "times the learning rate ({}) must stay below 1, or each step would flip the weights' signs",
+                training.learning_rate
+            ),
+        );
+    }
     c.real("training.grad_clip", training.grad_clip, Limits::GRAD_CLIP);
     c.real("training.momentum", training.momentum, Limits::MOMENTUM);
     c.whole("training.steps", training.steps, Limits::STEPS);
@@ -154,6 +170,9 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigIssue> {
             format!("only applies to optimizer = \"momentum\", not \"{}\"", training.optimizer.name()),
         );
     }
+
+    c.whole("replicas.count", config.replicas.count, Limits::REPLICAS);
+    c.real("replicas.target_accuracy", config.replicas.target_accuracy, (0.0, 1.0));
 
     // The loss must fit the task; csv data is only known once read, so the
     // trainer checks it again then.

@@ -44,10 +44,13 @@ pub enum DatasetKind {
     GaussMix,
     /// The user's own points, from `data.csv`.
     Csv,
+    /// Pairs (a, b) labelled (a + b) mod `data.modulus`, each number
+    /// one-hot: the task on which networks "grok" (Power et al. 2022).
+    ModularAddition,
 }
 
 impl DatasetKind {
-    pub const ALL: [DatasetKind; 10] = [
+    pub const ALL: [DatasetKind; 11] = [
         Self::Circle,
         Self::Xor,
         Self::Gauss,
@@ -58,6 +61,7 @@ impl DatasetKind {
         Self::Plane,
         Self::GaussMix,
         Self::Csv,
+        Self::ModularAddition,
     ];
 
     pub fn name(self) -> &'static str {
@@ -72,14 +76,16 @@ impl DatasetKind {
             Self::Plane => "plane",
             Self::GaussMix => "gauss-mix",
             Self::Csv => "csv",
+            Self::ModularAddition => "modular-addition",
         }
     }
 
     /// The task of a generated set; `None` for csv, known once read.
+    /// `classes` is the class count of multi-spiral or the modulus.
     pub fn task(self, classes: usize) -> Option<TaskKind> {
         match self {
             Self::Plane | Self::GaussMix => Some(TaskKind::Regression),
-            Self::MultiSpiral => Some(TaskKind::Classification { classes }),
+            Self::MultiSpiral | Self::ModularAddition => Some(TaskKind::Classification { classes }),
             Self::Csv => None,
             _ => Some(TaskKind::Classification { classes: 2 }),
         }
@@ -170,6 +176,72 @@ impl Feature {
     }
 }
 
+/// The two-dimensional space the inputs come from, over which the app
+/// draws every neuron.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum InputPlane {
+    /// Points (x, y) of the square [-6, 6]^2, encoded as these features.
+    Points { features: Vec<Feature> },
+    /// Pairs (a, b) of residues modulo `modulus`, each one-hot: the input
+    /// row is a's one-hot vector followed by b's.
+    Pairs { modulus: usize },
+}
+
+impl InputPlane {
+    pub fn input_dim(&self) -> usize {
+        match self {
+            Self::Points { features } => features.len(),
+            Self::Pairs { modulus } => 2 * modulus,
+        }
+    }
+
+    /// The grid a map must use, if the plane is discrete.
+    pub fn fixed_resolution(&self) -> Option<usize> {
+        match self {
+            Self::Points { .. } => None,
+            Self::Pairs { modulus } => Some(*modulus),
+        }
+    }
+
+    /// The input row of grid cell (row, col). Points: row 0 at the top
+    /// (y = +6), column 0 at the left (x = -6). Pairs: a = row, b = col.
+    pub fn encode_cell(&self, resolution: usize, row: usize, col: usize, out: &mut [f64]) {
+        match self {
+            Self::Points { features } => {
+                let cell = 2.0 * INPUT_HALF_WIDTH / resolution as f64;
+                let (x, y) = (-INPUT_HALF_WIDTH + (col as f64 + 0.5) * cell, INPUT_HALF_WIDTH - (row as f64 + 0.5) * cell);
+                encode_point(features, x, y, out);
+            }
+            Self::Pairs { modulus } => encode_pair(*modulus, row, col, out),
+        }
+    }
+
+    /// The true class of a grid cell, where the task defines one for every
+    /// cell (pairs: (a + b) mod p).
+    pub fn cell_label(&self, row: usize, col: usize) -> Option<usize> {
+        match self {
+            Self::Points { .. } => None,
+            Self::Pairs { modulus } => Some((row + col) % modulus),
+        }
+    }
+
+    pub fn input_names(&self) -> Vec<String> {
+        match self {
+            Self::Points { features } => features.iter().map(|f| f.name().to_string()).collect(),
+            Self::Pairs { modulus } => {
+                (0..*modulus).map(|a| format!("a={a}")).chain((0..*modulus).map(|b| format!("b={b}"))).collect()
+            }
+        }
+    }
+}
+
+/// The one-hot input row of the pair (a, b) modulo `modulus`.
+pub fn encode_pair(modulus: usize, a: usize, b: usize, out: &mut [f64]) {
+    out[..2 * modulus].fill(0.0);
+    out[a] = 1.0;
+    out[modulus + b] = 1.0;
+}
+
 /// Writes the input row of point (x, y) for `features`.
 pub fn encode_point(features: &[Feature], x: f64, y: f64, row: &mut [f64]) {
     for (value, feature) in row.iter_mut().zip(features) {
@@ -211,7 +283,7 @@ impl Split {
 pub struct Dataset {
     pub task: TaskKind,
     pub loss: Loss,
-    pub features: Vec<Feature>,
+    pub plane: InputPlane,
     pub input_dim: usize,
     pub target_dim: usize,
     pub train: Split,
@@ -239,6 +311,9 @@ impl Dataset {
     /// points, splits them with the seed, and encodes inputs and targets.
     pub fn from_config(config: &Config) -> Result<Self, DataError> {
         let data = &config.data;
+        if data.dataset == DatasetKind::ModularAddition {
+            return Ok(Self::modular_addition(data.modulus, config.training.loss, data.train_fraction, config.seed));
+        }
         let set = match (&data.dataset, &data.csv) {
             (DatasetKind::Csv, Some(path)) => {
                 let set = read_points_csv(path)?;
@@ -260,23 +335,41 @@ impl Dataset {
     /// Shuffles `set` with the seed's split stream, keeps `train_fraction`
     /// of it (at least one point on each side) for training, and encodes.
     pub fn from_points(set: PointSet, features: &[Feature], loss: Loss, train_fraction: f64, seed: u64) -> Self {
+        Self::split_and_encode(set, InputPlane::Points { features: features.to_vec() }, loss, train_fraction, seed)
+    }
+
+    /// Every pair (a, b) modulo `modulus`, labelled (a + b) mod modulus,
+    /// `train_fraction` of them for training.
+    pub fn modular_addition(modulus: usize, loss: Loss, train_fraction: f64, seed: u64) -> Self {
+        let pairs = (0..modulus).flat_map(|a| (0..modulus).map(move |b| (a, b)));
+        let (points, labels) = pairs.map(|(a, b)| ([a as f64, b as f64], ((a + b) % modulus) as f64)).unzip();
+        let set = PointSet { points, labels, task: TaskKind::Classification { classes: modulus } };
+        Self::split_and_encode(set, InputPlane::Pairs { modulus }, loss, train_fraction, seed)
+    }
+
+    fn split_and_encode(set: PointSet, plane: InputPlane, loss: Loss, train_fraction: f64, seed: u64) -> Self {
         let mut order: Vec<usize> = (0..set.points.len()).collect();
         order.shuffle(&mut stream_rng(seed, Stream::Split, 0));
         let total = order.len();
         let train_len = ((total as f64 * train_fraction).round() as usize).clamp(1.min(total), total.saturating_sub(1).max(1));
         let target_dim = loss.output_dim(set.task);
+        let input_dim = plane.input_dim();
         let encode = |indices: &[usize]| {
             let mut split = Split {
                 points: Vec::with_capacity(indices.len()),
                 labels: Vec::with_capacity(indices.len()),
-                inputs: vec![0.0; indices.len() * features.len()],
+                inputs: vec![0.0; indices.len() * input_dim],
                 targets: vec![0.0; indices.len() * target_dim],
             };
             for (row, &i) in indices.iter().enumerate() {
                 let [x, y] = set.points[i];
                 split.points.push([x, y]);
                 split.labels.push(set.labels[i]);
-                encode_point(features, x, y, &mut split.inputs[row * features.len()..(row + 1) * features.len()]);
+                let inputs = &mut split.inputs[row * input_dim..(row + 1) * input_dim];
+                match &plane {
+                    InputPlane::Points { features } => encode_point(features, x, y, inputs),
+                    InputPlane::Pairs { modulus } => encode_pair(*modulus, x as usize, y as usize, inputs),
+                }
                 loss.encode_target(set.task, set.labels[i], &mut split.targets[row * target_dim..(row + 1) * target_dim]);
             }
             split
@@ -284,15 +377,23 @@ impl Dataset {
         Self {
             task: set.task,
             loss,
-            features: features.to_vec(),
-            input_dim: features.len(),
+            input_dim,
             target_dim,
             train: encode(&order[..train_len]),
             test: encode(&order[train_len..]),
+            plane,
         }
     }
 
     pub fn input_names(&self) -> Vec<String> {
-        self.features.iter().map(|f| f.name().to_string()).collect()
+        self.plane.input_names()
+    }
+
+    /// The features of a point data set (none for pairs).
+    pub fn features(&self) -> &[Feature] {
+        match &self.plane {
+            InputPlane::Points { features } => features,
+            InputPlane::Pairs { .. } => &[],
+        }
     }
 }

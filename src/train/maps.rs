@@ -1,6 +1,6 @@
 //! Every neuron's output over the input square: the heatmaps the app draws.
 
-use crate::data::{Feature, INPUT_HALF_WIDTH, encode_point};
+use crate::data::{Feature, INPUT_HALF_WIDTH, InputPlane};
 use crate::nn::{Loss, Mode, Network, Workspace};
 
 const CHUNK: usize = 256;
@@ -29,7 +29,10 @@ pub struct OutputMap {
     /// probability for K classes.
     pub value: Vec<f32>,
     /// The predicted class of every cell (0 for regression).
-    pub class: Vec<u8>,
+    pub class: Vec<u16>,
+    /// Whether the prediction is right, where the task has an answer for
+    /// every cell (modular addition).
+    pub correct: Option<Vec<bool>>,
 }
 
 /// The centre of grid cell (row, col).
@@ -56,17 +59,16 @@ pub fn feature_maps(features: &[Feature], resolution: usize) -> Vec<Vec<f32>> {
 
 /// Runs the whole grid through the network in chunks, handing each chunk's
 /// workspace (and its first cell) to `visit`.
-fn evaluate_grid(network: &Network, features: &[Feature], resolution: usize, mut visit: impl FnMut(usize, &Workspace)) {
+fn evaluate_grid(network: &Network, plane: &InputPlane, resolution: usize, mut visit: impl FnMut(usize, &Workspace)) {
     let cells = resolution * resolution;
-    let d = features.len();
+    let d = plane.input_dim();
     let mut ws = Workspace::new(network, CHUNK.min(cells).max(1));
     let mut rows = vec![0.0; CHUNK * d];
     for start in (0..cells).step_by(CHUNK) {
         let count = CHUNK.min(cells - start);
         for r in 0..count {
             let cell = start + r;
-            let (x, y) = cell_centre(resolution, cell / resolution, cell % resolution);
-            encode_point(features, x, y, &mut rows[r * d..(r + 1) * d]);
+            plane.encode_cell(resolution, cell / resolution, cell % resolution, &mut rows[r * d..(r + 1) * d]);
         }
         ws.load_input(&rows[..count * d]);
         network.forward(&mut ws, Mode::Eval);
@@ -74,31 +76,62 @@ fn evaluate_grid(network: &Network, features: &[Feature], resolution: usize, mut
     }
 }
 
-fn record_output(network: &Network, loss: Loss, start: usize, ws: &Workspace, output: &mut OutputMap) {
+fn record_output(network: &Network, loss: Loss, plane: &InputPlane, start: usize, ws: &Workspace, output: &mut OutputMap) {
     let outputs = network.outputs();
+    let resolution = output.resolution;
     for (r, logits) in ws.logits()[..ws.rows() * outputs].chunks_exact(outputs).enumerate() {
-        output.value[start + r] = loss.display_value(logits) as f32;
-        output.class[start + r] = loss.predicted_class(logits) as u8;
+        let cell = start + r;
+        let class = loss.predicted_class(logits);
+        output.value[cell] = loss.display_value(logits) as f32;
+        output.class[cell] = class as u16;
+        if let (Some(correct), Some(label)) = (output.correct.as_mut(), plane.cell_label(cell / resolution, cell % resolution)) {
+            correct[cell] = class == label;
+        }
     }
 }
 
-/// The network's prediction over the grid, without the per-neuron maps.
-pub fn output_map(network: &Network, features: &[Feature], loss: Loss, resolution: usize) -> OutputMap {
+fn empty_output(plane: &InputPlane, resolution: usize) -> OutputMap {
     let cells = resolution * resolution;
-    let mut output = OutputMap { resolution, value: vec![0.0; cells], class: vec![0; cells] };
-    evaluate_grid(network, features, resolution, |start, ws| record_output(network, loss, start, ws, &mut output));
+    let correct = plane.cell_label(0, 0).map(|_| vec![false; cells]);
+    OutputMap { resolution, value: vec![0.0; cells], class: vec![0; cells], correct }
+}
+
+/// A discrete plane has its own grid; a continuous one takes the one asked.
+fn grid_resolution(plane: &InputPlane, asked: usize) -> usize {
+    plane.fixed_resolution().unwrap_or(asked)
+}
+
+/// The network's prediction over the grid, without the per-neuron maps.
+pub fn output_map(network: &Network, plane: &InputPlane, loss: Loss, resolution: usize) -> OutputMap {
+    let resolution = grid_resolution(plane, resolution);
+    let mut output = empty_output(plane, resolution);
+    evaluate_grid(network, plane, resolution, |start, ws| record_output(network, loss, plane, start, ws, &mut output));
     output
 }
 
-pub fn neuron_maps(network: &Network, features: &[Feature], loss: Loss, resolution: usize) -> NeuronMaps {
+/// Every neuron's map; `resolution` applies to a continuous plane (a
+/// discrete one has its own).
+pub fn neuron_maps(network: &Network, plane: &InputPlane, loss: Loss, resolution: usize) -> NeuronMaps {
+    let resolution = grid_resolution(plane, resolution);
     let cells = resolution * resolution;
+    let inputs = match plane {
+        InputPlane::Points { features } => feature_maps(features, resolution),
+        InputPlane::Pairs { modulus } => {
+            // The two numbers themselves, scaled to [0, 1].
+            let scale = (*modulus as f32 - 1.0).max(1.0);
+            vec![
+                (0..cells).map(|c| (c / resolution) as f32 / scale).collect(),
+                (0..cells).map(|c| (c % resolution) as f32 / scale).collect(),
+            ]
+        }
+    };
     let mut maps = NeuronMaps {
         resolution,
-        inputs: feature_maps(features, resolution),
+        inputs,
         layers: network.layers.iter().map(|layer| vec![vec![0.0; cells]; layer.outputs]).collect(),
-        output: OutputMap { resolution, value: vec![0.0; cells], class: vec![0; cells] },
+        output: empty_output(plane, resolution),
     };
-    evaluate_grid(network, features, resolution, |start, ws| {
+    evaluate_grid(network, plane, resolution, |start, ws| {
         for (index, layer) in network.layers.iter().enumerate() {
             let width = layer.outputs;
             for (r, values) in ws.activation(index)[..ws.rows() * width].chunks_exact(width).enumerate() {
@@ -107,7 +140,7 @@ pub fn neuron_maps(network: &Network, features: &[Feature], loss: Loss, resoluti
                 }
             }
         }
-        record_output(network, loss, start, ws, &mut maps.output);
+        record_output(network, loss, plane, start, ws, &mut maps.output);
     });
     maps
 }
@@ -123,7 +156,7 @@ mod tests {
         let config = load_config(&ConfigSource::Preset("playground".into()), &["training.steps=0".into()]).unwrap();
         let trainer = Trainer::new(config).unwrap();
         let data = trainer.data();
-        let maps = neuron_maps(trainer.network(), &data.features, data.loss, 8);
+        let maps = neuron_maps(trainer.network(), &data.plane, data.loss, 8);
         assert_eq!(maps.layers.len(), 3);
         assert_eq!(maps.layers[0].len(), 4);
         // Row 0 is the top: y is largest there; column 0 is the left.
@@ -131,9 +164,33 @@ mod tests {
         assert!(y[0] > y[8 * 7]);
         let x = &maps.inputs[0];
         assert!(x[0] < x[7]);
-        let output = output_map(trainer.network(), &data.features, data.loss, 8);
+        let output = output_map(trainer.network(), &data.plane, data.loss, 8);
         assert_eq!(output, maps.output);
         assert!(output.value.iter().all(|v| v.is_finite()));
-        assert_eq!(feature_maps(&data.features, 8), maps.inputs);
+        assert_eq!(feature_maps(data.features(), 8), maps.inputs);
+    }
+}
+
+#[cfg(test)]
+mod pair_tests {
+    use super::*;
+    use crate::config::{ConfigSource, load_config};
+    use crate::train::Trainer;
+
+    #[test]
+    fn pair_maps_use_the_residue_grid_and_know_the_answers() {
+        let overrides = ["data.dataset=modular-addition".into(), "data.modulus=7".into(), "training.loss=ce".into()];
+        let config = load_config(&ConfigSource::Preset("playground".into()), &overrides).unwrap();
+        let trainer = Trainer::new(config).unwrap();
+        let data = trainer.data();
+        assert_eq!(data.input_dim, 14);
+        assert_eq!(data.train.len() + data.test.len(), 49);
+        let maps = neuron_maps(trainer.network(), &data.plane, data.loss, 32);
+        assert_eq!(maps.resolution, 7);
+        assert_eq!(maps.inputs.len(), 2);
+        let correct = maps.output.correct.as_ref().expect("every cell has an answer");
+        for (cell, &right) in correct.iter().enumerate() {
+            assert_eq!(right, maps.output.class[cell] as usize == (cell / 7 + cell % 7) % 7);
+        }
     }
 }

@@ -4,6 +4,7 @@
 mod history;
 mod maps;
 mod probe;
+mod settling;
 
 use std::fmt;
 use std::sync::Arc;
@@ -14,12 +15,17 @@ use serde::{Deserialize, Serialize};
 pub use history::{History, ProbeRecord};
 pub use maps::{NeuronMaps, OutputMap, cell_centre, feature_maps, neuron_maps, output_map};
 pub use probe::{Histogram, HistogramScale, LayerDetail, LayerStats, measure_layers};
+pub use settling::{SETTLED_RATE, Settling};
 
 use crate::config::{Config, TrainingConfig};
 use crate::data::{DataError, Dataset};
 use crate::nn::kernels::gather_rows;
 use crate::nn::{Mode, Network, NetworkSpec, Optimizer, OptimizerSettings, Workspace};
 use crate::rng::{Stream, stream_rng};
+
+/// Replica numbers live in the high bits of a random stream's index, so
+/// replicas never share an epoch's or a step's stream.
+const REPLICA_SHIFT: u32 = 48;
 
 /// The probe batch: the first this many training points.
 pub const PROBE_BATCH: usize = 256;
@@ -78,7 +84,9 @@ pub struct TrainerState {
     pub epoch: u64,
     pub cursor: usize,
     pub samples_seen: u64,
+    pub replica: u64,
     pub history: History,
+    pub settling: Settling,
     pub diverged: Option<Divergence>,
 }
 
@@ -140,6 +148,8 @@ pub struct Trainer {
     step: u64,
     epoch: u64,
     samples_seen: u64,
+    /// Which replica of the run this is (0: the plain run).
+    replica: u64,
     order: Vec<usize>,
     /// This epoch's training inputs and targets in batch order, so a batch
     /// is one contiguous slice.
@@ -149,6 +159,7 @@ pub struct Trainer {
     uses_dropout: bool,
     history: History,
     latest_detail: Vec<LayerDetail>,
+    settling: Settling,
     diverged: Option<Divergence>,
 }
 
@@ -163,7 +174,14 @@ impl Trainer {
     /// As [`Trainer::new`], sharing a data set already built (replicas, or
     /// the app rebuilding only the network).
     pub fn with_data(config: Config, data: Arc<Dataset>) -> Self {
-        let mut init_rng = stream_rng(config.seed, Stream::Init, 0);
+        Self::replica(config, data, 0)
+    }
+
+    /// Replica `index` of a run: the same config and data, but its own
+    /// initialisation, batch order and dropout masks. Replica 0 is the
+    /// plain run.
+    pub fn replica(config: Config, data: Arc<Dataset>, index: u64) -> Self {
+        let mut init_rng = stream_rng(config.seed, Stream::Init, index << REPLICA_SHIFT);
         let network = Network::new(&network_spec(&config, &data), &mut init_rng);
         let optimizer = Optimizer::new(optimizer_settings(&config.training), network.params.len());
         let batch_capacity = config.training.batch_size.min(data.train.len()).max(1);
@@ -181,6 +199,7 @@ impl Trainer {
             step: 0,
             epoch: 0,
             samples_seen: 0,
+            replica: index,
             order: (0..data.train.len()).collect(),
             epoch_inputs: vec![0.0; data.train.inputs.len()],
             epoch_targets: vec![0.0; data.train.targets.len()],
@@ -188,6 +207,7 @@ impl Trainer {
             uses_dropout: config.network.dropout > 0.0,
             history: History::default(),
             latest_detail: Vec::new(),
+            settling: Settling::default(),
             diverged: None,
             optimizer,
             network,
@@ -230,6 +250,38 @@ impl Trainer {
     pub fn history_mut(&mut self) -> &mut History {
         &mut self.history
     }
+    /// How settled each hidden neuron's feature is.
+    pub fn settling(&self) -> &Settling {
+        &self.settling
+    }
+
+    /// Layer `layer`'s activations on the probe batch at the latest probe,
+    /// `rows x width` row-major: the representation similarity measures
+    /// compare these.
+    pub fn probe_activations(&self, layer: usize) -> &[f64] {
+        let rows = self.probe.rows();
+        &self.probe.activation(layer)[..rows * self.network.layers[layer].outputs]
+    }
+
+    /// The number of probe rows.
+    pub fn probe_rows(&self) -> usize {
+        self.probe.rows()
+    }
+
+    /// The class the network predicts (evaluation mode) for each row of
+    /// `inputs` (`rows x input_dim`).
+    pub fn predict_classes(&mut self, inputs: &[f64]) -> Vec<usize> {
+        let (d, t) = (self.data.input_dim, self.data.target_dim);
+        let mut classes = Vec::with_capacity(inputs.len() / d.max(1));
+        for chunk in inputs.chunks(EVAL_CHUNK * d) {
+            self.eval.load_input(chunk);
+            self.network.forward(&mut self.eval, Mode::Eval);
+            let rows = self.eval.rows();
+            classes.extend(self.eval.logits()[..rows * t].chunks_exact(t).map(|row| self.data.loss.predicted_class(row)));
+        }
+        classes
+    }
+
     /// Histograms and per-unit statistics of the latest probe.
     pub fn latest_detail(&self) -> &[LayerDetail] {
         &self.latest_detail
@@ -245,7 +297,7 @@ impl Trainer {
     /// the seed and the epoch number, so a resumed run repeats it.
     fn start_epoch(&mut self) {
         self.order.iter_mut().enumerate().for_each(|(i, slot)| *slot = i);
-        self.order.shuffle(&mut stream_rng(self.config.seed, Stream::BatchOrder, self.epoch));
+        self.order.shuffle(&mut stream_rng(self.config.seed, Stream::BatchOrder, self.replica << REPLICA_SHIFT | self.epoch));
         let train = &self.data.train;
         gather_rows(&train.inputs, self.data.input_dim, &self.order, &mut self.epoch_inputs);
         gather_rows(&train.targets, self.data.target_dim, &self.order, &mut self.epoch_targets);
@@ -279,7 +331,7 @@ impl Trainer {
         let training = self.config.training.clone();
         let start = self.load_next_batch();
         if self.uses_dropout {
-            let mut dropout_rng = stream_rng(self.config.seed, Stream::Dropout, step);
+            let mut dropout_rng = stream_rng(self.config.seed, Stream::Dropout, self.replica << REPLICA_SHIFT | step);
             self.network.forward(&mut self.batch, Mode::Train(&mut dropout_rng));
         } else {
             // Nothing to draw: skip seeding a generator every step.
@@ -375,6 +427,9 @@ impl Trainer {
         let previous = (self.step > 0 && self.previous_params.len() == self.network.params.len())
             .then_some(self.previous_params.as_slice());
         let (layers, detail) = measure_layers(&self.network, &self.probe, &self.probe_grads, previous);
+        let hidden: Vec<(&[f64], usize)> =
+            (0..self.network.hidden_layers()).map(|k| (self.probe.activation(k), self.network.layers[k].outputs)).collect();
+        self.settling.observe(self.step, rows, &hidden);
         let data = Arc::clone(&self.data);
         let (train_loss, train_acc) = self.evaluate(&data.train);
         let (test_loss, test_acc) = self.evaluate(&data.test);
@@ -439,7 +494,9 @@ impl Trainer {
             epoch: self.epoch,
             cursor: self.cursor,
             samples_seen: self.samples_seen,
+            replica: self.replica,
             history: self.history.clone(),
+            settling: self.settling.clone(),
             diverged: self.diverged.clone(),
         }
     }
@@ -468,7 +525,7 @@ impl Trainer {
         if state.cursor > data.train.len() || !state.previous_params.is_empty() && state.previous_params.len() != expected.params.len() {
             return Err("its training position is inconsistent".into());
         }
-        let mut trainer = Self::with_data(state.config, data);
+        let mut trainer = Self::replica(state.config, data, state.replica);
         trainer.network = state.network;
         trainer.optimizer = state.optimizer;
         trainer.previous_params = state.previous_params;
@@ -481,6 +538,7 @@ impl Trainer {
         // Refresh the views' details without adding a record.
         trainer.probe_now();
         trainer.history = state.history;
+        trainer.settling = state.settling;
         Ok(trainer)
     }
 

@@ -158,7 +158,7 @@ fn training_section(ui: &mut egui::Ui, config: &mut Config) {
         ui.label("weight decay: choose adamw");
         training.weight_decay = 0.0;
     } else {
-        log_slider(ui, &mut training.weight_decay, Limits::PENALTY, 1e-6, "weight decay");
+        log_slider(ui, &mut training.weight_decay, Limits::WEIGHT_DECAY, 1e-6, "weight decay");
     }
     log_slider(ui, &mut training.grad_clip, (0.0, 100.0), 1e-3, "gradient clip (0: off)");
 }
