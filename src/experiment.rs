@@ -12,11 +12,12 @@ use serde::{Deserialize, Serialize};
 use crate::config::load_config_text;
 use crate::train::{Trainer, TrainerState};
 
-/// What the file holds after its header line.
+/// What the file holds after its header line: the config as TOML text,
+/// then the state of every replica (one for a single run).
 #[derive(Serialize, Deserialize)]
 struct Saved {
     config: String,
-    state: TrainerState,
+    states: Vec<TrainerState>,
 }
 
 const MAGIC: &str = "emergence-lab experiment";
@@ -36,19 +37,19 @@ pub enum ExperimentError {
     Corrupt { path: String, message: String },
 }
 
-/// The bytes of a saved experiment.
-pub fn to_bytes(trainer: &Trainer) -> Vec<u8> {
+/// The bytes of a saved experiment: every replica of a run.
+pub fn to_bytes(trainers: &[Trainer]) -> Vec<u8> {
     let mut bytes = format!("{MAGIC} v{FORMAT_VERSION}\n").into_bytes();
-    let state = trainer.snapshot();
-    let saved = Saved { config: state.config.to_toml(), state };
-    let state = postcard::to_allocvec(&saved).expect("a trainer state always serialises");
-    bytes.extend_from_slice(&state);
+    let states: Vec<TrainerState> = trainers.iter().map(Trainer::snapshot).collect();
+    let config = trainers.first().map(|t| t.config().to_toml()).unwrap_or_default();
+    let saved = Saved { config, states };
+    bytes.extend_from_slice(&postcard::to_allocvec(&saved).expect("a trainer state always serialises"));
     bytes
 }
 
-/// Restores a trainer from the bytes of a saved experiment; `path` names
-/// the file in errors.
-pub fn from_bytes(bytes: &[u8], path: &str) -> Result<Trainer, ExperimentError> {
+/// Restores the replicas of a saved experiment; `path` names the file in
+/// errors.
+pub fn from_bytes(bytes: &[u8], path: &str) -> Result<Vec<Trainer>, ExperimentError> {
     let path = path.to_string();
     let newline = bytes.iter().position(|&b| b == b'\n').filter(|&n| n < 64);
     let (header, body) = match newline {
@@ -66,18 +67,32 @@ pub fn from_bytes(bytes: &[u8], path: &str) -> Result<Trainer, ExperimentError> 
     if !rest.is_empty() {
         return Err(ExperimentError::Corrupt { path, message: format!("{} bytes after the end", rest.len()) });
     }
-    let mut state = saved.state;
-    state.config = load_config_text(&saved.config, "its config", &[])
+    let config = load_config_text(&saved.config, "its config", &[])
         .map_err(|e| ExperimentError::Corrupt { path: path.clone(), message: e.to_string() })?;
-    Trainer::restore(state).map_err(|message| ExperimentError::Corrupt { path, message })
+    if saved.states.is_empty() {
+        return Err(ExperimentError::Corrupt { path, message: "it holds no network".into() });
+    }
+    saved
+        .states
+        .into_iter()
+        .map(|mut state| {
+            // Replicas may differ in their initialisation only.
+            state.config = config.clone();
+            let replica = state.replica as usize;
+            if !config.replicas.inits.is_empty() {
+                state.config.network.init = config.replicas.inits[replica % config.replicas.inits.len()];
+            }
+            Trainer::restore(state).map_err(|message| ExperimentError::Corrupt { path: path.clone(), message })
+        })
+        .collect()
 }
 
-pub fn save(trainer: &Trainer, path: &Path) -> Result<(), ExperimentError> {
-    std::fs::write(path, to_bytes(trainer))
+pub fn save(trainers: &[Trainer], path: &Path) -> Result<(), ExperimentError> {
+    std::fs::write(path, to_bytes(trainers))
         .map_err(|e| ExperimentError::Write { path: path.display().to_string(), message: e.to_string() })
 }
 
-pub fn load(path: &Path) -> Result<Trainer, ExperimentError> {
+pub fn load(path: &Path) -> Result<Vec<Trainer>, ExperimentError> {
     let bytes = std::fs::read(path).map_err(|e| ExperimentError::Read { path: path.display().to_string(), message: e.to_string() })?;
     from_bytes(&bytes, &path.display().to_string())
 }

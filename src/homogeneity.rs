@@ -348,6 +348,15 @@ impl Replicas {
         Self { trainers, target_accuracy: settings.target_accuracy, history: Vec::new(), ood }
     }
 
+    /// Replicas restored from a saved experiment (their data is shared
+    /// again).
+    pub fn from_trainers(trainers: Vec<Trainer>) -> Self {
+        assert!(!trainers.is_empty(), "a run has at least one network");
+        let config = trainers[0].config().clone();
+        let ood = out_of_distribution_inputs(&trainers[0].data().plane, 1000, config.seed);
+        Self { trainers, target_accuracy: config.replicas.target_accuracy, history: Vec::new(), ood }
+    }
+
     /// One step of every replica that has not diverged; records a summary
     /// when the first replica probes.
     pub fn step(&mut self) -> usize {

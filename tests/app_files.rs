@@ -29,7 +29,7 @@ fn train(app: &mut App, frames: usize) {
 }
 
 fn params(app: &App) -> Vec<u64> {
-    app.world().resource::<Lab>().trainer.network().params.iter().map(|p| p.to_bits()).collect()
+    app.world().resource::<Lab>().trainer().network().params.iter().map(|p| p.to_bits()).collect()
 }
 
 #[test]
@@ -37,7 +37,7 @@ fn save_then_load_resumes_where_it_was() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = app_in(dir.path());
     train(&mut app, 10);
-    let step = app.world().resource::<Lab>().trainer.step_count();
+    let step = app.world().resource::<Lab>().trainer().step_count();
     let saved_params = params(&app);
     app.world_mut().write_message(FileRequest::SaveExperiment);
     app.update();
@@ -49,7 +49,7 @@ fn save_then_load_resumes_where_it_was() {
     app.world_mut().write_message(FileRequest::LoadExperiment(path));
     app.update();
     let lab = app.world().resource::<Lab>();
-    assert_eq!(lab.trainer.step_count(), step);
+    assert_eq!(lab.trainer().step_count(), step);
     assert_eq!(params(&app), saved_params);
     assert!(app.world().resource::<Files>().error.is_none());
 }

@@ -29,8 +29,8 @@ fn a_saved_and_loaded_run_continues_bit_identically() {
     first.run(137); // mid-epoch, mid-way between probes
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("run.emlab");
-    experiment::save(&first, &path).unwrap();
-    let mut resumed = experiment::load(&path).unwrap();
+    experiment::save(std::slice::from_ref(&first), &path).unwrap();
+    let mut resumed = experiment::load(&path).unwrap().remove(0);
     assert_eq!(resumed.step_count(), 137);
     resumed.run(200);
     assert_eq!(fingerprint(&resumed), fingerprint(&straight));
@@ -43,7 +43,7 @@ fn a_diverged_run_with_infinities_round_trips() {
     trainer.run(100);
     trainer.record_probe();
     assert!(trainer.diverged().is_some());
-    let loaded = experiment::from_bytes(&experiment::to_bytes(&trainer), "mem").unwrap();
+    let loaded = experiment::from_bytes(&experiment::to_bytes(std::slice::from_ref(&trainer)), "mem").unwrap().remove(0);
     assert_eq!(loaded.diverged(), trainer.diverged());
     assert_eq!(fingerprint(&loaded), fingerprint(&trainer));
 }
@@ -61,7 +61,7 @@ fn error_of(bytes: &[u8]) -> ExperimentError {
 #[test]
 fn every_kind_of_bad_file_is_an_error_not_a_panic() {
     let trainer = Trainer::new(config(&[])).unwrap();
-    let good = experiment::to_bytes(&trainer);
+    let good = experiment::to_bytes(std::slice::from_ref(&trainer));
 
     assert!(matches!(experiment::load(std::path::Path::new("/no/such/file.emlab")), Err(ExperimentError::Read { .. })));
     assert!(matches!(error_of(b""), ExperimentError::NotAnExperiment { .. }));
@@ -97,7 +97,7 @@ fn a_state_whose_parts_disagree_is_corrupt() {
     // The file's layout: the config as TOML text, then the state.
     let encode = |state: &emergence_lab::train::TrainerState| {
         let mut bytes = header.clone();
-        bytes.extend(postcard::to_allocvec(&(state.config.to_toml(), state)).unwrap());
+        bytes.extend(postcard::to_allocvec(&(state.config.to_toml(), vec![state])).unwrap());
         bytes
     };
     let mut state = trainer.snapshot();
@@ -112,6 +112,7 @@ fn a_state_whose_parts_disagree_is_corrupt() {
     let mut state = trainer.snapshot();
     state.config.training.learning_rate = -1.0;
     let error = error_of(&encode(&state));
+    // (the file's config text is what is checked)
     assert!(error.to_string().contains("training.learning_rate"), "{error}");
 
     let mut state = trainer.snapshot();
@@ -121,4 +122,25 @@ fn a_state_whose_parts_disagree_is_corrupt() {
     let mut state = trainer.snapshot();
     state.cursor = 100_000;
     assert!(error_of(&encode(&state)).to_string().contains("position"));
+}
+
+#[test]
+fn every_replica_is_saved_and_restored() {
+    let mut replicas = emergence_lab::homogeneity::Replicas::new(config(&["replicas.count=3"])).unwrap();
+    replicas.run(40);
+    let loaded = experiment::from_bytes(&experiment::to_bytes(&replicas.trainers), "mem").unwrap();
+    assert_eq!(loaded.len(), 3);
+    for (a, b) in loaded.iter().zip(&replicas.trainers) {
+        assert_eq!(fingerprint(a), fingerprint(b));
+    }
+    let mut continued = loaded;
+    for trainer in &mut continued {
+        trainer.run(10);
+    }
+    for trainer in &mut replicas.trainers {
+        trainer.run(10);
+    }
+    for (a, b) in continued.iter().zip(&replicas.trainers) {
+        assert_eq!(fingerprint(a), fingerprint(b), "each replica continues exactly");
+    }
 }

@@ -11,6 +11,7 @@ use bevy::render::view::screenshot::{Screenshot, save_to_disk};
 
 use super::session::{DraftConfig, Lab, RunState};
 use crate::experiment;
+use crate::homogeneity::Replicas;
 use crate::report::{model_json, write_metrics_csv};
 
 /// What the user asked to save, export or load.
@@ -77,8 +78,8 @@ fn seconds_now() -> u64 {
 
 /// The config that `emergence-lab run --config` replays this session with.
 pub fn replay_config(lab: &Lab) -> crate::config::Config {
-    let mut config = lab.trainer.config().clone();
-    config.training.steps = lab.trainer.step_count();
+    let mut config = lab.trainer().config().clone();
+    config.training.steps = lab.trainer().step_count();
     config
 }
 
@@ -93,15 +94,15 @@ fn handle_file_requests(
     for request in requests.read() {
         let outcome: Result<String, String> = match request {
             FileRequest::SaveExperiment => files.target(".emlab").and_then(|path| {
-                experiment::save(&lab.trainer, &path).map_err(|e| e.to_string())?;
+                experiment::save(lab.trainers(), &path).map_err(|e| e.to_string())?;
                 Ok(format!("saved the experiment to {}", path.display()))
             }),
             FileRequest::LoadExperiment(path) => match experiment::load(path) {
-                Ok(trainer) => {
-                    draft.0 = trainer.config().clone();
-                    lab.replace(trainer);
+                Ok(trainers) => {
+                    draft.0 = trainers[0].config().clone();
+                    lab.replace(Replicas::from_trainers(trainers));
                     run.playing = false;
-                    Ok(format!("loaded {} at step {}", path.display(), lab.trainer.step_count()))
+                    Ok(format!("loaded {} at step {}", path.display(), lab.trainer().step_count()))
                 }
                 Err(error) => Err(error.to_string()),
             },
@@ -111,12 +112,12 @@ fn handle_file_requests(
             }),
             FileRequest::ExportMetrics => files.target("-metrics.csv").and_then(|path| {
                 let file = std::fs::File::create(&path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                write_metrics_csv(lab.trainer.history(), lab.trainer.network().layers.len(), std::io::BufWriter::new(file))
+                write_metrics_csv(lab.trainer().history(), lab.trainer().network().layers.len(), std::io::BufWriter::new(file))
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 Ok(format!("metrics written to {}", path.display()))
             }),
             FileRequest::ExportModel => files.target("-model.json").and_then(|path| {
-                write(&path, model_json(lab.trainer.network(), lab.trainer.data()))?;
+                write(&path, model_json(lab.trainer().network(), lab.trainer().data()))?;
                 Ok(format!("model written to {}", path.display()))
             }),
             FileRequest::ExportConfig => files.target("-config.toml").and_then(|path| {

@@ -52,6 +52,13 @@ pub fn class_with_confidence(class: usize, confidence: f32) -> Color32 {
     mix(NEUTRAL, class_colour(class), confidence.clamp(0.0, 1.0))
 }
 
+/// A right or wrong answer: green or red, paler where the network was
+/// trained on the cell (so what it generalised to stands out).
+pub fn verdict(correct: bool, trained_on: bool) -> Color32 {
+    let colour = if correct { Color32::from_rgb(44, 160, 44) } else { Color32::from_rgb(214, 39, 40) };
+    if trained_on { mix(colour, Color32::WHITE, 0.55) } else { colour }
+}
+
 /// A sequential map from dark purple (0) to bright yellow (1), like inferno:
 /// used for gradient magnitudes, where brighter means more gradient.
 pub fn heat(t: f32) -> Color32 {

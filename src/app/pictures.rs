@@ -10,13 +10,15 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 
 use super::palette;
 use super::session::Lab;
-use crate::data::{Feature, TaskKind};
+use crate::data::{Feature, InputPlane, TaskKind};
 use crate::train::{NeuronMaps, OutputMap, feature_maps, neuron_maps, output_map};
 
 /// Resolution of each neuron's map.
 pub const TILE_RESOLUTION: usize = 32;
 /// Resolution of the output's larger picture.
 pub const OUTPUT_RESOLUTION: usize = 64;
+/// Resolution of the other replicas' small output pictures.
+pub const REPLICA_RESOLUTION: usize = 32;
 /// At most this many neurons of a layer are drawn.
 pub const MAX_DRAWN_UNITS: usize = 16;
 /// Pictures are refreshed at most this often, and less often when
@@ -52,6 +54,11 @@ pub struct NeuronPictures {
     pub atlas: Option<TextureHandle>,
     pub output_texture: Option<TextureHandle>,
     pub layout: AtlasLayout,
+    /// The other replicas' output pictures (replica 1 onward).
+    pub replica_outputs: Vec<OutputMap>,
+    pub replica_textures: Vec<TextureHandle>,
+    /// For pair planes: which cells are training pairs (row-major).
+    training_cells: Vec<bool>,
 }
 
 /// Where each tile sits in the atlas: column 0 holds the input features,
@@ -90,7 +97,7 @@ impl Plugin for PicturesPlugin {
 /// Asks the engine for new maps when the network changed and enough time
 /// has passed.
 pub fn refresh_maps(lab: Res<Lab>, mut pictures: ResMut<NeuronPictures>) {
-    let trainer = &lab.trainer;
+    let trainer = lab.trainer();
     let rebuilt = pictures.maps.is_none() || pictures.generation != lab.generation;
     let moved = pictures.step != trainer.step_count();
     let interval = MIN_REFRESH_INTERVAL.max(pictures.compute_time * 4);
@@ -100,8 +107,22 @@ pub fn refresh_maps(lab: Res<Lab>, mut pictures: ResMut<NeuronPictures>) {
     }
     let started = Instant::now();
     let data = trainer.data();
-    pictures.maps = Some(neuron_maps(trainer.network(), &data.features, data.loss, TILE_RESOLUTION));
-    pictures.output = Some(output_map(trainer.network(), &data.features, data.loss, OUTPUT_RESOLUTION));
+    pictures.maps = Some(neuron_maps(trainer.network(), &data.plane, data.loss, TILE_RESOLUTION));
+    pictures.output = Some(output_map(trainer.network(), &data.plane, data.loss, OUTPUT_RESOLUTION));
+    pictures.replica_outputs =
+        lab.trainers()[1..].iter().map(|t| output_map(t.network(), &data.plane, data.loss, REPLICA_RESOLUTION)).collect();
+    if rebuilt {
+        pictures.training_cells = match data.plane {
+            InputPlane::Pairs { modulus } => {
+                let mut cells = vec![false; modulus * modulus];
+                for &[a, b] in &data.train.points {
+                    cells[a as usize * modulus + b as usize] = true;
+                }
+                cells
+            }
+            InputPlane::Points { .. } => Vec::new(),
+        };
+    }
     pictures.generation = lab.generation;
     pictures.step = trainer.step_count();
     pictures.compute_time = started.elapsed();
@@ -117,16 +138,20 @@ fn map_scale(values: &[f32], per_neuron: bool) -> f32 {
     }
 }
 
-fn paint_tile(image: &mut ColorImage, column: usize, row: usize, values: &[f32], scale: f32) {
+fn paint_tile(image: &mut ColorImage, tile: usize, column: usize, row: usize, values: &[f32], scale: f32) {
     let width = image.size[0];
-    for (cell, &value) in values.iter().enumerate() {
-        let (y, x) = (cell / TILE_RESOLUTION, cell % TILE_RESOLUTION);
-        image.pixels[(row * TILE_RESOLUTION + y) * width + column * TILE_RESOLUTION + x] = palette::diverging(value, scale);
+    for (cell, &value) in values.iter().enumerate().take(tile * tile) {
+        let (y, x) = (cell / tile, cell % tile);
+        image.pixels[(row * tile + y) * width + column * tile + x] = palette::diverging(value, scale);
     }
 }
 
-/// The output picture's colour at one cell.
-pub fn output_colour(task: TaskKind, output: &OutputMap, cell: usize, discretise: bool) -> Color32 {
+/// The output picture's colour at one cell. Where every cell has an answer
+/// (modular addition) it says right or wrong, paler on training pairs.
+pub fn output_colour(task: TaskKind, output: &OutputMap, cell: usize, discretise: bool, training_cells: &[bool]) -> Color32 {
+    if let Some(correct) = &output.correct {
+        return palette::verdict(correct[cell], training_cells.get(cell).copied().unwrap_or(false));
+    }
     let (value, class) = (output.value[cell], output.class[cell] as usize);
     match task {
         TaskKind::Classification { classes } if classes > 2 => {
@@ -152,22 +177,28 @@ fn upload_textures(
     let ctx = contexts.ctx_mut()?;
     let Some(maps) = pictures.maps.as_ref() else { return Ok(()) };
     let hidden = maps.layers.len() - 1;
+    let tile = maps.resolution;
+    let pairs = matches!(lab.trainer().data().plane, InputPlane::Pairs { .. });
+    // Column 0: every feature of a point plane (on or off), or a and b.
+    let inputs: &[Vec<f32>] = if pairs { &maps.inputs } else { &pictures.all_features };
     let widest = maps.layers.iter().map(Vec::len).max().unwrap_or(1).min(MAX_DRAWN_UNITS);
-    let layout = AtlasLayout { columns: hidden + 2, rows: widest.max(Feature::ALL.len()) };
-    let mut atlas = ColorImage::filled([layout.columns * TILE_RESOLUTION, layout.rows * TILE_RESOLUTION], Color32::TRANSPARENT);
-    for (row, values) in pictures.all_features.iter().enumerate() {
-        paint_tile(&mut atlas, 0, row, values, 1.0);
+    let layout = AtlasLayout { columns: hidden + 2, rows: widest.max(inputs.len()) };
+    let mut atlas = ColorImage::filled([layout.columns * tile, layout.rows * tile], Color32::TRANSPARENT);
+    for (row, values) in inputs.iter().enumerate() {
+        paint_tile(&mut atlas, tile, 0, row, values, 1.0);
     }
     for (layer, units) in maps.layers.iter().enumerate() {
         for (row, values) in units.iter().take(MAX_DRAWN_UNITS).enumerate() {
-            paint_tile(&mut atlas, layer + 1, row, values, map_scale(values, settings.per_neuron_scale));
+            paint_tile(&mut atlas, tile, layer + 1, row, values, map_scale(values, settings.per_neuron_scale));
         }
     }
-    let output_image = pictures.output.as_ref().map(|output| {
-        let task = lab.trainer.data().task;
-        let pixels = (0..output.value.len()).map(|cell| output_colour(task, output, cell, settings.discretise)).collect();
+    let task = lab.trainer().data().task;
+    let picture = |output: &OutputMap, training_cells: &[bool]| {
+        let pixels = (0..output.value.len()).map(|cell| output_colour(task, output, cell, settings.discretise, training_cells)).collect();
         ColorImage::new([output.resolution, output.resolution], pixels)
-    });
+    };
+    let output_image = pictures.output.as_ref().map(|output| picture(output, &pictures.training_cells));
+    let replica_images: Vec<ColorImage> = pictures.replica_outputs.iter().map(|output| picture(output, &[])).collect();
     match pictures.atlas.as_mut() {
         Some(handle) => handle.set(atlas, TextureOptions::NEAREST),
         None => pictures.atlas = Some(ctx.load_texture("neuron-atlas", atlas, TextureOptions::NEAREST)),
@@ -176,6 +207,16 @@ fn upload_textures(
         match pictures.output_texture.as_mut() {
             Some(handle) => handle.set(image, TextureOptions::LINEAR),
             None => pictures.output_texture = Some(ctx.load_texture("output-map", image, TextureOptions::LINEAR)),
+        }
+    }
+    pictures.replica_textures.truncate(replica_images.len());
+    for (index, image) in replica_images.into_iter().enumerate() {
+        match pictures.replica_textures.get_mut(index) {
+            Some(handle) => handle.set(image, TextureOptions::LINEAR),
+            None => {
+                let handle = ctx.load_texture(format!("replica-output-{index}"), image, TextureOptions::LINEAR);
+                pictures.replica_textures.push(handle);
+            }
         }
     }
     pictures.layout = layout;

@@ -7,39 +7,87 @@ use std::time::{Duration, Instant};
 use bevy::prelude::*;
 
 use crate::config::{Config, ConfigSource, load_config};
-use crate::train::{StepOutcome, Trainer};
+use crate::homogeneity::{HomogeneityReport, HomogeneitySummary, Replicas};
+use crate::train::Trainer;
 
 /// How many probe records the app keeps before thinning old ones.
 const HISTORY_LIMIT: usize = 4000;
 /// The app probes at least this often while training, so charts and
 /// histograms move smoothly whatever `log_every` says.
 const PROBE_INTERVAL: Duration = Duration::from_millis(100);
+/// The homogeneity measures (CKA, matching) are recomputed at most this
+/// often: they cost more than a probe.
+const MEASURE_INTERVAL: Duration = Duration::from_millis(500);
 
-/// The network being trained and everything the engine knows about it.
+/// The networks being trained (one, or several replicas in lockstep) and
+/// everything the engine knows about them.
 #[derive(Resource)]
 pub struct Lab {
-    pub trainer: Trainer,
+    replicas: Replicas,
     /// Counts rebuilds, so views can tell their pictures are of an older
     /// network.
     pub generation: u64,
     /// Training settings were changed while this network trained, so its
     /// config alone does not replay the run.
     pub changed_in_place: bool,
+    /// The latest homogeneity measures: between replicas, and within each
+    /// network's layers.
+    pub homogeneity: Option<HomogeneityReport>,
 }
 
 impl Lab {
     pub fn new(config: Config) -> Result<Self, String> {
-        let mut trainer = Trainer::new(config).map_err(|e| e.to_string())?;
-        trainer.history_mut().set_limit(Some(HISTORY_LIMIT));
-        Ok(Self { trainer, generation: 0, changed_in_place: false })
+        let replicas = Replicas::new(config).map_err(|e| e.to_string())?;
+        let mut lab = Self { replicas, generation: 0, changed_in_place: false, homogeneity: None };
+        lab.settle_in();
+        Ok(lab)
     }
 
-    /// Puts another trainer (rebuilt, or loaded from a file) in place.
-    pub fn replace(&mut self, mut trainer: Trainer) {
-        trainer.history_mut().set_limit(Some(HISTORY_LIMIT));
-        self.trainer = trainer;
+    /// The main network (replica 0).
+    pub fn trainer(&self) -> &Trainer {
+        &self.replicas.trainers[0]
+    }
+
+    pub fn trainer_mut(&mut self) -> &mut Trainer {
+        &mut self.replicas.trainers[0]
+    }
+
+    /// Every replica, the main network first.
+    pub fn trainers(&self) -> &[Trainer] {
+        &self.replicas.trainers
+    }
+
+    /// The homogeneity summaries recorded at the replicas' probes.
+    pub fn homogeneity_history(&self) -> &[HomogeneitySummary] {
+        &self.replicas.history
+    }
+
+    fn settle_in(&mut self) {
+        for trainer in &mut self.replicas.trainers {
+            trainer.history_mut().set_limit(Some(HISTORY_LIMIT));
+        }
+        if self.replicas.history.is_empty() {
+            self.replicas.record();
+        }
+        self.homogeneity = Some(self.replicas.measure());
+    }
+
+    /// Puts other networks (rebuilt, or loaded from a file) in place.
+    pub fn replace(&mut self, replicas: Replicas) {
+        self.replicas = replicas;
         self.generation += 1;
         self.changed_in_place = false;
+        self.settle_in();
+    }
+
+    /// Recomputes the homogeneity measures now.
+    pub fn measure(&mut self) {
+        self.homogeneity = Some(self.replicas.measure());
+    }
+
+    /// Every replica's state, for saving.
+    pub fn replicas(&self) -> &Replicas {
+        &self.replicas
     }
 }
 
@@ -75,6 +123,7 @@ pub struct Throughput {
     /// Time training took in the last frame.
     pub training_time: Duration,
     last_probe: Option<Instant>,
+    last_measure: Option<Instant>,
 }
 
 /// A problem to show the user: a setting that could not be applied, a file
@@ -143,7 +192,7 @@ impl Plugin for SessionPlugin {
                 (Lab::new(fallback).expect("the default preset builds"), Notice { message: Some(message) })
             }
         };
-        app.insert_resource(DraftConfig(lab.trainer.config().clone()))
+        app.insert_resource(DraftConfig(lab.trainer().config().clone()))
             .insert_resource(lab)
             .insert_resource(notice)
             .init_resource::<RunState>()
@@ -158,20 +207,22 @@ fn rebuild(lab: &mut Lab, config: Config, change: Change, notice: &mut Notice) {
         notice.message = Some(format!("not applied: {issue}"));
         return;
     }
-    let trainer = match change {
+    let replicas = match change {
         Change::None => return,
         Change::Training => {
-            lab.changed_in_place |= lab.trainer.step_count() > 0;
-            lab.trainer.update_training(config.training);
+            lab.changed_in_place |= lab.trainer().step_count() > 0;
+            for trainer in &mut lab.replicas.trainers {
+                trainer.update_training(config.training.clone());
+            }
             notice.message = None;
             return;
         }
-        Change::Network => Ok(Trainer::with_data(config, lab.trainer.data().clone())),
-        Change::Everything => Trainer::new(config),
+        Change::Network => Ok(Replicas::with_data(config, lab.trainer().data().clone())),
+        Change::Everything => Replicas::new(config),
     };
-    match trainer {
-        Ok(trainer) => {
-            lab.replace(trainer);
+    match replicas {
+        Ok(replicas) => {
+            lab.replace(replicas);
             notice.message = None;
         }
         Err(error) => notice.message = Some(format!("not applied: {error}")),
@@ -187,16 +238,19 @@ pub fn apply_run_commands(
 ) {
     for command in commands.read() {
         match command {
-            RunCommand::TogglePlay => run.playing = !run.playing && lab.trainer.diverged().is_none(),
-            RunCommand::Play => run.playing = lab.trainer.diverged().is_none(),
+            RunCommand::TogglePlay => run.playing = !run.playing && lab.trainer().diverged().is_none(),
+            RunCommand::Play => run.playing = lab.trainer().diverged().is_none(),
             RunCommand::Pause => run.playing = false,
             RunCommand::StepOnce => {
                 run.playing = false;
-                lab.trainer.step();
-                lab.trainer.record_probe();
+                lab.replicas.step();
+                for trainer in &mut lab.replicas.trainers {
+                    trainer.record_probe();
+                }
+                lab.measure();
             }
             RunCommand::Reset => {
-                let config = lab.trainer.config().clone();
+                let config = lab.trainer().config().clone();
                 rebuild(&mut lab, config, Change::Network, &mut notice);
             }
             RunCommand::LoadPreset(name) => match load_config(&ConfigSource::Preset(name.clone()), &[]) {
@@ -217,7 +271,7 @@ pub fn apply_draft_config(draft: Res<DraftConfig>, mut lab: ResMut<Lab>, mut not
     if !draft.is_changed() {
         return;
     }
-    let change = change_between(lab.trainer.config(), &draft.0);
+    let change = change_between(lab.trainer().config(), &draft.0);
     if change != Change::None {
         rebuild(&mut lab, draft.0.clone(), change, &mut notice);
     }
@@ -232,24 +286,34 @@ pub fn train_within_budget(time: Res<Time>, mut lab: ResMut<Lab>, mut run: ResMu
         return;
     }
     let started = Instant::now();
-    let samples_before = lab.trainer.samples_seen();
+    let samples_of = |lab: &Lab| lab.trainers().iter().map(Trainer::samples_seen).sum::<u64>();
+    let samples_before = samples_of(&lab);
     let mut steps = 0;
     while steps < run.steps_per_frame && started.elapsed() < run.frame_budget {
-        if lab.trainer.step() == StepOutcome::Diverged {
+        lab.replicas.step();
+        if lab.trainer().diverged().is_some() {
             run.playing = false;
             break;
         }
         steps += 1;
     }
     let now = Instant::now();
-    if throughput.last_probe.is_none_or(|t| now - t >= PROBE_INTERVAL) && lab.trainer.latest().step != lab.trainer.step_count() {
-        lab.trainer.record_probe();
+    if throughput.last_probe.is_none_or(|t| now - t >= PROBE_INTERVAL) && lab.trainer().latest().step != lab.trainer().step_count() {
+        for trainer in &mut lab.replicas.trainers {
+            if trainer.latest().step != trainer.step_count() {
+                trainer.record_probe();
+            }
+        }
         throughput.last_probe = Some(now);
+    }
+    if throughput.last_measure.is_none_or(|t| now - t >= MEASURE_INTERVAL) {
+        lab.measure();
+        throughput.last_measure = Some(now);
     }
     let elapsed = started.elapsed();
     throughput.steps_last_frame = steps;
     throughput.training_time = elapsed;
-    let samples = (lab.trainer.samples_seen() - samples_before) as f64;
+    let samples = (samples_of(&lab) - samples_before) as f64;
     let frame = time.delta_secs_f64();
     if frame > 0.0 {
         let rate = samples / frame;

@@ -3,10 +3,11 @@
 //! here), the per-layer profile now, and histograms of the current step.
 
 use bevy_egui::egui::{self, Color32};
-use egui_plot::{Bar, BarChart, GridInput, GridMark, Legend, Line, Plot, PlotPoints};
+use egui_plot::{Bar, BarChart, GridInput, GridMark, Legend, Line, Plot, PlotPoints, Polygon, VLine};
 
 use super::{HistogramKind, UiParams};
 use crate::app::palette;
+use crate::emergence::{FIT_ACCURACY, PhaseKind, fit_moments, loss_phases};
 use crate::train::{Histogram, HistogramScale, LayerStats, ProbeRecord};
 
 const CHART_HEIGHT: f32 = 130.0;
@@ -31,16 +32,36 @@ fn decade_label(mark: GridMark, _range: &std::ops::RangeInclusive<f64>) -> Strin
     if (mark.value - mark.value.round()).abs() < 1e-6 { format!("1e{}", mark.value.round() as i32) } else { String::new() }
 }
 
-fn series(records: &[ProbeRecord], value: impl Fn(&ProbeRecord) -> Option<f64>) -> PlotPoints<'static> {
-    records.iter().filter_map(|r| value(r).filter(|v| v.is_finite()).map(|v| [r.step as f64, v])).collect()
+/// Where a step sits on the x axis: linear, or log10 (step 0 drawn at 1),
+/// on which grokking's long delay and early phases are both visible.
+#[derive(Clone, Copy)]
+struct StepAxis {
+    log: bool,
+}
+
+impl StepAxis {
+    fn x(self, step: u64) -> f64 {
+        if self.log { (step.max(1) as f64).log10() } else { step as f64 }
+    }
+
+    fn label(self, mark: GridMark) -> String {
+        if !self.log {
+            return format!("{}", mark.value);
+        }
+        if (mark.value - mark.value.round()).abs() < 1e-6 { format!("{}", 10f64.powf(mark.value.round())) } else { String::new() }
+    }
+}
+
+fn series(records: &[ProbeRecord], axis: StepAxis, value: impl Fn(&ProbeRecord) -> Option<f64>) -> PlotPoints<'static> {
+    records.iter().filter_map(|r| value(r).filter(|v| v.is_finite()).map(|v| [axis.x(r.step), v])).collect()
 }
 
 /// Above this many layers a legend would hide the chart; the colours (dark
 /// at the input, bright at the output) carry the order instead.
 const MAX_LEGEND_LAYERS: usize = 6;
 
-fn per_layer_log_chart(ui: &mut egui::Ui, id: &str, records: &[ProbeRecord], layers: usize, stat: fn(&LayerStats) -> f64) {
-    let mut plot = Plot::new(id).height(CHART_HEIGHT).allow_scroll(false);
+fn per_layer_log_chart(ui: &mut egui::Ui, id: &str, records: &[ProbeRecord], axis: StepAxis, layers: usize, stat: fn(&LayerStats) -> f64) {
+    let mut plot = Plot::new(id).height(CHART_HEIGHT).allow_scroll(false).x_axis_formatter(move |mark, _| axis.label(mark));
     if layers <= MAX_LEGEND_LAYERS {
         plot = plot.legend(Legend::default());
     }
@@ -52,37 +73,79 @@ fn per_layer_log_chart(ui: &mut egui::Ui, id: &str, records: &[ProbeRecord], lay
         .y_grid_spacer(decade_spacer)
         .show(ui, |plot| {
             for layer in 0..layers {
-                let points = series(records, |r| r.layers.get(layer).and_then(|s| log10(stat(s))));
+                let points = series(records, axis, |r| r.layers.get(layer).and_then(|s| log10(stat(s))));
                 plot.line(Line::new(format!("L{}", layer + 1), points).color(palette::layer_colour(layer, layers)).width(1.5));
             }
         });
 }
 
 pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
-    let trainer = &p.lab.trainer;
+    let trainer = p.lab.trainer();
     let records = trainer.history().records();
     let layers = trainer.network().layers.len();
     let hidden = layers - 1;
 
-    ui.strong("Loss");
-    Plot::new("loss").height(CHART_HEIGHT).legend(Legend::default()).allow_scroll(false).include_y(0.0).show(ui, |plot| {
-        plot.line(Line::new("train", series(records, |r| Some(r.train_loss))).color(Color32::from_rgb(120, 120, 120)));
-        plot.line(Line::new("test", series(records, |r| Some(r.test_loss))).color(Color32::from_rgb(230, 120, 20)).width(2.0));
+    let axis = StepAxis { log: p.view.log_steps };
+    ui.horizontal(|ui| {
+        ui.strong("Loss");
+        ui.checkbox(&mut p.view.log_steps, "log steps").on_hover_text("A logarithmic step axis: early phases and late jumps both visible");
     });
-    if trainer.data().task.classes().is_some() {
-        ui.strong("Accuracy");
-        Plot::new("accuracy").height(90.0).legend(Legend::default()).allow_scroll(false).include_y(0.0).include_y(1.0).show(ui, |plot| {
-            plot.line(Line::new("train", series(records, |r| r.train_acc)).color(Color32::from_rgb(120, 120, 120)));
-            plot.line(Line::new("test", series(records, |r| r.test_acc)).color(Color32::from_rgb(230, 120, 20)).width(2.0));
+    let phases = loss_phases(records, |r| r.train_loss);
+    let (low, high) = records.iter().map(|r| r.train_loss.max(r.test_loss)).filter(|v| v.is_finite()).fold((0.0f64, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
+    Plot::new("loss")
+        .height(CHART_HEIGHT)
+        .legend(Legend::default())
+        .allow_scroll(false)
+        .include_y(0.0)
+        .x_axis_formatter(move |mark, _| axis.label(mark))
+        .show(ui, |plot| {
+            for phase in &phases {
+                let (a, b) = (axis.x(phase.start_step), axis.x(phase.end_step));
+                match phase.kind {
+                    PhaseKind::Plateau => plot.polygon(
+                        Polygon::new("plateau", PlotPoints::from(vec![[a, low], [b, low], [b, high], [a, high]]))
+                            .fill_color(Color32::from_rgba_unmultiplied(120, 160, 255, 40))
+                            .stroke(egui::Stroke::NONE),
+                    ),
+                    PhaseKind::SuddenDrop => plot.vline(VLine::new("sudden drop", a).color(Color32::from_rgb(220, 60, 60))),
+                }
+            }
+            plot.line(Line::new("train", series(records, axis, |r| Some(r.train_loss))).color(Color32::from_rgb(120, 120, 120)));
+            plot.line(Line::new("test", series(records, axis, |r| Some(r.test_loss))).color(Color32::from_rgb(230, 120, 20)).width(2.0));
         });
+    if trainer.data().task.classes().is_some() {
+        let moments = fit_moments(records, FIT_ACCURACY);
+        ui.strong("Accuracy").on_hover_text("Vertical lines: when training and test accuracy first reached 95%");
+        Plot::new("accuracy")
+            .height(90.0)
+            .legend(Legend::default())
+            .allow_scroll(false)
+            .include_y(0.0)
+            .include_y(1.0)
+            .x_axis_formatter(move |mark, _| axis.label(mark))
+            .show(ui, |plot| {
+                if let Some(step) = moments.train_step {
+                    plot.vline(VLine::new(format!("train fitted (step {step})"), axis.x(step)).color(Color32::from_rgb(150, 150, 150)));
+                }
+                if let Some(step) = moments.test_step {
+                    plot.vline(VLine::new(format!("test fitted (step {step})"), axis.x(step)).color(Color32::from_rgb(230, 120, 20)));
+                }
+                plot.line(Line::new("train", series(records, axis, |r| r.train_acc)).color(Color32::from_rgb(120, 120, 120)));
+                plot.line(Line::new("test", series(records, axis, |r| r.test_acc)).color(Color32::from_rgb(230, 120, 20)).width(2.0));
+            });
+        if let (Some(train), Some(test)) = (moments.train_step, moments.test_step) {
+            if test >= 3 * train.max(1) {
+                ui.small(format!("test accuracy followed {} steps after training accuracy: a delayed generalisation", test - train));
+            }
+        }
     }
 
     ui.strong("Gradient norm per layer").on_hover_text(
         "The size of the loss gradient reaching each layer's weights. Lines far apart, input layers lowest: vanishing gradients.",
     );
-    per_layer_log_chart(ui, "gradient-norms", records, layers, |s| s.grad_norm);
+    per_layer_log_chart(ui, "gradient-norms", records, axis, layers, |s| s.grad_norm);
     ui.strong("Activation spread per layer (std)");
-    per_layer_log_chart(ui, "activation-std", records, hidden, |s| s.act_std);
+    per_layer_log_chart(ui, "activation-std", records, axis, hidden, |s| s.act_std);
 
     if let Some(latest) = records.last() {
         ui.strong(format!("Per layer at step {}", latest.step)).on_hover_text("Bars: log10 of each layer's gradient norm; the signal-propagation picture at a glance.");
@@ -111,11 +174,57 @@ pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
         }
     }
 
+    settling_chart(ui, p);
     histogram_chart(ui, p);
 }
 
+/// When each hidden layer's features settled (90% of its neurons), and how
+/// alike each layer's neurons are.
+fn settling_chart(ui: &mut egui::Ui, p: &mut UiParams) {
+    let trainer = p.lab.trainer();
+    let hidden = trainer.network().hidden_layers();
+    if hidden == 0 {
+        return;
+    }
+    let settling = trainer.settling();
+    let settled: Vec<Option<u64>> = (0..hidden).map(|l| settling.layer_settled_step(l)).collect();
+    ui.strong("Features settled").on_hover_text(
+        "The step by which 90% of a layer's neurons stopped changing (less than 2% per 100 steps); no bar: still changing. Green dots on the tiles mark settled neurons.",
+    );
+    let layers = hidden + 1;
+    let bars: Vec<Bar> = settled
+        .iter()
+        .enumerate()
+        .filter_map(|(k, s)| s.map(|step| Bar::new((k + 1) as f64, step as f64).width(0.7).fill(palette::layer_colour(k, layers))))
+        .collect();
+    Plot::new("settled").height(80.0).allow_scroll(false).allow_drag(false).include_y(0.0).include_x(0.5).include_x(hidden as f64 + 0.5).show(ui, |plot| {
+        plot.bar_chart(BarChart::new("settled at step", bars));
+    });
+    if let Some(report) = &p.lab.homogeneity {
+        if let Some(within) = report.within_layer.first() {
+            let bars: Vec<Bar> = within
+                .iter()
+                .enumerate()
+                .filter_map(|(k, v)| v.map(|v| Bar::new((k + 1) as f64, v).width(0.7).fill(palette::layer_colour(k, layers))))
+                .collect();
+            ui.strong("Alike within each layer").on_hover_text(
+                "Mean cosine similarity between the outputs of a layer's neurons on the probe batch: 1 means every neuron does the same thing.",
+            );
+            Plot::new("within-layer")
+                .height(80.0)
+                .allow_scroll(false)
+                .allow_drag(false)
+                .include_y(0.0)
+                .include_y(1.0)
+                .include_x(0.5)
+                .include_x(hidden as f64 + 0.5)
+                .show(ui, |plot| plot.bar_chart(BarChart::new("mean pairwise cosine", bars)));
+        }
+    }
+}
+
 fn histogram_chart(ui: &mut egui::Ui, p: &mut UiParams) {
-    let details = p.lab.trainer.latest_detail();
+    let details = p.lab.trainer().latest_detail();
     if details.is_empty() {
         return;
     }

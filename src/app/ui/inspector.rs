@@ -10,7 +10,7 @@ use crate::app::palette;
 
 pub fn show(ctx: &egui::Context, p: &mut UiParams) {
     let Some((layer, unit)) = p.view.inspected else { return };
-    let trainer = &p.lab.trainer;
+    let trainer = p.lab.trainer();
     let network = trainer.network();
     // The network may have been rebuilt smaller since the click.
     if layer >= network.layers.len() || unit >= network.layers[layer].outputs {

@@ -9,6 +9,7 @@ mod files_window;
 mod inspector;
 mod lessons_window;
 mod network_view;
+mod replicas_window;
 mod status;
 
 use bevy::ecs::system::SystemParam;
@@ -54,6 +55,11 @@ pub struct ViewState {
     pub histogram_layer: usize,
     pub histogram_kind: HistogramKind,
     pub show_files: bool,
+    pub show_replicas: bool,
+    /// Charts over steps use a logarithmic step axis.
+    pub log_steps: bool,
+    /// The layer whose replica-to-replica CKA matrix is shown.
+    pub cka_layer: usize,
 }
 
 impl Default for ViewState {
@@ -68,6 +74,9 @@ impl Default for ViewState {
             histogram_layer: 0,
             histogram_kind: HistogramKind::Weights,
             show_files: false,
+            show_replicas: false,
+            log_steps: false,
+            cka_layer: 0,
         }
     }
 }
@@ -100,8 +109,15 @@ impl Plugin for UiPlugin {
     }
 }
 
-pub fn draw_ui(mut contexts: EguiContexts, mut params: UiParams) -> Result {
+pub fn draw_ui(mut contexts: EguiContexts, mut params: UiParams, mut seen_generation: Local<Option<u64>>) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
+    // A session that starts with replicas opens their window.
+    if *seen_generation != Some(params.lab.generation) {
+        *seen_generation = Some(params.lab.generation);
+        if params.lab.trainers().len() > 1 {
+            params.view.show_replicas = true;
+        }
+    }
     let mut root = egui::Ui::new(
         ctx.clone(),
         "root".into(),
@@ -128,6 +144,7 @@ pub fn draw_ui(mut contexts: EguiContexts, mut params: UiParams) -> Result {
     });
     inspector::show(&ctx, &mut params);
     lessons_window::show(&ctx, &mut params);
+    replicas_window::show(&ctx, &mut params);
     let mut show_files = params.view.show_files;
     files_window::show(&ctx, &mut params, &mut show_files);
     params.view.show_files = show_files;

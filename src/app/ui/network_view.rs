@@ -10,7 +10,7 @@ use super::{EdgeColouring, UiParams, edit_draft};
 use crate::app::palette;
 use crate::app::pictures::MAX_DRAWN_UNITS;
 use crate::config::Limits;
-use crate::data::{Feature, INPUT_HALF_WIDTH, TaskKind};
+use crate::data::{Feature, INPUT_HALF_WIDTH, InputPlane, TaskKind};
 use crate::nn::Activation;
 
 const HEADER_HEIGHT: f32 = 58.0;
@@ -73,7 +73,7 @@ pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
         return;
     };
     let layout = p.pictures.layout;
-    let trainer = &p.lab.trainer;
+    let trainer = p.lab.trainer();
     let network = trainer.network();
     let data = trainer.data();
     let hidden = network.hidden_layers();
@@ -82,10 +82,16 @@ pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
     let widest = network.layers.iter().map(|l| drawn(l.outputs)).max().unwrap_or(1).max(Feature::ALL.len());
     let area = ui.available_rect_before_wrap();
     let g = geometry(area, columns, widest);
-    let rows_in = |column: usize| if column == 0 { Feature::ALL.len() } else { drawn(network.layers[column - 1].outputs) };
-    // The tile of each network input: its feature's row in column 0.
+    let pairs = match data.plane {
+        InputPlane::Pairs { modulus } => Some(modulus),
+        InputPlane::Points { .. } => None,
+    };
+    let input_tiles = if pairs.is_some() { 2 } else { Feature::ALL.len() };
+    let rows_in = |column: usize| if column == 0 { input_tiles } else { drawn(network.layers[column - 1].outputs) };
+    // The tile of each network input: its feature's row in column 0. A
+    // pair's one-hot inputs have no tile each, so no first-layer lines.
     let input_row: Vec<usize> =
-        data.features.iter().map(|f| Feature::ALL.iter().position(|g| g == f).expect("a known feature")).collect();
+        data.features().iter().map(|f| Feature::ALL.iter().position(|g| g == f).expect("a known feature")).collect();
 
     let pointer = ui.ctx().pointer_hover_pos().filter(|p| area.contains(*p));
     let painter = ui.painter_at(area);
@@ -98,6 +104,9 @@ pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
         let grads = &gradients[layer.weights.clone()];
         let sources: Vec<(usize, usize)> =
             if k == 0 { input_row.iter().copied().enumerate().collect() } else { (0..drawn(layer.inputs)).map(|i| (i, i)).collect() };
+        if sources.is_empty() {
+            continue;
+        }
         for j in 0..drawn(layer.outputs) {
             let to = g.tile_rect(k + 1, j, rows_in(k + 1)).left_center();
             for &(i, row) in &sources {
@@ -130,15 +139,23 @@ pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
     }
 
     // Tiles.
-    let per_layer = &p.lab.trainer.latest_detail();
+    let per_layer = &p.lab.trainer().latest_detail();
     let mut feature_clicked = None;
     for column in 0..columns {
         for row in 0..rows_in(column) {
             let rect = g.tile_rect(column, row, rows_in(column));
-            let enabled = column > 0 || input_row.contains(&row);
+            let enabled = column > 0 || pairs.is_some() || input_row.contains(&row);
             let tint = if enabled { Color32::WHITE } else { Color32::from_white_alpha(50) };
             painter.image(atlas, rect, layout.uv(column, row), tint);
             let response = ui.interact(rect, ui.id().with(("tile", column, row)), Sense::click());
+            if let (0, Some(modulus)) = (column, pairs) {
+                response.on_hover_text(format!(
+                    "input {}: one-hot over 0 to {} (this picture shows its value over the table)",
+                    ["a", "b"][row],
+                    modulus - 1
+                ));
+                continue;
+            }
             if column == 0 {
                 let feature = Feature::ALL[row];
                 let response = response.on_hover_text(format!(
@@ -154,6 +171,10 @@ pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
             let layer = column - 1;
             let border = if p.view.inspected == Some((layer, row)) { Stroke::new(2.0, Color32::YELLOW) } else { Stroke::new(0.5, Color32::GRAY) };
             painter.rect_stroke(rect, 0.0, border, egui::StrokeKind::Outside);
+            let settled = (layer < hidden).then(|| trainer.settling().settled_since(layer, row)).flatten();
+            if settled.is_some() && g.tile >= 12.0 {
+                painter.circle_filled(rect.right_top() + vec2(-3.0, 3.0), 2.5, Color32::from_rgb(40, 200, 90));
+            }
             if let Some(detail) = per_layer.get(layer) {
                 if g.tile >= 16.0 && detail.unit_dead.get(row).copied().unwrap_or(false) {
                     painter.text(rect.center(), egui::Align2::CENTER_CENTER, "✖", egui::FontId::proportional(g.tile * 0.5), Color32::from_rgb(200, 30, 30));
@@ -172,6 +193,13 @@ pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
                         ui.label(format!("saturated on {:.0}% of probe points", 100.0 * detail.unit_saturation[row]));
                     }
                     ui.label(format!("incoming gradient norm {:.3e}", detail.unit_grad_norm[row]));
+                    if layer < hidden {
+                        match (settled, trainer.settling().rate(layer, row).filter(|r| r.is_finite())) {
+                            (Some(step), _) => ui.label(format!("feature settled since step {step} (green dot)")),
+                            (None, Some(rate)) => ui.label(format!("feature still changing: {:.1}% per 100 steps", 100.0 * rate)),
+                            (None, None) => ui.label("too early to tell whether its feature has settled"),
+                        };
+                    }
                     ui.small("click to inspect");
                 });
                 if response.clicked() {
@@ -199,7 +227,7 @@ pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
         let over_tile = (0..columns).any(|c| (0..rows_in(c)).any(|r| g.tile_rect(c, r, rows_in(c)).contains(point)));
         if let (Some((_, edge)), false) = (nearest, over_tile) {
             painter.line_segment([edge.from, edge.to], Stroke::new(3.0, Color32::YELLOW));
-            let from = if edge.layer == 1 { data.features[edge.input].name().to_string() } else { format!("unit {}", edge.input + 1) };
+            let from = if edge.layer == 1 { data.input_names()[edge.input].clone() } else { format!("unit {}", edge.input + 1) };
             egui::Tooltip::always_open(ui.ctx().clone(), ui.layer_id(), ui.id().with("edge-tip"), egui::PopupAnchor::Pointer).show(|ui| {
                 ui.label(format!("weight {:.4}", edge.weight));
                 ui.label(format!("layer {}: from {from} to unit {}", edge.layer, edge.output + 1));
@@ -280,7 +308,7 @@ fn output_picture(ui: &mut egui::Ui, p: &mut UiParams, g: &Geometry) {
         painter.image(texture.id(), rect, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
     }
     painter.rect_stroke(rect, 0.0, Stroke::new(1.0, Color32::GRAY), egui::StrokeKind::Outside);
-    let trainer = &p.lab.trainer;
+    let trainer = p.lab.trainer();
     let data = trainer.data();
     let to_screen = |[x, y]: [f64; 2]| {
         let u = ((x + INPUT_HALF_WIDTH) / (2.0 * INPUT_HALF_WIDTH)) as f32;
@@ -291,11 +319,16 @@ fn output_picture(ui: &mut egui::Ui, p: &mut UiParams, g: &Geometry) {
         TaskKind::Classification { .. } => palette::class_colour(label as usize),
         TaskKind::Regression => palette::diverging(label as f32, 1.0),
     };
+    if let InputPlane::Pairs { modulus } = data.plane {
+        let caption = format!("a + b mod {modulus}, a down, b across\ngreen right, red wrong, pale: trained on");
+        painter.text(rect.left_top() - vec2(0.0, 4.0), egui::Align2::LEFT_BOTTOM, caption, egui::FontId::proportional(10.0), ui.visuals().text_color());
+    }
     let radius = (rect.width() / 120.0).clamp(2.0, 4.0);
-    for (&point, &label) in data.train.points.iter().zip(&data.train.labels) {
+    let plotted = if matches!(data.plane, InputPlane::Points { .. }) { data.train.points.len() } else { 0 };
+    for (&point, &label) in data.train.points.iter().zip(&data.train.labels).take(plotted) {
         painter.circle(to_screen(point), radius, point_colour(label), Stroke::new(1.0, Color32::WHITE));
     }
-    if p.view.show_test_points {
+    if p.view.show_test_points && plotted > 0 {
         for (&point, &label) in data.test.points.iter().zip(&data.test.labels) {
             painter.circle(to_screen(point), radius, point_colour(label), Stroke::new(1.2, Color32::BLACK));
         }

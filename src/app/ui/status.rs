@@ -14,7 +14,7 @@ pub fn run_bar(ui: &mut egui::Ui, p: &mut UiParams) {
     ui.horizontal(|ui| {
         ui.heading("Emergence Lab");
         ui.separator();
-        let diverged = p.lab.trainer.diverged().is_some();
+        let diverged = p.lab.trainer().diverged().is_some();
         let play_label = if p.run.playing { "⏸ Pause" } else { "▶ Play" };
         if ui.add_enabled(!diverged || p.run.playing, egui::Button::new(play_label)).on_hover_text("Space").clicked() {
             p.commands.write(RunCommand::TogglePlay);
@@ -70,6 +70,7 @@ pub fn run_bar(ui: &mut egui::Ui, p: &mut UiParams) {
             }
             ui.toggle_value(&mut p.presentation.presenting, "Present").on_hover_text("P: hide the side panels so the network fills the screen; F11 fullscreen");
             ui.toggle_value(&mut p.view.show_files, "Files");
+            ui.toggle_value(&mut p.view.show_replicas, "Replicas");
             ui.toggle_value(&mut p.progress.open, "Lessons");
             if !p.presentation.presenting {
                 ui.toggle_value(&mut p.view.show_charts, "Charts");
@@ -81,7 +82,7 @@ pub fn run_bar(ui: &mut egui::Ui, p: &mut UiParams) {
 
 pub fn status_line(ui: &mut egui::Ui, p: &mut UiParams) {
     ui.horizontal(|ui| {
-        let trainer = &p.lab.trainer;
+        let trainer = p.lab.trainer();
         let frame_ms = p.time.delta_secs_f64() * 1000.0;
         ui.monospace(format!(
             "step {:>7}   epoch {:>5}   {:>9.0} samples/s   frame {:>5.1} ms   training {:>4.1} ms ({} steps)",
@@ -105,7 +106,7 @@ pub fn status_line(ui: &mut egui::Ui, p: &mut UiParams) {
 /// Shown while the run is stopped by a non-finite value: where it happened,
 /// and the ways out.
 pub fn divergence_banner(ui: &mut egui::Ui, p: &mut UiParams) {
-    let Some(divergence) = p.lab.trainer.diverged().cloned() else { return };
+    let Some(divergence) = p.lab.trainer().diverged().cloned() else { return };
     egui::Frame::new().fill(Color32::from_rgb(120, 20, 20)).inner_margin(8.0).corner_radius(4.0).show(ui, |ui| {
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(format!("Training diverged: {divergence}.")).color(Color32::WHITE).strong());

@@ -1,0 +1,174 @@
+//! The replicas window: train K copies of the network side by side and see
+//! how alike they become: their output pictures in a row, the agreement,
+//! representation-similarity and weight-similarity matrices, and the same
+//! measures over time.
+
+use bevy_egui::egui::{self, Color32, Rect, Sense, Stroke, pos2, vec2};
+use egui_plot::{Legend, Line, Plot, PlotPoints};
+
+use super::{UiParams, edit_draft};
+use crate::app::palette;
+use crate::config::Limits;
+use crate::homogeneity::{HomogeneityReport, HomogeneitySummary};
+use crate::nn::Init;
+
+/// A K x K (or L x L) matrix of values in [0, 1] as coloured cells with
+/// their numbers; `None` cells are grey.
+fn matrix(ui: &mut egui::Ui, title: &str, hint: &str, values: &[Vec<Option<f64>>], labels: &[String]) {
+    ui.strong(title).on_hover_text(hint);
+    let n = values.len();
+    let cell = (200.0 / n.max(1) as f32).clamp(18.0, 42.0);
+    let (rect, _) = ui.allocate_exact_size(vec2(cell * n as f32 + 30.0, cell * n as f32 + 16.0), Sense::hover());
+    let painter = ui.painter_at(rect);
+    let origin = rect.min + vec2(30.0, 16.0);
+    for (i, row) in values.iter().enumerate() {
+        painter.text(origin + vec2(-4.0, (i as f32 + 0.5) * cell), egui::Align2::RIGHT_CENTER, &labels[i], egui::FontId::proportional(10.0), ui.visuals().text_color());
+        painter.text(origin + vec2((i as f32 + 0.5) * cell, -3.0), egui::Align2::CENTER_BOTTOM, &labels[i], egui::FontId::proportional(10.0), ui.visuals().text_color());
+        for (j, value) in row.iter().enumerate() {
+            let r = Rect::from_min_size(origin + vec2(j as f32 * cell, i as f32 * cell), vec2(cell - 1.0, cell - 1.0));
+            let (fill, text) = match value {
+                Some(v) if v.is_finite() => (palette::heat(*v as f32), format!("{:.2}", v)),
+                _ => (Color32::from_gray(90), "-".to_string()),
+            };
+            painter.rect_filled(r, 0.0, fill);
+            if cell >= 26.0 {
+                let ink = if value.is_some_and(|v| v > 0.6) { Color32::BLACK } else { Color32::WHITE };
+                painter.text(r.center(), egui::Align2::CENTER_CENTER, text, egui::FontId::proportional(9.0), ink);
+            }
+        }
+    }
+}
+
+fn some(matrix: &[Vec<f64>]) -> Vec<Vec<Option<f64>>> {
+    matrix.iter().map(|row| row.iter().map(|&v| Some(v)).collect()).collect()
+}
+
+fn history_chart(ui: &mut egui::Ui, history: &[HomogeneitySummary]) {
+    let line = |name: &str, value: &dyn Fn(&HomogeneitySummary) -> Option<f64>| {
+        let points: PlotPoints = history.iter().filter_map(|h| value(h).filter(|v| v.is_finite()).map(|v| [h.step as f64, v])).collect();
+        Line::new(name.to_string(), points)
+    };
+    let layers = history.last().map_or(0, |h| h.cka.len());
+    Plot::new("homogeneity-history").height(150.0).legend(Legend::default()).allow_scroll(false).include_y(0.0).include_y(1.0).show(ui, |plot| {
+        plot.line(line("agreement (test)", &|h| Some(h.agreement)).color(Color32::from_rgb(230, 120, 20)).width(2.0));
+        plot.line(line("agreement (far away)", &|h| h.ood_agreement).color(Color32::from_rgb(240, 200, 80)));
+        plot.line(line("weights, raw", &|h| Some(h.weight_cosine)).color(Color32::from_rgb(140, 140, 140)));
+        plot.line(line("weights, matched", &|h| Some(h.weight_cosine_matched)).color(Color32::WHITE));
+        for layer in 0..layers {
+            plot.line(line(&format!("CKA L{}", layer + 1), &|h| h.cka[layer]).color(palette::layer_colour(layer, layers)));
+        }
+    });
+}
+
+fn measures(ui: &mut egui::Ui, p: &mut UiParams, report: &HomogeneityReport) {
+    let k = report.replicas;
+    let labels: Vec<String> = (0..k).map(|i| format!("{i}")).collect();
+    ui.horizontal_wrapped(|ui| {
+        ui.vertical(|ui| {
+            matrix(ui, "Agree on test points", "The fraction of test points on which two replicas predict the same class", &some(&report.agreement), &labels)
+        });
+        if let Some(ood) = &report.ood_agreement {
+            ui.vertical(|ui| {
+                matrix(ui, "Agree far away", "The same on points three times farther out than the data: where nothing constrained them", &some(ood), &labels)
+            });
+        }
+        ui.vertical(|ui| {
+            matrix(ui, "Weights, raw", "Cosine similarity of all parameters as they are: near zero, as neurons sit in any order", &some(&report.weight_cosine), &labels)
+        });
+        ui.vertical(|ui| {
+            matrix(
+                ui,
+                "Weights, matched",
+                "The same after matching each replica's neurons to the other's (Hungarian matching on incoming weights, layer by layer)",
+                &some(&report.weight_cosine_matched),
+                &labels,
+            )
+        });
+        let layers = report.cka.len();
+        p.view.cka_layer = p.view.cka_layer.min(layers.saturating_sub(1));
+        ui.vertical(|ui| {
+            egui::ComboBox::from_id_salt("cka-layer").selected_text(format!("CKA, layer {}", p.view.cka_layer + 1)).show_ui(ui, |ui| {
+                for layer in 0..layers {
+                    ui.selectable_value(&mut p.view.cka_layer, layer, format!("layer {}", layer + 1));
+                }
+            });
+            matrix(
+                ui,
+                "Representations alike",
+                "Linear CKA between the replicas' activations at this layer on the probe batch: 1 = the same up to rotation and scale",
+                &report.cka[p.view.cka_layer],
+                &labels,
+            );
+        });
+    });
+}
+
+pub fn show(ctx: &egui::Context, p: &mut UiParams) {
+    let mut open = p.view.show_replicas;
+    egui::Window::new("Replicas: how alike do networks become?").open(&mut open).default_width(640.0).vscroll(true).max_height(700.0).show(ctx, |ui| {
+        edit_draft(&mut p.draft, |config| {
+            ui.horizontal(|ui| {
+                let (low, high) = Limits::REPLICAS;
+                ui.add(egui::Slider::new(&mut config.replicas.count, low..=high).text("replicas"))
+                    .on_hover_text("Copies of the network from other seeds, trained side by side on the same data");
+                ui.add(egui::Slider::new(&mut config.replicas.target_accuracy, 0.5..=1.0).text("target accuracy"));
+            });
+            ui.horizontal_wrapped(|ui| {
+                ui.label("initialisations (none: all use the network's, with other seeds):");
+                for init in Init::ALL {
+                    let mut on = config.replicas.inits.contains(&init);
+                    if ui.toggle_value(&mut on, init.name()).changed() {
+                        if on {
+                            config.replicas.inits.push(init);
+                        } else {
+                            config.replicas.inits.retain(|&i| i != init);
+                        }
+                    }
+                }
+            });
+        });
+        let Some(report) = p.lab.homogeneity.clone() else { return };
+        let trainers = p.lab.trainers();
+        ui.separator();
+        ui.horizontal_wrapped(|ui| {
+            let size = vec2(96.0, 96.0);
+            for (index, trainer) in trainers.iter().enumerate() {
+                ui.vertical(|ui| {
+                    let texture = if index == 0 { p.pictures.output_texture.as_ref() } else { p.pictures.replica_textures.get(index - 1) };
+                    let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
+                    if let Some(texture) = texture {
+                        ui.painter().image(texture.id(), rect, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
+                    }
+                    ui.painter().rect_stroke(rect, 0.0, Stroke::new(1.0, Color32::GRAY), egui::StrokeKind::Outside);
+                    let accuracy = trainer.latest().test_acc.map(|a| format!("{:.0}%", 100.0 * a)).unwrap_or_default();
+                    let init = trainer.config().network.init.name();
+                    ui.small(format!("replica {index} {accuracy}\n{init}"));
+                    let reached = report.time_to_target.get(index).copied().flatten();
+                    ui.small(match reached {
+                        Some(step) => format!("{:.0}% at step {step}", 100.0 * report.target_accuracy),
+                        None => format!("{:.0}%: not yet", 100.0 * report.target_accuracy),
+                    });
+                });
+            }
+        });
+        if report.replicas > 1 {
+            ui.separator();
+            measures(ui, p, &report);
+            ui.separator();
+            ui.strong("Over training (means over pairs of replicas)");
+            history_chart(ui, p.lab.homogeneity_history());
+        } else {
+            ui.small("Add replicas to compare networks; a single network's layers are compared below.");
+        }
+        let layers = report.cka_between_layers.len();
+        let labels: Vec<String> = (1..=layers).map(|l| format!("L{l}")).collect();
+        matrix(
+            ui,
+            "Layers of replica 0 against each other (CKA)",
+            "How much each layer's representation resembles every other layer's: blocks of bright cells are layers that carry the same information",
+            &report.cka_between_layers,
+            &labels,
+        );
+    });
+    p.view.show_replicas = open;
+}
