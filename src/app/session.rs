@@ -158,8 +158,8 @@ pub enum Change {
     None,
     /// Learning rate, penalties, optimiser, batch size: applied in place.
     Training,
-    /// Depth, width, activation, initialisation: a new network on the same
-    /// data.
+    /// Depth, width, activation, initialisation, replicas: new networks on
+    /// the same data.
     Network,
     /// Data, seed or loss: new data and a new network.
     Everything,
@@ -168,7 +168,7 @@ pub enum Change {
 pub fn change_between(running: &Config, draft: &Config) -> Change {
     if running.data != draft.data || running.seed != draft.seed || running.training.loss != draft.training.loss {
         Change::Everything
-    } else if running.network != draft.network {
+    } else if running.network != draft.network || running.replicas != draft.replicas {
         Change::Network
     } else if running.training != draft.training {
         Change::Training
