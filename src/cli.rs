@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::config::{Config, ConfigError, ConfigSource, PRESETS, load_config};
 use crate::emergence::emergence_report;
 use crate::homogeneity::Replicas;
-use crate::report::{Summary, WriteError, write_homogeneity_csv, write_json, write_run};
+use crate::report::{Summary, WriteError, confusion_matrix, write_confusion_csv, write_homogeneity_csv, write_json, write_run};
 use crate::train::Trainer;
 
 /// Exit code of a run that finished or diverged.
@@ -224,11 +224,20 @@ pub fn run(args: &RunArgs) -> i32 {
             trainer.record_probe();
         }
     }
+    let confusion = confusion_matrix(&mut replicas.trainers[0], true);
     let trainer = &replicas.trainers[0];
     let samples: u64 = replicas.trainers.iter().map(Trainer::samples_seen).sum();
     let summary = Summary::of(trainer, wall, samples);
     let written = write_run(&args.out, trainer, &summary)
-        .and_then(|()| write_json(&args.out.join("emergence.json"), &emergence_report(trainer)));
+        .and_then(|()| write_json(&args.out.join("emergence.json"), &emergence_report(trainer)))
+        .and_then(|()| match &confusion {
+            Some(counts) => {
+                let path = args.out.join("confusion.csv");
+                let file = std::fs::File::create(&path).map_err(|e| WriteError { path: path.clone(), message: e.to_string() })?;
+                write_confusion_csv(counts, file).map_err(|e| WriteError { path, message: e.to_string() })
+            }
+            None => Ok(()),
+        });
     let written = written.and_then(|()| {
         if !several {
             return Ok(());

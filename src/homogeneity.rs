@@ -164,6 +164,11 @@ pub fn hungarian(cost: &[f64], n: usize) -> Vec<usize> {
 /// permuted network computes exactly the same function.
 pub fn align_neurons(reference: &Network, other: &Network) -> Network {
     let mut aligned = other.clone();
+    // Matching is defined here for dense layers; a convolutional network is
+    // compared as it is.
+    if aligned.layers.iter().any(|l| l.kind != crate::nn::LayerKind::Dense) {
+        return aligned;
+    }
     let mut previous: Option<Vec<usize>> = None;
     for index in 0..aligned.layers.len() {
         let layer = aligned.layers[index].clone();
@@ -505,6 +510,8 @@ mod tests {
         use crate::nn::{Activation, NetworkSpec};
         let spec = NetworkSpec {
             inputs: 3,
+            image: None,
+            conv: Vec::new(),
             hidden: vec![(5, Activation::Tanh), (4, Activation::Relu)],
             outputs: 2,
             init: Init::XavierNormal,

@@ -8,8 +8,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::data::{Dataset, Split, TaskKind};
-use crate::nn::Network;
+use std::sync::Arc;
+
+use crate::data::{Dataset, InputPlane, Split, TaskKind};
+use crate::nn::{LayerKind, Network};
 use crate::train::{Divergence, History, Trainer};
 
 #[derive(Debug, thiserror::Error)]
@@ -78,7 +80,10 @@ pub fn write_metrics_csv<W: Write>(history: &History, layers: usize, out: W) -> 
 
 #[derive(Debug, Serialize)]
 struct ModelLayer {
-    /// Rows of outputs: `weights[out][in]`.
+    /// "dense", "conv" or "max-pool".
+    kind: &'static str,
+    /// Rows of outputs: `weights[out][in]`; for a convolution one row per
+    /// filter, `in_channels x kernel x kernel` row-major.
     weights: Vec<Vec<f64>>,
     bias: Vec<f64>,
     activation: &'static str,
@@ -86,6 +91,11 @@ struct ModelLayer {
     batch_norm: Option<ModelBatchNorm>,
     #[serde(skip_serializing_if = "is_zero")]
     dropout: f64,
+    /// Convolution and pooling geometry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    conv: Option<crate::nn::conv::ConvGeometry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pool: Option<crate::nn::conv::PoolGeometry>,
 }
 
 fn is_zero(value: &f64) -> bool {
@@ -123,7 +133,23 @@ pub fn model_json(network: &Network, data: &Dataset) -> String {
         .iter()
         .enumerate()
         .map(|(index, layer)| ModelLayer {
-            weights: network.weights(index).chunks_exact(layer.inputs).map(<[f64]>::to_vec).collect(),
+            kind: match layer.kind {
+                LayerKind::Dense => "dense",
+                LayerKind::Conv(_) => "conv",
+                LayerKind::MaxPool(_) => "max-pool",
+            },
+            conv: match layer.kind {
+                LayerKind::Conv(g) => Some(g),
+                _ => None,
+            },
+            pool: match layer.kind {
+                LayerKind::MaxPool(g) => Some(g),
+                _ => None,
+            },
+            weights: match network.weights(index).len().checked_div(layer.weight_rows()) {
+                Some(per_row) if per_row > 0 => network.weights(index).chunks_exact(per_row).map(<[f64]>::to_vec).collect(),
+                _ => Vec::new(),
+            },
             bias: network.bias(index).to_vec(),
             activation: if index == last { data.loss.output_activation_name() } else { layer.activation.name() },
             batch_norm: layer.batch_norm.as_ref().map(|bn| ModelBatchNorm {
@@ -147,16 +173,62 @@ pub fn model_json(network: &Network, data: &Dataset) -> String {
     serde_json::to_string_pretty(&model).expect("a model always serialises")
 }
 
-/// Raw points and labels: `x, y, label` (a class index or a value).
-pub fn write_points_csv<W: Write>(split: &Split, task: TaskKind, out: W) -> csv::Result<()> {
+/// The raw data and labels: `x, y, label` for points (a and b for pairs),
+/// the pixels `p0..p63, label` for images.
+pub fn write_points_csv<W: Write>(split: &Split, task: TaskKind, plane: &InputPlane, out: W) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(["x", "y", "label"])?;
-    for (point, &label) in split.points.iter().zip(&split.labels) {
-        let label = match task {
-            TaskKind::Classification { .. } => (label as usize).to_string(),
-            TaskKind::Regression => label.to_string(),
-        };
-        writer.write_record([point[0].to_string(), point[1].to_string(), label])?;
+    let label_text = |label: f64| match task {
+        TaskKind::Classification { .. } => (label as usize).to_string(),
+        TaskKind::Regression => label.to_string(),
+    };
+    match plane {
+        InputPlane::Image { width, height } => {
+            let pixels = width * height;
+            let mut header: Vec<String> = (0..pixels).map(|i| format!("p{i}")).collect();
+            header.push("label".into());
+            writer.write_record(&header)?;
+            for (row, &label) in split.inputs.chunks_exact(pixels).zip(&split.labels) {
+                let mut record: Vec<String> = row.iter().map(f64::to_string).collect();
+                record.push(label_text(label));
+                writer.write_record(&record)?;
+            }
+        }
+        _ => {
+            let names = if matches!(plane, InputPlane::Pairs { .. }) { ["a", "b", "label"] } else { ["x", "y", "label"] };
+            writer.write_record(names)?;
+            for (point, &label) in split.points.iter().zip(&split.labels) {
+                writer.write_record([point[0].to_string(), point[1].to_string(), label_text(label)])?;
+            }
+        }
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// The confusion matrix of a classifier on a split: `counts[true][predicted]`.
+pub fn confusion_matrix(trainer: &mut Trainer, test: bool) -> Option<Vec<Vec<u32>>> {
+    let classes = trainer.data().task.classes()?;
+    let data = Arc::clone(trainer.data());
+    let split = if test { &data.test } else { &data.train };
+    let predicted = trainer.predict_classes(&split.inputs);
+    let mut counts = vec![vec![0u32; classes]; classes];
+    for (&label, &guess) in split.labels.iter().zip(&predicted) {
+        counts[label as usize][guess] += 1;
+    }
+    Some(counts)
+}
+
+/// A confusion matrix as CSV: one row per true class, one column per
+/// predicted class.
+pub fn write_confusion_csv<W: Write>(counts: &[Vec<u32>], out: W) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    let mut header = vec!["true \\ predicted".to_string()];
+    header.extend((0..counts.len()).map(|c| c.to_string()));
+    writer.write_record(&header)?;
+    for (class, row) in counts.iter().enumerate() {
+        let mut record = vec![class.to_string()];
+        record.extend(row.iter().map(u32::to_string));
+        writer.write_record(&record)?;
     }
     writer.flush()?;
     Ok(())
@@ -255,9 +327,9 @@ pub fn write_run(dir: &Path, trainer: &Trainer, summary: &Summary) -> Result<(),
     let path = file("model.json");
     fs::write(&path, model_json(trainer.network(), data)).map_err(|e| write_error(&path, e))?;
     let path = file("data_train.csv");
-    write_points_csv(&data.train, data.task, create(&path)?).map_err(|e| write_error(&path, e))?;
+    write_points_csv(&data.train, data.task, &data.plane, create(&path)?).map_err(|e| write_error(&path, e))?;
     let path = file("data_test.csv");
-    write_points_csv(&data.test, data.task, create(&path)?).map_err(|e| write_error(&path, e))?;
+    write_points_csv(&data.test, data.task, &data.plane, create(&path)?).map_err(|e| write_error(&path, e))?;
     let path = file("summary.json");
     let json = serde_json::to_string_pretty(summary).expect("a summary always serialises");
     fs::write(&path, json).map_err(|e| write_error(&path, e))?;

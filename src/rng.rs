@@ -19,6 +19,7 @@ pub enum Stream {
     Init = 3,
     BatchOrder = 4,
     Dropout = 5,
+    Augment = 6,
 }
 
 /// SplitMix64's finaliser: a bijective mix of 64 bits.

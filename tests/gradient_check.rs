@@ -2,11 +2,12 @@
 //! each loss, with batch normalisation, with dropout under a fixed mask, and
 //! with L1/L2 penalties.
 
-use emergence_lab::nn::{Activation, EngineRng, Init, Loss, Mode, Network, NetworkSpec, Workspace};
+use emergence_lab::nn::{Activation, ConvSpec, EngineRng, Init, Loss, Mode, Network, NetworkSpec, Workspace};
 use rand::{RngExt, SeedableRng};
 
 const ROWS: usize = 6;
 const INPUTS: usize = 3;
+const IMAGE: usize = 6;
 
 struct Case {
     activation: Activation,
@@ -15,11 +16,13 @@ struct Case {
     dropout: f64,
     l1: f64,
     l2: f64,
+    /// Convolutions on a 6x6 image before the dense layers.
+    conv: Vec<ConvSpec>,
 }
 
 impl Case {
     fn plain(activation: Activation, loss: Loss) -> Self {
-        Self { activation, loss, batch_norm: false, dropout: 0.0, l1: 0.0, l2: 0.0 }
+        Self { activation, loss, batch_norm: false, dropout: 0.0, l1: 0.0, l2: 0.0, conv: Vec::new() }
     }
 
     fn outputs(&self) -> usize {
@@ -43,8 +46,12 @@ struct Problem {
 impl Problem {
     fn new(case: &Case, seed: u64) -> Self {
         let mut rng = EngineRng::seed_from_u64(seed);
+        let image = !case.conv.is_empty();
+        let inputs = if image { IMAGE * IMAGE } else { INPUTS };
         let spec = NetworkSpec {
-            inputs: INPUTS,
+            inputs,
+            image: image.then_some((1, IMAGE, IMAGE)),
+            conv: case.conv.clone(),
             hidden: vec![(5, case.activation), (4, case.activation)],
             outputs: case.outputs(),
             init: Init::XavierNormal,
@@ -65,7 +72,7 @@ impl Problem {
             }
         }
         let mut ws = Workspace::new(&network, ROWS);
-        let input: Vec<f64> = (0..ROWS * INPUTS).map(|_| rng.random_range(-1.5..1.5)).collect();
+        let input: Vec<f64> = (0..ROWS * inputs).map(|_| rng.random_range(-1.5..1.5)).collect();
         ws.load_input(&input);
         let dim = case.outputs();
         let mut targets = vec![0.0; ROWS * dim];
@@ -179,5 +186,56 @@ fn dropout_masks_zero_and_rescale() {
     for (i, &scale) in kept.iter().enumerate() {
         let expected = problem.ws.activation(0)[i] * scale;
         assert_eq!(problem.ws.output(0)[i], expected);
+    }
+}
+
+fn conv(filters: usize, kernel: usize, pad: usize, pool: bool, activation: Activation) -> ConvSpec {
+    ConvSpec { filters, kernel, pad, pool, activation }
+}
+
+/// Convolutions (same and valid padding, 3x3 and 5x5) and max pooling, with
+/// several activations and every loss.
+#[test]
+fn convolution_and_pooling() {
+    for activation in [Activation::Tanh, Activation::Relu, Activation::Sigmoid, Activation::Gelu] {
+        for loss in Loss::ALL {
+            let layers = vec![conv(3, 3, 1, true, activation), conv(4, 3, 0, false, activation)];
+            let case = Case { conv: layers, ..Case::plain(activation, loss) };
+            check(case, &format!("conv, {} with {}", activation.name(), loss.name()));
+        }
+    }
+    let case = Case { conv: vec![conv(2, 5, 2, false, Activation::Elu), conv(3, 5, 0, true, Activation::Softplus)], ..Case::plain(Activation::Silu, Loss::Ce) };
+    check(case, "5x5 convolutions");
+    let case = Case { conv: vec![conv(3, 3, 1, true, Activation::Tanh)], l2: 0.1, dropout: 0.3, batch_norm: true, ..Case::plain(Activation::Relu, Loss::Ce) };
+    check(case, "conv with l2, and dropout and batch norm on the dense layers");
+}
+
+/// Every initialiser fills convolution filters, with the fan-based scale
+/// of a filter: fan-in in_channels x k x k.
+#[test]
+fn initialisers_fill_filters() {
+    for init in Init::ALL {
+        let spec = NetworkSpec {
+            inputs: 64,
+            image: Some((1, 8, 8)),
+            conv: vec![conv(32, 3, 1, true, Activation::Relu), conv(32, 3, 1, false, Activation::Relu)],
+            hidden: vec![],
+            outputs: 10,
+            init,
+            gain: 1.0,
+            bias_init: 0.0,
+            batch_norm: false,
+            dropout: 0.0,
+            leaky_slope: 0.01,
+        };
+        let network = Network::new(&spec, &mut EngineRng::seed_from_u64(5));
+        let second = network.weights(2);
+        assert_eq!(second.len(), 32 * 32 * 9);
+        assert!(second.iter().all(|w| w.is_finite()));
+        if init == Init::HeNormal {
+            let variance = second.iter().map(|w| w * w).sum::<f64>() / second.len() as f64;
+            let expected = 2.0 / (32.0 * 9.0);
+            assert!((variance / expected - 1.0).abs() < 0.1, "he-normal filter variance {variance}, expected {expected}");
+        }
     }
 }

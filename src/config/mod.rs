@@ -48,15 +48,58 @@ pub struct DataConfig {
     pub classes: usize,
     /// The modulus p of the `modular-addition` data set.
     pub modulus: usize,
+    /// Image data sets: shift each training image by up to a pixel and add
+    /// a little noise, anew at every step.
+    pub augment: bool,
     /// The file read when `dataset = "csv"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub csv: Option<PathBuf>,
 }
 
+/// One convolution layer (stride 1), optionally followed by 2x2 max
+/// pooling. Convolutions come first, on image data, then the dense layers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConvConfig {
+    pub filters: usize,
+    /// 3 or 5.
+    pub kernel: usize,
+    pub padding: Padding,
+    /// A 2x2 max pool after the activation.
+    pub pool: bool,
+}
+
+impl Default for ConvConfig {
+    fn default() -> Self {
+        Self { filters: 8, kernel: 3, padding: Padding::Same, pool: false }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Padding {
+    /// Zeros around the image keep its size.
+    Same,
+    /// No padding: the image shrinks by kernel - 1.
+    Valid,
+}
+
+impl Padding {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Same => "same",
+            Self::Valid => "valid",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct NetworkConfig {
-    /// Widths of the hidden layers, input side first.
+    /// Convolution layers before the dense ones (image data only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conv: Vec<ConvConfig>,
+    /// Widths of the hidden dense layers, input side first.
     pub hidden: Vec<usize>,
     /// Activation of every hidden layer that `activations` does not override.
     pub activation: Activation,
@@ -143,6 +186,7 @@ impl Default for DataConfig {
             features: vec![Feature::X, Feature::Y],
             classes: 3,
             modulus: 97,
+            augment: false,
             csv: None,
         }
     }
@@ -151,6 +195,7 @@ impl Default for DataConfig {
 impl Default for NetworkConfig {
     fn default() -> Self {
         Self {
+            conv: Vec::new(),
             hidden: vec![4, 2],
             activation: Activation::Tanh,
             activations: Vec::new(),

@@ -31,6 +31,8 @@ pub const PRESETS: &[Preset] = presets![
     "regression",
     "homogenisation",
     "grokking",
+    "digits-mlp",
+    "digits-cnn",
 ];
 
 impl Preset {

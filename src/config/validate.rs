@@ -31,6 +31,8 @@ impl Limits {
     pub const MOMENTUM: (f64, f64) = (0.0, 0.999);
     pub const STEPS: (u64, u64) = (0, 100_000_000);
     pub const REPLICAS: (usize, usize) = (1, 8);
+    pub const MAX_CONV_LAYERS: usize = 4;
+    pub const FILTERS: (usize, usize) = (1, 64);
     pub const LOG_EVERY: (u64, u64) = (1, 10_000_000);
 }
 
@@ -85,6 +87,9 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigIssue> {
     if data.dataset == DatasetKind::ModularAddition {
         c.whole("data.modulus", data.modulus, Limits::MODULUS);
     }
+    if data.augment && data.dataset != DatasetKind::Digits {
+        c.fail("data.augment", true, format!("shifts images; data set \"{}\" has none (use digits)", data.dataset.name()));
+    }
     if data.features.is_empty() {
         c.fail("data.features", "[]", "choose at least one input feature, e.g. [\"x\", \"y\"]");
     }
@@ -124,6 +129,35 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigIssue> {
                 network.hidden.len()
             ),
         );
+    }
+    if !network.conv.is_empty() && data.dataset != DatasetKind::Digits {
+        c.fail("network.conv", format!("({} layers)", network.conv.len()), format!("convolutions need image data (dataset = \"digits\"), not \"{}\"", data.dataset.name()));
+    }
+    if network.conv.len() > Limits::MAX_CONV_LAYERS {
+        c.fail("network.conv", format!("({} layers)", network.conv.len()), format!("at most {} convolution layers", Limits::MAX_CONV_LAYERS));
+    }
+    // Follow the image's size through the layers (digits are 8 x 8).
+    let mut side = crate::data::digits::SIDE;
+    for (index, conv) in network.conv.iter().enumerate() {
+        c.whole(&format!("network.conv[{index}].filters"), conv.filters, Limits::FILTERS);
+        if conv.kernel != 3 && conv.kernel != 5 {
+            c.fail(format!("network.conv[{index}].kernel"), conv.kernel, "must be 3 or 5");
+            continue;
+        }
+        if conv.padding == crate::config::Padding::Valid {
+            if side < conv.kernel {
+                c.fail(format!("network.conv[{index}].kernel"), conv.kernel, format!("is larger than the {side}x{side} image reaching this layer"));
+                break;
+            }
+            side -= conv.kernel - 1;
+        }
+        if conv.pool {
+            if side < 2 {
+                c.fail(format!("network.conv[{index}].pool"), true, format!("the image reaching it is only {side}x{side}"));
+                break;
+            }
+            side /= 2;
+        }
     }
     c.real("network.leaky_slope", network.leaky_slope, Limits::LEAKY_SLOPE);
     c.real("network.gain", network.gain, Limits::GAIN);

@@ -29,7 +29,7 @@ pub fn generate(kind: DatasetKind, samples: usize, noise: f64, classes: usize, r
             DatasetKind::Checkerboard => checkerboard(rng),
             DatasetKind::Plane => plane(rng),
             DatasetKind::GaussMix => gauss_mix(rng),
-            DatasetKind::Csv | DatasetKind::ModularAddition => unreachable!("{} is not a generated point set", kind.name()),
+            DatasetKind::Csv | DatasetKind::ModularAddition | DatasetKind::Digits => unreachable!("{} is not a generated point set", kind.name()),
         };
         let shake = |rng: &mut EngineRng| if noise > 0.0 { rng.random_range(-1.0..1.0) * noise * RADIUS } else { 0.0 };
         let limit = INPUT_HALF_WIDTH;

@@ -8,6 +8,7 @@
 //! how the app draws every neuron's heatmap.
 
 mod csv_points;
+pub mod digits;
 mod generate;
 
 use std::fmt;
@@ -47,10 +48,13 @@ pub enum DatasetKind {
     /// Pairs (a, b) labelled (a + b) mod `data.modulus`, each number
     /// one-hot: the task on which networks "grok" (Power et al. 2022).
     ModularAddition,
+    /// The 1,797 handwritten 8x8 digits of the UCI repository (Alpaydin &
+    /// Kaynak 1998), pixels scaled to 0..1.
+    Digits,
 }
 
 impl DatasetKind {
-    pub const ALL: [DatasetKind; 11] = [
+    pub const ALL: [DatasetKind; 12] = [
         Self::Circle,
         Self::Xor,
         Self::Gauss,
@@ -62,6 +66,7 @@ impl DatasetKind {
         Self::GaussMix,
         Self::Csv,
         Self::ModularAddition,
+        Self::Digits,
     ];
 
     pub fn name(self) -> &'static str {
@@ -77,6 +82,7 @@ impl DatasetKind {
             Self::GaussMix => "gauss-mix",
             Self::Csv => "csv",
             Self::ModularAddition => "modular-addition",
+            Self::Digits => "digits",
         }
     }
 
@@ -86,6 +92,7 @@ impl DatasetKind {
         match self {
             Self::Plane | Self::GaussMix => Some(TaskKind::Regression),
             Self::MultiSpiral | Self::ModularAddition => Some(TaskKind::Classification { classes }),
+            Self::Digits => Some(TaskKind::Classification { classes: 10 }),
             Self::Csv => None,
             _ => Some(TaskKind::Classification { classes: 2 }),
         }
@@ -185,6 +192,8 @@ pub enum InputPlane {
     /// Pairs (a, b) of residues modulo `modulus`, each one-hot: the input
     /// row is a's one-hot vector followed by b's.
     Pairs { modulus: usize },
+    /// Grey images, row-major, values 0 (background) to 1 (ink).
+    Image { width: usize, height: usize },
 }
 
 impl InputPlane {
@@ -192,7 +201,14 @@ impl InputPlane {
         match self {
             Self::Points { features } => features.len(),
             Self::Pairs { modulus } => 2 * modulus,
+            Self::Image { width, height } => width * height,
         }
+    }
+
+    /// Whether every input is a point of a plane the app can draw each
+    /// neuron over (points and pairs; not images).
+    pub fn has_grid(&self) -> bool {
+        !matches!(self, Self::Image { .. })
     }
 
     /// The grid a map must use, if the plane is discrete.
@@ -200,6 +216,7 @@ impl InputPlane {
         match self {
             Self::Points { .. } => None,
             Self::Pairs { modulus } => Some(*modulus),
+            Self::Image { width, .. } => Some(*width),
         }
     }
 
@@ -213,6 +230,8 @@ impl InputPlane {
                 encode_point(features, x, y, out);
             }
             Self::Pairs { modulus } => encode_pair(*modulus, row, col, out),
+            // An image plane has no grid of inputs: nothing to draw over.
+            Self::Image { .. } => out.fill(0.0),
         }
     }
 
@@ -222,6 +241,7 @@ impl InputPlane {
         match self {
             Self::Points { .. } => None,
             Self::Pairs { modulus } => Some((row + col) % modulus),
+            Self::Image { .. } => None,
         }
     }
 
@@ -231,6 +251,7 @@ impl InputPlane {
             Self::Pairs { modulus } => {
                 (0..*modulus).map(|a| format!("a={a}")).chain((0..*modulus).map(|b| format!("b={b}"))).collect()
             }
+            Self::Image { width, height } => (0..*height).flat_map(|y| (0..*width).map(move |x| format!("pixel ({x},{y})"))).collect(),
         }
     }
 }
@@ -314,6 +335,9 @@ impl Dataset {
         if data.dataset == DatasetKind::ModularAddition {
             return Ok(Self::modular_addition(data.modulus, config.training.loss, data.train_fraction, config.seed));
         }
+        if data.dataset == DatasetKind::Digits {
+            return Ok(digits::digits(config.training.loss, data.train_fraction, config.seed));
+        }
         let set = match (&data.dataset, &data.csv) {
             (DatasetKind::Csv, Some(path)) => {
                 let set = read_points_csv(path)?;
@@ -369,6 +393,7 @@ impl Dataset {
                 match &plane {
                     InputPlane::Points { features } => encode_point(features, x, y, inputs),
                     InputPlane::Pairs { modulus } => encode_pair(*modulus, x as usize, y as usize, inputs),
+                    InputPlane::Image { .. } => unreachable!("images are split by digits::digits"),
                 }
                 loss.encode_target(set.task, set.labels[i], &mut split.targets[row * target_dim..(row + 1) * target_dim]);
             }
@@ -389,11 +414,11 @@ impl Dataset {
         self.plane.input_names()
     }
 
-    /// The features of a point data set (none for pairs).
+    /// The features of a point data set (none for pairs and images).
     pub fn features(&self) -> &[Feature] {
         match &self.plane {
             InputPlane::Points { features } => features,
-            InputPlane::Pairs { .. } => &[],
+            _ => &[],
         }
     }
 }

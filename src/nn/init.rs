@@ -58,7 +58,14 @@ impl Init {
 
     /// Fills a row-major `[fan_out][fan_in]` weight matrix.
     pub fn fill<R: Rng + ?Sized>(self, gain: f64, fan_in: usize, fan_out: usize, weights: &mut [f64], rng: &mut R) {
-        assert_eq!(weights.len(), fan_in * fan_out, "weights must be fan_out x fan_in");
+        self.fill_shaped(gain, (fan_in, fan_out), (fan_out, fan_in), weights, rng);
+    }
+
+    /// Fills a row-major `rows x cols` weight matrix whose fans differ from
+    /// its shape: a convolution's filters are rows of `in_channels k k`
+    /// weights, with fan-in `in_channels k^2` and fan-out `out_channels k^2`.
+    pub fn fill_shaped<R: Rng + ?Sized>(self, gain: f64, (fan_in, fan_out): (usize, usize), (rows, cols): (usize, usize), weights: &mut [f64], rng: &mut R) {
+        assert_eq!(weights.len(), rows * cols, "weights must be rows x cols");
         let (fi, fo) = (fan_in as f64, fan_out as f64);
         let uniform = |half: f64, w: &mut [f64], rng: &mut R| {
             for value in w {
@@ -83,7 +90,7 @@ impl Init {
             Self::LecunNormal => normal(gain * (1.0 / fi).sqrt(), weights, rng),
             Self::Orthogonal => {
                 normal(1.0, weights, rng);
-                orthonormalise(weights, fan_out, fan_in);
+                orthonormalise(weights, rows, cols);
                 weights.iter_mut().for_each(|w| *w *= gain);
             }
         }

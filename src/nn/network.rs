@@ -12,17 +12,33 @@ use std::ops::Range;
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
+use super::conv::{ConvGeometry, PoolGeometry, conv_backward, conv_forward, pool_backward, pool_forward};
 use super::kernels::{dense_backward, dense_forward};
 use super::{Activation, EngineRng, Init};
 
 pub const BATCH_NORM_MOMENTUM: f64 = 0.1;
 pub const BATCH_NORM_EPSILON: f64 = 1e-5;
 
+/// A convolution layer to build (and whether a 2x2 max pool follows it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConvSpec {
+    pub filters: usize,
+    pub kernel: usize,
+    /// Zero padding on each side.
+    pub pad: usize,
+    pub pool: bool,
+    pub activation: Activation,
+}
+
 /// What a network is made of, before its numbers are drawn.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NetworkSpec {
     pub inputs: usize,
-    /// Width and activation of each hidden layer, input side first.
+    /// The input as an image (channels, height, width), for convolutions.
+    pub image: Option<(usize, usize, usize)>,
+    /// Convolution layers, input side first, before the dense layers.
+    pub conv: Vec<ConvSpec>,
+    /// Width and activation of each hidden dense layer, input side first.
     pub hidden: Vec<(usize, Activation)>,
     pub outputs: usize,
     pub init: Init,
@@ -44,8 +60,21 @@ pub struct BatchNorm {
     pub running_var: Vec<f64>,
 }
 
+/// How a layer maps its inputs to its outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LayerKind {
+    /// Every output sees every input: weights `[outputs][inputs]`.
+    Dense,
+    /// Filters slid over an image: weights `[out_channels][in_channels][k][k]`.
+    Conv(ConvGeometry),
+    /// 2x2 max pooling; no parameters.
+    MaxPool(PoolGeometry),
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DenseLayer {
+pub struct Layer {
+    pub kind: LayerKind,
+    /// Sizes of the flattened input and output of one sample.
     pub inputs: usize,
     pub outputs: usize,
     pub activation: Activation,
@@ -55,7 +84,17 @@ pub struct DenseLayer {
     pub batch_norm: Option<BatchNorm>,
 }
 
-impl DenseLayer {
+impl Layer {
+    /// The units whose incoming weights form one row of the weight matrix:
+    /// the outputs of a dense layer, the filters of a convolution.
+    pub fn weight_rows(&self) -> usize {
+        match self.kind {
+            LayerKind::Dense => self.outputs,
+            LayerKind::Conv(g) => g.out_channels,
+            LayerKind::MaxPool(_) => 0,
+        }
+    }
+
     /// Every parameter range of the layer, for per-layer norms.
     pub fn param_ranges(&self) -> impl Iterator<Item = Range<usize>> + '_ {
         [Some(self.weights.clone()), Some(self.bias.clone())]
@@ -69,7 +108,7 @@ impl DenseLayer {
 pub struct Network {
     /// Hidden layers, then the output layer (linear: the loss applies the
     /// output link).
-    pub layers: Vec<DenseLayer>,
+    pub layers: Vec<Layer>,
     pub params: Vec<f64>,
     pub leaky_slope: f64,
 }
@@ -120,6 +159,11 @@ pub struct LayerBuffers {
     pub grad_output: Vec<f64>,
     pub grad_pre_activation: Vec<f64>,
     pub grad_linear: Vec<f64>,
+    /// Max pooling: which input won each output.
+    pub argmax: Vec<u32>,
+    /// Convolution scratch: one image's patch matrix and its gradient.
+    pub patches: Vec<f64>,
+    pub patch_grads: Vec<f64>,
 }
 
 /// Forward and backward buffers for a network and a batch capacity.
@@ -156,6 +200,15 @@ impl Workspace {
                     grad_output: vec![0.0; n],
                     grad_pre_activation: vec![0.0; n],
                     grad_linear: sized(bn, n),
+                    argmax: if matches!(layer.kind, LayerKind::MaxPool(_)) { vec![0; n] } else { Vec::new() },
+                    patches: match layer.kind {
+                        LayerKind::Conv(g) => vec![0.0; g.patch_len()],
+                        _ => Vec::new(),
+                    },
+                    patch_grads: match layer.kind {
+                        LayerKind::Conv(g) => vec![0.0; g.patch_len()],
+                        _ => Vec::new(),
+                    },
                 }
             })
             .collect();
@@ -242,6 +295,42 @@ impl Network {
             start..start + len
         };
         let mut fan_in = spec.inputs;
+        if let Some((mut channels, mut height, mut width)) = spec.image {
+            for conv in &spec.conv {
+                let g = ConvGeometry { in_channels: channels, out_channels: conv.filters, kernel: conv.kernel, pad: conv.pad, in_height: height, in_width: width };
+                let weights = take(&mut params, conv.filters * g.weights_per_filter(), 0.0);
+                let fans = (g.weights_per_filter(), conv.filters * conv.kernel * conv.kernel);
+                spec.init.fill_shaped(spec.gain, fans, (conv.filters, g.weights_per_filter()), &mut params[weights.clone()], rng);
+                let bias = take(&mut params, conv.filters, spec.bias_init);
+                layers.push(Layer {
+                    kind: LayerKind::Conv(g),
+                    inputs: g.inputs(),
+                    outputs: g.outputs(),
+                    activation: conv.activation,
+                    dropout: 0.0,
+                    weights,
+                    bias,
+                    batch_norm: None,
+                });
+                (channels, height, width) = (conv.filters, g.out_height(), g.out_width());
+                if conv.pool {
+                    let pool = PoolGeometry { channels, in_height: height, in_width: width };
+                    let at = params.len();
+                    layers.push(Layer {
+                        kind: LayerKind::MaxPool(pool),
+                        inputs: pool.inputs(),
+                        outputs: pool.outputs(),
+                        activation: Activation::Linear,
+                        dropout: 0.0,
+                        weights: at..at,
+                        bias: at..at,
+                        batch_norm: None,
+                    });
+                    (height, width) = (pool.out_height(), pool.out_width());
+                }
+            }
+            fan_in = channels * height * width;
+        }
         let widths = spec.hidden.iter().map(|&(w, a)| (w, a, true)).chain([(spec.outputs, Activation::Linear, false)]);
         for (width, activation, hidden) in widths {
             let weights = take(&mut params, width * fan_in, 0.0);
@@ -253,7 +342,8 @@ impl Network {
                 running_mean: vec![0.0; width],
                 running_var: vec![1.0; width],
             });
-            layers.push(DenseLayer {
+            layers.push(Layer {
+                kind: LayerKind::Dense,
                 inputs: fan_in,
                 outputs: width,
                 activation,
@@ -303,12 +393,14 @@ impl Network {
             let n = rows * layer.outputs;
             let weights = &self.params[layer.weights.clone()];
             let bias = &self.params[layer.bias.clone()];
-            match &layer.batch_norm {
-                None => dense_forward(x, rows, layer.inputs, weights, bias, &mut buf.pre_activation),
-                Some(bn) => {
+            match (&layer.kind, &layer.batch_norm) {
+                (LayerKind::Dense, None) => dense_forward(x, rows, layer.inputs, weights, bias, &mut buf.pre_activation),
+                (LayerKind::Dense, Some(bn)) => {
                     dense_forward(x, rows, layer.inputs, weights, bias, &mut buf.linear);
                     self.batch_norm_forward(layer, bn, buf, rows, mode.batch_statistics());
                 }
+                (LayerKind::Conv(g), _) => conv_forward(x, rows, g, weights, bias, &mut buf.pre_activation, &mut buf.patches),
+                (LayerKind::MaxPool(g), _) => pool_forward(x, rows, g, &mut buf.pre_activation, &mut buf.argmax),
             }
             if !buf.activation.is_empty() {
                 layer.activation.forward(&buf.pre_activation[..n], &mut buf.activation[..n], self.leaky_slope);
@@ -332,7 +424,7 @@ impl Network {
         }
     }
 
-    fn batch_norm_forward(&self, layer: &DenseLayer, bn: &BatchNorm, buf: &mut LayerBuffers, rows: usize, batch_statistics: bool) {
+    fn batch_norm_forward(&self, layer: &Layer, bn: &BatchNorm, buf: &mut LayerBuffers, rows: usize, batch_statistics: bool) {
         let width = layer.outputs;
         let scale = &self.params[bn.scale.clone()];
         let shift = &self.params[bn.shift.clone()];
@@ -435,7 +527,26 @@ impl Network {
             let (w, b) = (layer.weights.clone(), layer.bias.clone());
             debug_assert_eq!(w.end, b.start, "a layer's bias follows its weights");
             let (grad_weights, grad_bias) = grads[w.start..b.end].split_at_mut(w.len());
-            dense_backward(x, rows, layer.inputs, &self.params[w], grad_linear, grad_weights, grad_bias, grad_input);
+            match &layer.kind {
+                LayerKind::Dense => dense_backward(x, rows, layer.inputs, &self.params[w], grad_linear, grad_weights, grad_bias, grad_input),
+                LayerKind::Conv(g) => conv_backward(
+                    x,
+                    rows,
+                    g,
+                    &self.params[w],
+                    grad_linear,
+                    grad_weights,
+                    grad_bias,
+                    grad_input,
+                    &mut buf.patches,
+                    &mut buf.patch_grads,
+                ),
+                LayerKind::MaxPool(g) => {
+                    if let Some(grad_input) = grad_input {
+                        pool_backward(grad_linear, rows, g, &buf.argmax, grad_input);
+                    }
+                }
+            }
         }
     }
 

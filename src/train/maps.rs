@@ -124,6 +124,7 @@ pub fn neuron_maps(network: &Network, plane: &InputPlane, loss: Loss, resolution
                 (0..cells).map(|c| (c % resolution) as f32 / scale).collect(),
             ]
         }
+        InputPlane::Image { .. } => Vec::new(),
     };
     let mut maps = NeuronMaps {
         resolution,

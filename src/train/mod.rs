@@ -20,7 +20,7 @@ pub use settling::{SETTLED_RATE, Settling};
 use crate::config::{Config, TrainingConfig};
 use crate::data::{DataError, Dataset};
 use crate::nn::kernels::gather_rows;
-use crate::nn::{Mode, Network, NetworkSpec, Optimizer, OptimizerSettings, Workspace};
+use crate::nn::{ConvSpec, Mode, Network, NetworkSpec, Optimizer, OptimizerSettings, Workspace};
 use crate::rng::{Stream, stream_rng};
 
 /// Replica numbers live in the high bits of a random stream's index, so
@@ -103,8 +103,28 @@ pub enum StepOutcome {
 /// widths.
 pub fn network_spec(config: &Config, data: &Dataset) -> NetworkSpec {
     let network = &config.network;
+    let image = match data.plane {
+        crate::data::InputPlane::Image { width, height } => Some((1, height, width)),
+        _ => None,
+    };
     NetworkSpec {
         inputs: data.input_dim,
+        image,
+        conv: if image.is_some() {
+            network
+                .conv
+                .iter()
+                .map(|c| ConvSpec {
+                    filters: c.filters,
+                    kernel: c.kernel,
+                    pad: if c.padding == crate::config::Padding::Same { c.kernel / 2 } else { 0 },
+                    pool: c.pool,
+                    activation: network.activation,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
         hidden: network.hidden.iter().enumerate().map(|(i, &w)| (w, network.activation_of(i))).collect(),
         outputs: data.target_dim,
         init: network.init,
@@ -330,6 +350,13 @@ impl Trainer {
         let step = self.step + 1;
         let training = self.config.training.clone();
         let start = self.load_next_batch();
+        if self.config.data.augment {
+            if let crate::data::InputPlane::Image { width, height } = self.data.plane {
+                let rows = self.batch.rows();
+                let mut rng = stream_rng(self.config.seed, Stream::Augment, self.replica << REPLICA_SHIFT | step);
+                crate::data::digits::augment(&mut self.batch.input[..rows * width * height], width, height, &mut rng);
+            }
+        }
         if self.uses_dropout {
             let mut dropout_rng = stream_rng(self.config.seed, Stream::Dropout, self.replica << REPLICA_SHIFT | step);
             self.network.forward(&mut self.batch, Mode::Train(&mut dropout_rng));
@@ -512,7 +539,7 @@ impl Trainer {
         let data = Arc::new(state.data);
         let spec = network_spec(&state.config, &data);
         let expected = Network::new(&spec, &mut stream_rng(0, Stream::Init, 0));
-        let layout = |n: &Network| n.layers.iter().map(|l| (l.inputs, l.outputs, l.activation, l.batch_norm.is_some())).collect::<Vec<_>>();
+        let layout = |n: &Network| n.layers.iter().map(|l| (l.kind, l.inputs, l.outputs, l.activation, l.batch_norm.is_some())).collect::<Vec<_>>();
         if layout(&expected) != layout(&state.network) || expected.params.len() != state.network.params.len() {
             return Err("its network does not match its config".into());
         }

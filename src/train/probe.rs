@@ -127,7 +127,8 @@ pub struct LayerDetail {
     pub unit_dead: Vec<bool>,
     /// Fraction of probe points on which each unit is saturated.
     pub unit_saturation: Vec<f64>,
-    /// Norm of each unit's incoming weight gradient.
+    /// Norm of the weight gradient of each row of weights: each unit of a
+    /// dense layer, each filter of a convolution (none for pooling).
     pub unit_grad_norm: Vec<f64>,
 }
 
@@ -208,7 +209,10 @@ pub fn measure_layers(
             unit_std,
             unit_dead,
             unit_saturation: unit_saturated.iter().map(|&s| s as f64 / count).collect(),
-            unit_grad_norm: weight_grads.chunks_exact(layer.inputs).map(norm).collect(),
+            unit_grad_norm: match weight_grads.len().checked_div(layer.weight_rows()) {
+                Some(per_row) if per_row > 0 => weight_grads.chunks_exact(per_row).map(norm).collect(),
+                _ => Vec::new(),
+            },
         };
         detail.weights.extend(weights);
         detail.pre_activations.extend(pre);
