@@ -10,6 +10,7 @@
 
 pub mod automation;
 pub mod classroom;
+pub mod digits;
 pub mod files;
 pub mod keys;
 pub mod palette;
@@ -77,6 +78,7 @@ pub fn run(args: GuiArgs) -> i32 {
         PicturesPlugin,
         ClassroomPlugin { lessons: classroom::Lessons { lessons, errors: lesson_errors, folder: lesson_folder }, open: lesson },
         FilesPlugin,
+        digits::DigitsPlugin,
         UiPlugin,
         KeysPlugin,
         AutomationPlugin { frames: args.frames, screenshot: args.screenshot.clone() },

@@ -98,6 +98,15 @@ impl Plugin for PicturesPlugin {
 /// has passed.
 pub fn refresh_maps(lab: Res<Lab>, mut pictures: ResMut<NeuronPictures>) {
     let trainer = lab.trainer();
+    if !trainer.data().plane.has_grid() {
+        // Images have no plane to draw neurons over; the digits view shows
+        // them instead.
+        pictures.maps = None;
+        pictures.output = None;
+        pictures.replica_outputs.clear();
+        pictures.generation = lab.generation;
+        return;
+    }
     let rebuilt = pictures.maps.is_none() || pictures.generation != lab.generation;
     let moved = pictures.step != trainer.step_count();
     let interval = MIN_REFRESH_INTERVAL.max(pictures.compute_time * 4);
@@ -120,7 +129,7 @@ pub fn refresh_maps(lab: Res<Lab>, mut pictures: ResMut<NeuronPictures>) {
                 }
                 cells
             }
-            InputPlane::Points { .. } => Vec::new(),
+            InputPlane::Points { .. } | InputPlane::Image { .. } => Vec::new(),
         };
     }
     pictures.generation = lab.generation;

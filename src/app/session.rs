@@ -124,6 +124,8 @@ pub struct Throughput {
     pub training_time: Duration,
     last_probe: Option<Instant>,
     last_measure: Option<Instant>,
+    probe_cost: Duration,
+    measure_cost: Duration,
 }
 
 /// A problem to show the user: a setting that could not be applied, a file
@@ -298,16 +300,24 @@ pub fn train_within_budget(time: Res<Time>, mut lab: ResMut<Lab>, mut run: ResMu
         steps += 1;
     }
     let now = Instant::now();
-    if throughput.last_probe.is_none_or(|t| now - t >= PROBE_INTERVAL) && lab.trainer().latest().step != lab.trainer().step_count() {
+    // Probes and measures cost more on large networks: space them so they
+    // never take more than about a fifth of the time.
+    let probe_interval = PROBE_INTERVAL.max(throughput.probe_cost * 5);
+    if throughput.last_probe.is_none_or(|t| now - t >= probe_interval) && lab.trainer().latest().step != lab.trainer().step_count() {
+        let probing = Instant::now();
         for trainer in &mut lab.replicas.trainers {
             if trainer.latest().step != trainer.step_count() {
                 trainer.record_probe();
             }
         }
+        throughput.probe_cost = probing.elapsed();
         throughput.last_probe = Some(now);
     }
-    if throughput.last_measure.is_none_or(|t| now - t >= MEASURE_INTERVAL) {
+    let measure_interval = MEASURE_INTERVAL.max(throughput.measure_cost * 5);
+    if throughput.last_measure.is_none_or(|t| now - t >= measure_interval) {
+        let measuring = Instant::now();
         lab.measure();
+        throughput.measure_cost = measuring.elapsed();
         throughput.last_measure = Some(now);
     }
     let elapsed = started.elapsed();

@@ -112,6 +112,32 @@ impl Loss {
         }
     }
 
+    /// The network's confidence in each class for one output row: softmax
+    /// for ce, the sigmoid and its complement for bce; for mse, the outputs
+    /// clipped to [0, 1] and normalised (binary: +1 is class 1).
+    pub fn probabilities(self, output: &[f64]) -> Vec<f64> {
+        match (self, output.len()) {
+            (Self::Bce, _) => {
+                let p = sigmoid(output[0]);
+                vec![1.0 - p, p]
+            }
+            (Self::Mse, 1) => {
+                let p = ((output[0] + 1.0) / 2.0).clamp(0.0, 1.0);
+                vec![1.0 - p, p]
+            }
+            (Self::Mse, _) => {
+                let clipped: Vec<f64> = output.iter().map(|v| v.clamp(0.0, 1.0)).collect();
+                let total: f64 = clipped.iter().sum();
+                if total > 0.0 { clipped.iter().map(|v| v / total).collect() } else { vec![1.0 / output.len() as f64; output.len()] }
+            }
+            (Self::Ce, _) => {
+                let mut p = output.to_vec();
+                softmax_in_place(&mut p);
+                p
+            }
+        }
+    }
+
     /// Summed (not averaged) loss of `rows` output rows of width `dim`.
     pub fn sum(self, outputs: &[f64], targets: &[f64], rows: usize, dim: usize) -> f64 {
         let mut total = 0.0;

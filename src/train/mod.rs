@@ -302,6 +302,55 @@ impl Trainer {
         classes
     }
 
+    /// Every layer's output (after its activation) for one input row, in
+    /// evaluation mode: what the app draws as feature maps.
+    pub fn activations_for(&mut self, input: &[f64]) -> Vec<Vec<f64>> {
+        self.eval.load_input(&input[..self.data.input_dim]);
+        self.network.forward(&mut self.eval, Mode::Eval);
+        (0..self.network.layers.len()).map(|k| self.eval.activation(k)[..self.network.layers[k].outputs].to_vec()).collect()
+    }
+
+    /// The class probabilities of each input row (evaluation mode).
+    pub fn predict_probabilities(&mut self, inputs: &[f64]) -> Vec<Vec<f64>> {
+        let (d, t) = (self.data.input_dim, self.data.target_dim);
+        let mut probabilities = Vec::with_capacity(inputs.len() / d.max(1));
+        for chunk in inputs.chunks(EVAL_CHUNK * d) {
+            self.eval.load_input(chunk);
+            self.network.forward(&mut self.eval, Mode::Eval);
+            let rows = self.eval.rows();
+            probabilities.extend(self.eval.logits()[..rows * t].chunks_exact(t).map(|row| self.data.loss.probabilities(row)));
+        }
+        probabilities
+    }
+
+    /// The mean output of every unit of `layer` for each class of the test
+    /// set (`[unit][class]`), in evaluation mode: what a deeper neuron
+    /// responds to.
+    pub fn class_mean_activations(&mut self, layer: usize) -> Vec<Vec<f64>> {
+        let Some(classes) = self.data.task.classes() else { return Vec::new() };
+        let width = self.network.layers[layer].outputs;
+        let d = self.data.input_dim;
+        let data = Arc::clone(&self.data);
+        let mut sums = vec![vec![0.0; classes]; width];
+        let mut counts = vec![0usize; classes];
+        for (chunk, labels) in data.test.inputs.chunks(EVAL_CHUNK * d).zip(data.test.labels.chunks(EVAL_CHUNK)) {
+            self.eval.load_input(chunk);
+            self.network.forward(&mut self.eval, Mode::Eval);
+            for (row, &label) in self.eval.activation(layer)[..labels.len() * width].chunks_exact(width).zip(labels) {
+                counts[label as usize] += 1;
+                for (unit, &value) in row.iter().enumerate() {
+                    sums[unit][label as usize] += value;
+                }
+            }
+        }
+        for unit in &mut sums {
+            for (sum, &count) in unit.iter_mut().zip(&counts) {
+                *sum /= count.max(1) as f64;
+            }
+        }
+        sums
+    }
+
     /// Histograms and per-unit statistics of the latest probe.
     pub fn latest_detail(&self) -> &[LayerDetail] {
         &self.latest_detail

@@ -4,7 +4,7 @@
 use bevy_egui::egui;
 
 use super::{UiParams, edit_draft};
-use crate::config::{Config, Limits};
+use crate::config::{Config, ConvConfig, Limits, Padding};
 use crate::data::{DatasetKind, Feature};
 use crate::nn::{Activation, Init, Loss, OptimizerKind};
 
@@ -43,6 +43,11 @@ pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
 fn data_section(ui: &mut egui::Ui, config: &mut Config) {
     let data = &mut config.data;
     combo(ui, "data set", &mut data.dataset, &DatasetKind::ALL, DatasetKind::name);
+    let (points, pairs, images) = match data.dataset {
+        DatasetKind::ModularAddition => (false, true, false),
+        DatasetKind::Digits => (false, false, true),
+        _ => (true, false, false),
+    };
     if data.dataset == DatasetKind::Csv {
         let mut path = data.csv.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
         ui.horizontal(|ui| {
@@ -58,21 +63,37 @@ fn data_section(ui: &mut egui::Ui, config: &mut Config) {
         let (low, high) = Limits::CLASSES;
         ui.add(egui::Slider::new(&mut data.classes, low..=high).text("classes"));
     }
-    let (low, high) = Limits::NOISE;
-    ui.add(egui::Slider::new(&mut data.noise, low..=high).text("noise"));
+    if pairs {
+        let (low, high) = Limits::MODULUS;
+        ui.add(egui::Slider::new(&mut data.modulus, low..=high).text("modulus p"));
+    }
+    if images {
+        ui.checkbox(&mut data.augment, "augment: shift by a pixel, add noise");
+    } else {
+        data.augment = false;
+    }
+    if points {
+        let (low, high) = Limits::NOISE;
+        ui.add(egui::Slider::new(&mut data.noise, low..=high).text("noise"));
+    }
     let (low, high) = Limits::TRAIN_FRACTION;
     ui.add(egui::Slider::new(&mut data.train_fraction, low..=high).text("train fraction"));
-    let (low, high) = Limits::SAMPLES;
-    ui.add(egui::Slider::new(&mut data.samples, low..=high.min(20_000)).logarithmic(true).text("samples"));
-    ui.label("Input features (or click them in the picture):");
-    ui.horizontal_wrapped(|ui| {
-        for feature in Feature::ALL {
-            let mut on = data.features.contains(&feature);
-            if ui.toggle_value(&mut on, feature.name()).changed() {
-                toggle_feature(&mut data.features, feature, on);
+    if points {
+        let (low, high) = Limits::SAMPLES;
+        ui.add(egui::Slider::new(&mut data.samples, low..=high.min(20_000)).logarithmic(true).text("samples"));
+        ui.label("Input features (or click them in the picture):");
+        ui.horizontal_wrapped(|ui| {
+            for feature in Feature::ALL {
+                let mut on = data.features.contains(&feature);
+                if ui.toggle_value(&mut on, feature.name()).changed() {
+                    toggle_feature(&mut data.features, feature, on);
+                }
             }
-        }
-    });
+        });
+    }
+    if !images {
+        config.network.conv.clear();
+    }
 }
 
 /// Switches a feature on or off, keeping the features in their canonical
@@ -87,6 +108,9 @@ pub fn toggle_feature(features: &mut Vec<Feature>, feature: Feature, on: bool) {
 }
 
 fn network_section(ui: &mut egui::Ui, config: &mut Config) {
+    if config.data.dataset == DatasetKind::Digits {
+        conv_section(ui, config);
+    }
     let network = &mut config.network;
     ui.horizontal(|ui| {
         ui.label(format!("{} hidden layers", network.hidden.len()));
@@ -135,6 +159,37 @@ fn network_section(ui: &mut egui::Ui, config: &mut Config) {
     ui.checkbox(&mut network.batch_norm, "batch normalisation");
     let (low, high) = Limits::DROPOUT;
     ui.add(egui::Slider::new(&mut network.dropout, low..=high).text("dropout"));
+}
+
+/// Convolution layers (image data): filters, kernel, padding, pooling.
+fn conv_section(ui: &mut egui::Ui, config: &mut Config) {
+    let conv = &mut config.network.conv;
+    ui.horizontal(|ui| {
+        ui.label(format!("{} convolution layers", conv.len()));
+        if ui.small_button("−").clicked() {
+            conv.pop();
+        }
+        if ui.small_button("+").clicked() && conv.len() < Limits::MAX_CONV_LAYERS {
+            let filters = conv.last().map_or(8, |c| c.filters * 2).min(Limits::FILTERS.1);
+            conv.push(ConvConfig { filters, ..ConvConfig::default() });
+        }
+    });
+    for (index, layer) in conv.iter_mut().enumerate() {
+        ui.horizontal(|ui| {
+            ui.label(format!("conv {}", index + 1));
+            let (low, high) = Limits::FILTERS;
+            ui.add(egui::DragValue::new(&mut layer.filters).range(low..=high).suffix(" filters"));
+            egui::ComboBox::from_id_salt(("kernel", index)).selected_text(format!("{0}x{0}", layer.kernel)).width(46.0).show_ui(ui, |ui| {
+                ui.selectable_value(&mut layer.kernel, 3, "3x3");
+                ui.selectable_value(&mut layer.kernel, 5, "5x5");
+            });
+            egui::ComboBox::from_id_salt(("padding", index)).selected_text(layer.padding.name()).width(52.0).show_ui(ui, |ui| {
+                ui.selectable_value(&mut layer.padding, Padding::Same, "same");
+                ui.selectable_value(&mut layer.padding, Padding::Valid, "valid");
+            });
+            ui.checkbox(&mut layer.pool, "pool");
+        });
+    }
 }
 
 fn training_section(ui: &mut egui::Ui, config: &mut Config) {

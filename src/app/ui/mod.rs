@@ -5,6 +5,7 @@
 
 mod charts;
 mod controls;
+mod digits_view;
 mod files_window;
 mod inspector;
 mod lessons_window;
@@ -17,6 +18,7 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 use super::classroom::{LessonProgress, Lessons, Presentation};
+use super::digits::DigitsState;
 use super::files::{FileRequest, Files};
 use super::pictures::{NeuronPictures, PictureSettings};
 use super::session::{DraftConfig, Lab, Notice, RunCommand, RunState, Throughput};
@@ -99,6 +101,7 @@ pub struct UiParams<'w> {
     pub presentation: ResMut<'w, Presentation>,
     pub files: ResMut<'w, Files>,
     pub file_requests: MessageWriter<'w, FileRequest>,
+    pub digits: ResMut<'w, DigitsState>,
 }
 
 pub struct UiPlugin;
@@ -140,7 +143,11 @@ pub fn draw_ui(mut contexts: EguiContexts, mut params: UiParams, mut seen_genera
     }
     egui::CentralPanel::default().show(&mut root, |ui| {
         status::divergence_banner(ui, &mut params);
-        network_view::show(ui, &mut params);
+        if params.lab.trainer().data().plane.has_grid() {
+            network_view::show(ui, &mut params);
+        } else {
+            digits_view::show(ui, &mut params);
+        }
     });
     inspector::show(&ctx, &mut params);
     lessons_window::show(&ctx, &mut params);

@@ -84,7 +84,7 @@ pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
     let g = geometry(area, columns, widest);
     let pairs = match data.plane {
         InputPlane::Pairs { modulus } => Some(modulus),
-        InputPlane::Points { .. } => None,
+        InputPlane::Points { .. } | InputPlane::Image { .. } => None,
     };
     let input_tiles = if pairs.is_some() { 2 } else { Feature::ALL.len() };
     let rows_in = |column: usize| if column == 0 { input_tiles } else { drawn(network.layers[column - 1].outputs) };

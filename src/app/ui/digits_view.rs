@@ -1,0 +1,270 @@
+//! The image view (digits): inside the network, each first-layer neuron's
+//! receptive field or each filter as a small image, the feature maps of the
+//! chosen digit at every layer, deeper neurons as bars of their mean output
+//! per class; beside it a grid of test digits with the network's guesses, a
+//! confusion matrix, and a canvas to draw a digit on.
+
+use bevy_egui::egui::{self, Color32, Painter, Rect, Sense, Stroke, Vec2, pos2, vec2};
+
+use super::UiParams;
+use crate::app::digits::{DigitSource, DigitsCache, TEST_GRID};
+use crate::app::palette;
+use crate::data::InputPlane;
+use crate::nn::{Layer, LayerKind};
+
+/// Ink on paper: 0 white, 1 black.
+fn ink(value: f64) -> Color32 {
+    let v = (255.0 * (1.0 - value.clamp(0.0, 1.0))) as u8;
+    Color32::from_rgb(v, v, v)
+}
+
+/// Draws a `width x height` grid of values into `rect`.
+fn paint_image(painter: &Painter, rect: Rect, values: &[f64], width: usize, height: usize, colour: &impl Fn(f64) -> Color32) {
+    let cell = vec2(rect.width() / width as f32, rect.height() / height as f32);
+    for y in 0..height {
+        for x in 0..width {
+            let min = rect.min + vec2(x as f32 * cell.x, y as f32 * cell.y);
+            painter.rect_filled(Rect::from_min_size(min, cell), 0.0, colour(values[y * width + x]));
+        }
+    }
+}
+
+/// Diverging colours scaled to the largest magnitude in `values`.
+fn signed(values: &[f64]) -> impl Fn(f64) -> Color32 {
+    let scale = values.iter().filter(|v| v.is_finite()).fold(0.0f64, |m, v| m.max(v.abs())).max(1e-12) as f32;
+    move |v| palette::diverging(v as f32, scale)
+}
+
+fn small_image(ui: &mut egui::Ui, size: f32, values: &[f64], width: usize, height: usize, colour: impl Fn(f64) -> Color32) -> egui::Response {
+    let (rect, response) = ui.allocate_exact_size(Vec2::splat(size), Sense::click());
+    paint_image(ui.painter(), rect, values, width, height, &colour);
+    ui.painter().rect_stroke(rect, 0.0, Stroke::new(0.5, Color32::GRAY), egui::StrokeKind::Outside);
+    response
+}
+
+fn layer_title(layer: &Layer, index: usize) -> String {
+    match layer.kind {
+        LayerKind::Conv(g) => format!("Layer {}: {} filters {}x{} ({}x{} maps)", index + 1, g.out_channels, g.kernel, g.kernel, g.out_height(), g.out_width()),
+        LayerKind::MaxPool(g) => format!("Layer {}: 2x2 max pool ({}x{} maps)", index + 1, g.out_height(), g.out_width()),
+        LayerKind::Dense => format!("Layer {}: {} neurons", index + 1, layer.outputs),
+    }
+}
+
+/// A layer's channels as small maps (conv and pool outputs).
+fn feature_maps(ui: &mut egui::Ui, values: &[f64], channels: usize, height: usize, width: usize) {
+    ui.horizontal_wrapped(|ui| {
+        let size = (width as f32 * 6.0).clamp(24.0, 48.0);
+        for c in 0..channels {
+            let map = &values[c * height * width..(c + 1) * height * width];
+            small_image(ui, size, map, width, height, signed(map)).on_hover_text(format!("channel {} on the chosen digit", c + 1));
+        }
+    });
+}
+
+fn network_side(ui: &mut egui::Ui, p: &UiParams, cache: &DigitsCache) {
+    let network = p.lab.trainer().network();
+    let hidden = network.hidden_layers();
+    for (index, layer) in network.layers.iter().enumerate().take(hidden) {
+        ui.strong(layer_title(layer, index));
+        let activations = cache.activations.get(index).map(Vec::as_slice).unwrap_or(&[]);
+        match layer.kind {
+            LayerKind::Conv(g) => {
+                ui.small("filters (one row of input channels each):");
+                let per_filter = g.weights_per_filter();
+                let weights = network.weights(index);
+                let (k, shown) = (g.kernel, g.in_channels.min(8));
+                let tap = if k == 3 { 4.0 } else { 3.0 };
+                ui.horizontal_wrapped(|ui| {
+                    for (f, filter) in weights.chunks_exact(per_filter).enumerate() {
+                        // One allocation per filter, so the row wraps.
+                        let size = vec2(shown as f32 * (k as f32 * tap + 2.0), k as f32 * tap);
+                        let (rect, response) = ui.allocate_exact_size(size, Sense::hover());
+                        let colour = signed(filter);
+                        for c in 0..shown {
+                            let taps = &filter[c * k * k..(c + 1) * k * k];
+                            let min = rect.min + vec2(c as f32 * (k as f32 * tap + 2.0), 0.0);
+                            paint_image(ui.painter(), Rect::from_min_size(min, Vec2::splat(k as f32 * tap)), taps, k, k, &colour);
+                        }
+                        response.on_hover_text(format!("filter {} over {} input channels", f + 1, g.in_channels));
+                    }
+                });
+                ui.small("its maps on the chosen digit:");
+                feature_maps(ui, activations, g.out_channels, g.out_height(), g.out_width());
+            }
+            LayerKind::MaxPool(g) => feature_maps(ui, activations, g.channels, g.out_height(), g.out_width()),
+            LayerKind::Dense => {
+                if let (0, InputPlane::Image { width, height }) = (index, &p.lab.trainer().data().plane) {
+                    ui.small("each neuron's receptive field: its incoming weights as an image (blue positive, orange negative)");
+                    let weights = network.weights(0);
+                    ui.horizontal_wrapped(|ui| {
+                        for (unit, field) in weights.chunks_exact(width * height).enumerate().take(64) {
+                            let active = activations.get(unit).copied().unwrap_or(0.0);
+                            small_image(ui, 34.0, field, *width, *height, signed(field))
+                                .on_hover_text(format!("neuron {}: output {:.3} on the chosen digit", unit + 1, active));
+                        }
+                    });
+                } else if let Some((_, means)) = cache.class_means.iter().find(|(k, _)| *k == index) {
+                    ui.small("each neuron's mean output per class (bars 0 to 9) on the test digits");
+                    class_bars(ui, means);
+                }
+            }
+        }
+        ui.add_space(6.0);
+    }
+}
+
+/// Per neuron, ten bars: its mean output for each class.
+fn class_bars(ui: &mut egui::Ui, means: &[Vec<f64>]) {
+    let largest = means.iter().flatten().filter(|v| v.is_finite()).fold(0.0f64, |m, v| m.max(v.abs())).max(1e-12);
+    ui.horizontal_wrapped(|ui| {
+        for (unit, classes) in means.iter().enumerate().take(32) {
+            let (rect, response) = ui.allocate_exact_size(vec2(64.0, 30.0), Sense::hover());
+            let painter = ui.painter_at(rect);
+            painter.rect_filled(rect, 0.0, Color32::from_gray(35));
+            let bar = rect.width() / classes.len() as f32;
+            for (class, &mean) in classes.iter().enumerate() {
+                let height = (mean.abs() / largest) as f32 * (rect.height() - 2.0);
+                let x = rect.left() + class as f32 * bar;
+                let r = Rect::from_min_max(pos2(x + 0.5, rect.bottom() - height), pos2(x + bar - 0.5, rect.bottom()));
+                painter.rect_filled(r, 0.0, if mean >= 0.0 { palette::POSITIVE } else { palette::NEGATIVE });
+            }
+            let best = classes.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(c, _)| c);
+            response.on_hover_text(format!("neuron {}: strongest for {best}", unit + 1));
+        }
+    });
+}
+
+fn test_side(ui: &mut egui::Ui, p: &mut UiParams, cache: &DigitsCache) {
+    let InputPlane::Image { width, height } = p.lab.trainer().data().plane else { return };
+    let pixels = width * height;
+    let data = p.lab.trainer().data().clone();
+    ui.strong("Test digits").on_hover_text("The network's guess and confidence under each; red: wrong. Click one to see its feature maps.");
+    let mut chosen = None;
+    ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().item_spacing = vec2(3.0, 3.0);
+        for (index, probabilities) in cache.test_probabilities.iter().enumerate().take(TEST_GRID) {
+            let image = &data.test.inputs[index * pixels..(index + 1) * pixels];
+            let label = data.test.labels[index] as usize;
+            let (guess, confidence) = probabilities.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or((0, 0.0), |(c, &p)| (c, p));
+            // One allocation per digit (image and caption), so the grid wraps.
+            let (cell, response) = ui.allocate_exact_size(vec2(32.0, 42.0), Sense::click());
+            let picture = Rect::from_min_size(cell.min, Vec2::splat(32.0));
+            paint_image(ui.painter(), picture, image, width, height, &ink);
+            let wrong = guess != label;
+            let selected = p.digits.source == DigitSource::Test(index);
+            let border = match (selected, wrong) {
+                (true, _) => Stroke::new(2.0, Color32::YELLOW),
+                (false, true) => Stroke::new(2.0, Color32::from_rgb(230, 40, 40)),
+                _ => Stroke::new(0.5, Color32::GRAY),
+            };
+            ui.painter().rect_stroke(picture, 0.0, border, egui::StrokeKind::Outside);
+            let caption_colour = if wrong { Color32::from_rgb(230, 60, 60) } else { ui.visuals().text_color() };
+            ui.painter().text(
+                cell.center_bottom(),
+                egui::Align2::CENTER_BOTTOM,
+                format!("{guess} {:.0}%", 100.0 * confidence),
+                egui::FontId::proportional(9.0),
+                caption_colour,
+            );
+            if response.on_hover_text(format!("true {label}, guessed {guess} ({:.0}%)", 100.0 * confidence)).clicked() {
+                chosen = Some(index);
+            }
+        }
+    });
+    if let Some(index) = chosen {
+        p.digits.source = DigitSource::Test(index);
+        p.digits.dirty = true;
+    }
+    ui.add_space(6.0);
+    canvas(ui, p, cache, width, height);
+    ui.add_space(6.0);
+    confusion(ui, &cache.confusion);
+}
+
+fn confusion(ui: &mut egui::Ui, counts: &[Vec<u32>]) {
+    ui.strong("Confusion matrix").on_hover_text("Rows: the true digit; columns: the guess. The diagonal is right.");
+    let cell = 17.0;
+    let n = counts.len();
+    let (rect, _) = ui.allocate_exact_size(vec2(cell * n as f32 + 14.0, cell * n as f32 + 14.0), Sense::hover());
+    let painter = ui.painter_at(rect);
+    let origin = rect.min + vec2(14.0, 14.0);
+    for (t, row) in counts.iter().enumerate() {
+        let total = row.iter().sum::<u32>().max(1) as f32;
+        painter.text(origin + vec2(-3.0, (t as f32 + 0.5) * cell), egui::Align2::RIGHT_CENTER, t.to_string(), egui::FontId::proportional(9.0), ui.visuals().text_color());
+        painter.text(origin + vec2((t as f32 + 0.5) * cell, -2.0), egui::Align2::CENTER_BOTTOM, t.to_string(), egui::FontId::proportional(9.0), ui.visuals().text_color());
+        for (g, &count) in row.iter().enumerate() {
+            let r = Rect::from_min_size(origin + vec2(g as f32 * cell, t as f32 * cell), vec2(cell - 1.0, cell - 1.0));
+            painter.rect_filled(r, 0.0, palette::heat(count as f32 / total));
+            if count > 0 {
+                let colour = if count as f32 / total > 0.6 { Color32::BLACK } else { Color32::WHITE };
+                painter.text(r.center(), egui::Align2::CENTER_CENTER, count.to_string(), egui::FontId::proportional(8.0), colour);
+            }
+        }
+    }
+}
+
+/// An 8x8 canvas: drag to draw, right-drag to erase. The network's guess
+/// and every layer's response update as you draw.
+fn canvas(ui: &mut egui::Ui, p: &mut UiParams, cache: &DigitsCache, width: usize, height: usize) {
+    ui.strong("Draw a digit");
+    let size = 160.0;
+    let (rect, response) = ui.allocate_exact_size(vec2(size, size), Sense::click_and_drag());
+    paint_image(ui.painter(), rect, &p.digits.canvas, width, height, &ink);
+    ui.painter().rect_stroke(rect, 0.0, Stroke::new(1.0, Color32::GRAY), egui::StrokeKind::Outside);
+    if let Some(pointer) = response.interact_pointer_pos() {
+        let (x, y) = (((pointer.x - rect.left()) / size * width as f32) as i64, ((pointer.y - rect.top()) / size * height as f32) as i64);
+        let erase = ui.input(|i| i.pointer.secondary_down());
+        // A soft brush: full ink at the cell, a little on its neighbours.
+        for (dx, dy, amount) in [(0, 0, 0.5), (1, 0, 0.12), (-1, 0, 0.12), (0, 1, 0.12), (0, -1, 0.12)] {
+            let (cx, cy) = (x + dx, y + dy);
+            if (0..width as i64).contains(&cx) && (0..height as i64).contains(&cy) {
+                let pixel = &mut p.digits.canvas[cy as usize * width + cx as usize];
+                *pixel = if erase { (*pixel - 2.0 * amount).max(0.0) } else { (*pixel + amount).min(1.0) };
+            }
+        }
+        p.digits.source = DigitSource::Canvas;
+        p.digits.dirty = true;
+    }
+    ui.horizontal(|ui| {
+        if ui.button("Clear").clicked() {
+            p.digits.canvas.fill(0.0);
+            p.digits.source = DigitSource::Canvas;
+            p.digits.dirty = true;
+        }
+        if p.digits.source == DigitSource::Canvas {
+            let (guess, confidence) = cache.probabilities.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or((0, 0.0), |(c, &p)| (c, p));
+            ui.heading(format!("{guess}"));
+            ui.label(format!("{:.0}% sure", 100.0 * confidence));
+        } else if ui.button("Show the canvas's maps").clicked() {
+            p.digits.source = DigitSource::Canvas;
+            p.digits.dirty = true;
+        }
+    });
+    // The output: one bar per class.
+    let (rect, _) = ui.allocate_exact_size(vec2(size, 40.0), Sense::hover());
+    let bar = rect.width() / cache.probabilities.len().max(1) as f32;
+    for (class, &probability) in cache.probabilities.iter().enumerate() {
+        let x = rect.left() + class as f32 * bar;
+        let top = rect.bottom() - 12.0 - probability as f32 * (rect.height() - 12.0);
+        ui.painter().rect_filled(Rect::from_min_max(pos2(x + 1.0, top), pos2(x + bar - 1.0, rect.bottom() - 12.0)), 0.0, palette::POSITIVE);
+        ui.painter().text(pos2(x + bar / 2.0, rect.bottom()), egui::Align2::CENTER_BOTTOM, class.to_string(), egui::FontId::proportional(9.0), ui.visuals().text_color());
+    }
+}
+
+pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
+    let Some(cache) = p.digits.cache.clone() else {
+        ui.label("Looking at the digits...");
+        return;
+    };
+    let source = match p.digits.source {
+        DigitSource::Test(index) => format!("test digit {} (true label {})", index + 1, p.lab.trainer().data().test.labels.get(index).map_or(0, |&l| l as usize)),
+        DigitSource::Canvas => "the digit on the canvas".to_string(),
+    };
+    ui.columns(2, |columns| {
+        egui::ScrollArea::vertical().id_salt("digits-network").show(&mut columns[0], |ui| {
+            ui.small(format!("Feature maps and outputs are for {source}."));
+            network_side(ui, p, &cache);
+        });
+        egui::ScrollArea::vertical().id_salt("digits-tests").show(&mut columns[1], |ui| test_side(ui, p, &cache));
+    });
+}
