@@ -69,6 +69,13 @@ pub fn loss_phases(records: &[ProbeRecord], loss: fn(&ProbeRecord) -> f64) -> Ve
     let within_ten_percent = 1.1f64.log10();
     let halving = 2f64.log10();
     let mut phases: Vec<LossPhase> = Vec::new();
+    let phase = |kind, from: usize, to: usize| LossPhase {
+        kind,
+        start_step: records[from].step,
+        end_step: records[to].step,
+        start_loss: 10f64.powf(log_loss[from]),
+        end_loss: 10f64.powf(log_loss[to]),
+    };
     let mut i = 0;
     while i < records.len() {
         if !log_loss[i].is_finite() {
@@ -86,13 +93,7 @@ pub fn loss_phases(records: &[ProbeRecord], loss: fn(&ProbeRecord) -> f64) -> Ve
         }
         let long = j >= i + 4 && step(j) >= 2.0 * step(i) && (records[j].step - records[i].step) as f64 >= 0.05 * step(records.len() - 1);
         if long && records[i].step > 0 {
-            phases.push(LossPhase {
-                kind: PhaseKind::Plateau,
-                start_step: records[i].step,
-                end_step: records[j].step,
-                start_loss: 10f64.powf(log_loss[i]),
-                end_loss: 10f64.powf(log_loss[j]),
-            });
+            phases.push(phase(PhaseKind::Plateau, i, j));
             i = j;
             continue;
         }
@@ -101,13 +102,7 @@ pub fn loss_phases(records: &[ProbeRecord], loss: fn(&ProbeRecord) -> f64) -> Ve
         let after_plateau = phases.last().is_some_and(|p| p.kind == PhaseKind::Plateau);
         let drop_end = (i + 1..records.len()).take_while(|&k| step(k) <= 1.5 * step(i)).find(|&k| log_loss[i] - log_loss[k] >= halving);
         if let (Some(k), true) = (drop_end, after_plateau) {
-            phases.push(LossPhase {
-                kind: PhaseKind::SuddenDrop,
-                start_step: records[i].step,
-                end_step: records[k].step,
-                start_loss: 10f64.powf(log_loss[i]),
-                end_loss: 10f64.powf(log_loss[k]),
-            });
+            phases.push(phase(PhaseKind::SuddenDrop, i, k));
             i = k;
             continue;
         }

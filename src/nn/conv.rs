@@ -79,22 +79,21 @@ impl ConvGeometry {
     }
 }
 
-/// Unfolds one image into its patch matrix (im2col): row `(c, ky, kx)`,
-/// column `(oy, ox)`, zero where the kernel hangs over the edge.
-fn unfold(image: &[f64], g: &ConvGeometry, patches: &mut [f64]) {
+/// Visits every entry of one image's patch matrix, row `(c, ky, kx)` and
+/// column `(oy, ox)`, with the image pixel it reads (none in the padding).
+#[inline(always)]
+fn for_each_tap(g: &ConvGeometry, mut visit: impl FnMut(usize, Option<usize>)) {
     let (out_h, out_w, k) = (g.out_height(), g.out_width(), g.kernel);
     let positions = out_h * out_w;
     let plane = g.in_height * g.in_width;
     for c in 0..g.in_channels {
         for ky in 0..k {
             for kx in 0..k {
-                let row = &mut patches[((c * k + ky) * k + kx) * positions..][..positions];
+                let row = ((c * k + ky) * k + kx) * positions;
                 for oy in 0..out_h {
                     for ox in 0..out_w {
-                        row[oy * out_w + ox] = match g.source(oy, ox, ky, kx) {
-                            Some((iy, ix)) => image[c * plane + iy * g.in_width + ix],
-                            None => 0.0,
-                        };
+                        let pixel = g.source(oy, ox, ky, kx).map(|(iy, ix)| c * plane + iy * g.in_width + ix);
+                        visit(row + oy * out_w + ox, pixel);
                     }
                 }
             }
@@ -102,26 +101,20 @@ fn unfold(image: &[f64], g: &ConvGeometry, patches: &mut [f64]) {
     }
 }
 
-/// Adds a patch-matrix gradient back onto the image positions it came
-/// from (col2im), the transpose of [`unfold`].
+/// Unfolds one image into its patch matrix (im2col), zero where the kernel
+/// hangs over the edge.
+fn unfold(image: &[f64], g: &ConvGeometry, patches: &mut [f64]) {
+    for_each_tap(g, |entry, pixel| patches[entry] = pixel.map_or(0.0, |i| image[i]));
+}
+
+/// Adds a patch-matrix gradient back onto the pixels it came from
+/// (col2im), the transpose of [`unfold`].
 fn fold(patch_grads: &[f64], g: &ConvGeometry, image_grad: &mut [f64]) {
-    let (out_h, out_w, k) = (g.out_height(), g.out_width(), g.kernel);
-    let positions = out_h * out_w;
-    let plane = g.in_height * g.in_width;
-    for c in 0..g.in_channels {
-        for ky in 0..k {
-            for kx in 0..k {
-                let row = &patch_grads[((c * k + ky) * k + kx) * positions..][..positions];
-                for oy in 0..out_h {
-                    for ox in 0..out_w {
-                        if let Some((iy, ix)) = g.source(oy, ox, ky, kx) {
-                            image_grad[c * plane + iy * g.in_width + ix] += row[oy * out_w + ox];
-                        }
-                    }
-                }
-            }
+    for_each_tap(g, |entry, pixel| {
+        if let Some(i) = pixel {
+            image_grad[i] += patch_grads[entry];
         }
-    }
+    });
 }
 
 /// `out[o][oy][ox] = bias[o] + sum over c, ky, kx of in[c][iy][ix] w[o][c][ky][kx]`,

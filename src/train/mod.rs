@@ -20,7 +20,7 @@ pub use settling::{SETTLED_RATE, Settling};
 use crate::config::{Config, TrainingConfig};
 use crate::data::{DataError, Dataset};
 use crate::nn::kernels::gather_rows;
-use crate::nn::{ConvSpec, Mode, Network, NetworkSpec, Optimizer, OptimizerSettings, Workspace};
+use crate::nn::{ConvSpec, Loss, Mode, Network, NetworkSpec, Optimizer, OptimizerSettings, Workspace};
 use crate::rng::{Stream, stream_rng};
 
 /// Replica numbers live in the high bits of a random stream's index, so
@@ -291,15 +291,22 @@ impl Trainer {
     /// The class the network predicts (evaluation mode) for each row of
     /// `inputs` (`rows x input_dim`).
     pub fn predict_classes(&mut self, inputs: &[f64]) -> Vec<usize> {
+        self.map_outputs(inputs, Loss::predicted_class)
+    }
+
+    /// Runs `inputs` through the network in evaluation mode, in chunks, and
+    /// maps each output row with the loss's reading of it.
+    fn map_outputs<T>(&mut self, inputs: &[f64], read: impl Fn(Loss, &[f64]) -> T) -> Vec<T> {
         let (d, t) = (self.data.input_dim, self.data.target_dim);
-        let mut classes = Vec::with_capacity(inputs.len() / d.max(1));
+        let loss = self.data.loss;
+        let mut outputs = Vec::with_capacity(inputs.len() / d.max(1));
         for chunk in inputs.chunks(EVAL_CHUNK * d) {
             self.eval.load_input(chunk);
             self.network.forward(&mut self.eval, Mode::Eval);
             let rows = self.eval.rows();
-            classes.extend(self.eval.logits()[..rows * t].chunks_exact(t).map(|row| self.data.loss.predicted_class(row)));
+            outputs.extend(self.eval.logits()[..rows * t].chunks_exact(t).map(|row| read(loss, row)));
         }
-        classes
+        outputs
     }
 
     /// Every layer's output (after its activation) for one input row, in
@@ -312,15 +319,7 @@ impl Trainer {
 
     /// The class probabilities of each input row (evaluation mode).
     pub fn predict_probabilities(&mut self, inputs: &[f64]) -> Vec<Vec<f64>> {
-        let (d, t) = (self.data.input_dim, self.data.target_dim);
-        let mut probabilities = Vec::with_capacity(inputs.len() / d.max(1));
-        for chunk in inputs.chunks(EVAL_CHUNK * d) {
-            self.eval.load_input(chunk);
-            self.network.forward(&mut self.eval, Mode::Eval);
-            let rows = self.eval.rows();
-            probabilities.extend(self.eval.logits()[..rows * t].chunks_exact(t).map(|row| self.data.loss.probabilities(row)));
-        }
-        probabilities
+        self.map_outputs(inputs, Loss::probabilities)
     }
 
     /// The mean output of every unit of `layer` for each class of the test
