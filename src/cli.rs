@@ -189,8 +189,7 @@ pub fn run(args: &RunArgs) -> i32 {
     let progress = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(steps);
         bar.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} steps  {per_sec}  eta {eta}  {msg}")
-                .expect("the template is valid"),
+            ProgressStyle::with_template("{bar:40} {pos}/{len} steps  {per_sec}  eta {eta}  {msg}").expect("the template is valid"),
         );
         bar
     } else {

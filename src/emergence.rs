@@ -20,7 +20,8 @@ pub struct FitMoments {
 }
 
 pub fn fit_moments(records: &[ProbeRecord], threshold: f64) -> FitMoments {
-    let first = |accuracy: fn(&ProbeRecord) -> Option<f64>| records.iter().find(|r| accuracy(r).is_some_and(|a| a >= threshold)).map(|r| r.step);
+    let first =
+        |accuracy: fn(&ProbeRecord) -> Option<f64>| records.iter().find(|r| accuracy(r).is_some_and(|a| a >= threshold)).map(|r| r.step);
     FitMoments { threshold, train_step: first(|r| r.train_acc), test_step: first(|r| r.test_acc) }
 }
 

@@ -309,7 +309,9 @@ impl HomogeneityReport {
             agreement: mean_off_diagonal(&self.agreement),
             ood_agreement: self.ood_agreement.as_ref().map(|m| mean_off_diagonal(m)),
             cka: (0..layers)
-                .map(|l| mean_option((0..k).flat_map(|i| (0..k).filter(move |&j| j != i).map(move |j| (i, j))).map(|(i, j)| self.cka[l][i][j])))
+                .map(|l| {
+                    mean_option((0..k).flat_map(|i| (0..k).filter(move |&j| j != i).map(move |j| (i, j))).map(|(i, j)| self.cka[l][i][j]))
+                })
                 .collect(),
             weight_cosine: mean_off_diagonal(&self.weight_cosine),
             weight_cosine_matched: mean_off_diagonal(&self.weight_cosine_matched),
@@ -420,7 +422,11 @@ impl Replicas {
             .collect();
         let first = &self.trainers[0];
         let cka_between_layers = (0..layers)
-            .map(|a| (0..layers).map(|b| linear_cka(first.probe_activations(a), width(first, a), first.probe_activations(b), width(first, b), rows)).collect())
+            .map(|a| {
+                (0..layers)
+                    .map(|b| linear_cka(first.probe_activations(a), width(first, a), first.probe_activations(b), width(first, b), rows))
+                    .collect()
+            })
             .collect();
         let params: Vec<&[f64]> = self.trainers.iter().map(|t| t.network().params.as_slice()).collect();
         let weight_cosine = square(&|i, j| cosine(params[i], params[j]));
@@ -528,8 +534,7 @@ mod tests {
             let layer = shuffled.layers[index].clone();
             let source = original.clone();
             for (new, &old) in order.iter().enumerate() {
-                for i in 0..layer.inputs {
-                    let from = if index == 0 { i } else { orders[index - 1][i] };
+                for (i, from) in (0..layer.inputs).map(|i| (i, if index == 0 { i } else { orders[index - 1][i] })) {
                     shuffled.params[layer.weights.start + new * layer.inputs + i] =
                         source.params[source.layers[index].weights.start + old * layer.inputs + from];
                 }

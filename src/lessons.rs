@@ -102,8 +102,9 @@ pub fn parse_lesson(name: &str, text: &str, file: &str) -> Result<Lesson, Lesson
     for (index, step) in parsed.steps.into_iter().enumerate() {
         let number = index + 1;
         let base = match (&step.preset, previous) {
-            (Some(preset), _) => load_config(&ConfigSource::Preset(preset.clone()), &[])
-                .map_err(|e| fail(format!("step {number} ({}): {e}", step.title)))?,
+            (Some(preset), _) => {
+                load_config(&ConfigSource::Preset(preset.clone()), &[]).map_err(|e| fail(format!("step {number} ({}): {e}", step.title)))?
+            }
             (None, Some(config)) => config,
             (None, None) => return Err(fail("step 1 must name a preset to start from".into())),
         };
@@ -129,7 +130,10 @@ pub fn load_lessons(dir: &Path) -> (Vec<Lesson>, Vec<LessonError>) {
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect(),
         Err(error) => {
-            return (Vec::new(), vec![LessonError { file: dir.display().to_string(), problem: format!("cannot read the folder: {error}") }]);
+            return (
+                Vec::new(),
+                vec![LessonError { file: dir.display().to_string(), problem: format!("cannot read the folder: {error}") }],
+            );
         }
     };
     files.sort();

@@ -289,9 +289,8 @@ pub fn write_homogeneity_csv<W: Write>(history: &[crate::homogeneity::Homogeneit
     let mut writer = csv::Writer::from_writer(out);
     let layers = history.first().map_or(0, |h| h.cka.len());
     let hidden = history.first().map_or(0, |h| h.within_layer.len());
-    let mut header: Vec<String> = ["step", "mean_test_acc", "agreement", "ood_agreement", "weight_cosine", "weight_cosine_matched"]
-        .map(String::from)
-        .to_vec();
+    let mut header: Vec<String> =
+        ["step", "mean_test_acc", "agreement", "ood_agreement", "weight_cosine", "weight_cosine_matched"].map(String::from).to_vec();
     header.extend((1..=layers).map(|k| format!("cka_l{k}")));
     header.extend((1..=hidden).map(|k| format!("within_layer_l{k}")));
     writer.write_record(&header)?;

@@ -40,9 +40,25 @@ fn run_writes_every_output() {
     let mut lines = metrics.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     let expected_start = [
-        "step", "train_loss", "test_loss", "train_acc", "test_acc", "grad_norm_l1", "weight_norm_l1", "act_mean_l1", "act_std_l1",
-        "dead_frac_l1", "sat_frac_l1", "grad_norm_l2", "weight_norm_l2", "act_mean_l2", "act_std_l2", "dead_frac_l2",
-        "sat_frac_l2", "grad_norm_l3", "weight_norm_l3",
+        "step",
+        "train_loss",
+        "test_loss",
+        "train_acc",
+        "test_acc",
+        "grad_norm_l1",
+        "weight_norm_l1",
+        "act_mean_l1",
+        "act_std_l1",
+        "dead_frac_l1",
+        "sat_frac_l1",
+        "grad_norm_l2",
+        "weight_norm_l2",
+        "act_mean_l2",
+        "act_std_l2",
+        "dead_frac_l2",
+        "sat_frac_l2",
+        "grad_norm_l3",
+        "weight_norm_l3",
     ];
     assert_eq!(&header[..expected_start.len()], &expected_start);
     let steps: Vec<&str> = lines.map(|l| l.split(',').next().unwrap()).collect();
@@ -112,8 +128,17 @@ fn presets_lists_every_preset_with_its_description() {
 fn bare_words_in_set_are_strings() {
     let (_keep, out) = out_dir("spiral");
     let output = run(&[
-        "run", "--preset", "playground", "--set", "data.dataset=spiral", "--set", "network.hidden=[6, 6]", "--steps", "10",
-        "--out", out.to_str().unwrap(),
+        "run",
+        "--preset",
+        "playground",
+        "--set",
+        "data.dataset=spiral",
+        "--set",
+        "network.hidden=[6, 6]",
+        "--steps",
+        "10",
+        "--out",
+        out.to_str().unwrap(),
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
     let config = read(&out.join("config.toml"));
@@ -219,7 +244,16 @@ fn user_csv_data_trains() {
     let (_keep, out) = out_dir("csv");
     let csv_key = format!("data.csv={}", points.display());
     let output = run(&[
-        "run", "--set", "data.dataset=csv", "--set", &csv_key, "--set", "training.loss=bce", "--steps", "300", "--out",
+        "run",
+        "--set",
+        "data.dataset=csv",
+        "--set",
+        &csv_key,
+        "--set",
+        "training.loss=bce",
+        "--steps",
+        "300",
+        "--out",
         out.to_str().unwrap(),
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
@@ -247,7 +281,11 @@ fn lessons_are_listed_and_a_malformed_one_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/lessons/04-symmetry.toml");
     std::fs::copy(shipped, dir.path().join("04-symmetry.toml")).unwrap();
-    std::fs::write(dir.path().join("99-mine.toml"), "title = \"Mine\"\nsummary = \"x\"\n[[steps]]\ntitle = \"a\"\npreset = \"nope\"\nwatch = \"w\"\nexpect = \"e\"\nwhy = \"y\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("99-mine.toml"),
+        "title = \"Mine\"\nsummary = \"x\"\n[[steps]]\ntitle = \"a\"\npreset = \"nope\"\nwatch = \"w\"\nexpect = \"e\"\nwhy = \"y\"\n",
+    )
+    .unwrap();
     let output = run(&["lessons", "--dir", dir.path().to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
     contains_all(&stderr(&output), &["99-mine.toml", "nope"]);

@@ -17,7 +17,8 @@ fn preset(name: &str, overrides: &[&str]) -> Config {
 /// test set follows. The full preset's figures are in the README.
 #[test]
 fn grokking_test_accuracy_lags_training_accuracy() {
-    let config = preset("grokking", &["network.hidden=[128]", "training.learning_rate=0.01", "training.weight_decay=0.5", "training.steps=2000"]);
+    let config =
+        preset("grokking", &["network.hidden=[128]", "training.learning_rate=0.01", "training.weight_decay=0.5", "training.steps=2000"]);
     let mut trainer = Trainer::new(config).unwrap();
     trainer.run(2000);
     let records = trainer.history().records();
@@ -68,7 +69,8 @@ fn constant_init_gives_within_layer_homogeneity_one() {
 
 #[test]
 fn replicas_with_other_inits_use_them() {
-    let replicas = Replicas::new(preset("deep-relu-he", &["replicas.count=2", "replicas.inits=[\"he-normal\", \"xavier-normal\"]"])).unwrap();
+    let replicas =
+        Replicas::new(preset("deep-relu-he", &["replicas.count=2", "replicas.inits=[\"he-normal\", \"xavier-normal\"]"])).unwrap();
     let inits: Vec<_> = replicas.trainers.iter().map(|t| t.config().network.init).collect();
     assert_eq!(inits, vec![emergence_lab::nn::Init::HeNormal, emergence_lab::nn::Init::XavierNormal]);
 }

@@ -21,7 +21,13 @@ fn fingerprint(trainer: &Trainer) -> (Vec<u64>, String, u64, u64) {
 
 #[test]
 fn a_saved_and_loaded_run_continues_bit_identically() {
-    let settings = config(&["network.dropout=0.2", "network.batch_norm=true", "training.optimizer=adamw", "training.weight_decay=0.01", "training.log_every=20"]);
+    let settings = config(&[
+        "network.dropout=0.2",
+        "network.batch_norm=true",
+        "training.optimizer=adamw",
+        "training.weight_decay=0.01",
+        "training.log_every=20",
+    ]);
     let mut straight = Trainer::new(settings.clone()).unwrap();
     straight.run(337);
 

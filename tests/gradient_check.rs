@@ -204,9 +204,18 @@ fn convolution_and_pooling() {
             check(case, &format!("conv, {} with {}", activation.name(), loss.name()));
         }
     }
-    let case = Case { conv: vec![conv(2, 5, 2, false, Activation::Elu), conv(3, 5, 0, true, Activation::Softplus)], ..Case::plain(Activation::Silu, Loss::Ce) };
+    let case = Case {
+        conv: vec![conv(2, 5, 2, false, Activation::Elu), conv(3, 5, 0, true, Activation::Softplus)],
+        ..Case::plain(Activation::Silu, Loss::Ce)
+    };
     check(case, "5x5 convolutions");
-    let case = Case { conv: vec![conv(3, 3, 1, true, Activation::Tanh)], l2: 0.1, dropout: 0.3, batch_norm: true, ..Case::plain(Activation::Relu, Loss::Ce) };
+    let case = Case {
+        conv: vec![conv(3, 3, 1, true, Activation::Tanh)],
+        l2: 0.1,
+        dropout: 0.3,
+        batch_norm: true,
+        ..Case::plain(Activation::Relu, Loss::Ce)
+    };
     check(case, "conv with l2, and dropout and batch norm on the dense layers");
 }
 

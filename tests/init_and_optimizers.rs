@@ -110,10 +110,7 @@ fn momentum_and_nesterov_steps() {
     // v1 = g1, w1 = w0 - 0.1 v1; v2 = 0.9 v1 + g2, w2 = w1 - 0.1 v2.
     let v1 = [0.5, 0.25];
     let v2 = [0.9 * 0.5 - 0.2, 0.9 * 0.25 + 0.4];
-    assert_close(
-        &two_steps(settings(OptimizerKind::Momentum)),
-        &[1.0 - 0.1 * v1[0] - 0.1 * v2[0], -2.0 - 0.1 * v1[1] - 0.1 * v2[1]],
-    );
+    assert_close(&two_steps(settings(OptimizerKind::Momentum)), &[1.0 - 0.1 * v1[0] - 0.1 * v2[0], -2.0 - 0.1 * v1[1] - 0.1 * v2[1]]);
     // Nesterov: w -= 0.1 (g + 0.9 v).
     let nesterov = OptimizerSettings { nesterov: true, ..settings(OptimizerKind::Momentum) };
     let step1 = [0.1 * (0.5 + 0.9 * v1[0]), 0.1 * (0.25 + 0.9 * v1[1])];

@@ -61,16 +61,18 @@ fn count_frames_and_exit(mut automation: ResMut<Automation>, time: Res<Time>, mu
     }
     let frame = automation.frame;
     if let Some(path) = automation.screenshot.clone()
-        && !automation.requested && frame + SCREENSHOT_LEAD >= automation.frames {
-            automation.requested = true;
-            let saved = Arc::clone(&automation.saved);
-            let mut save = save_to_disk(path.clone());
-            commands.spawn(Screenshot::primary_window()).observe(move |captured: On<ScreenshotCaptured>| {
-                save(captured);
-                let result = if path.is_file() { Ok(()) } else { Err(format!("could not write {}", path.display())) };
-                *saved.lock().expect("the flag is never poisoned") = Some(result);
-            });
-        }
+        && !automation.requested
+        && frame + SCREENSHOT_LEAD >= automation.frames
+    {
+        automation.requested = true;
+        let saved = Arc::clone(&automation.saved);
+        let mut save = save_to_disk(path.clone());
+        commands.spawn(Screenshot::primary_window()).observe(move |captured: On<ScreenshotCaptured>| {
+            save(captured);
+            let result = if path.is_file() { Ok(()) } else { Err(format!("could not write {}", path.display())) };
+            *saved.lock().expect("the flag is never poisoned") = Some(result);
+        });
+    }
     if frame < automation.frames {
         return;
     }

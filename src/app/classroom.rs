@@ -90,7 +90,9 @@ fn high_contrast_visuals() -> egui::Visuals {
     visuals.extreme_bg_color = egui::Color32::WHITE;
     visuals.faint_bg_color = egui::Color32::from_gray(235);
     visuals.window_stroke = egui::Stroke::new(2.0, black);
-    for widget in [&mut visuals.widgets.noninteractive, &mut visuals.widgets.inactive, &mut visuals.widgets.hovered, &mut visuals.widgets.active] {
+    for widget in
+        [&mut visuals.widgets.noninteractive, &mut visuals.widgets.inactive, &mut visuals.widgets.hovered, &mut visuals.widgets.active]
+    {
         widget.fg_stroke = egui::Stroke::new(1.5, black);
         widget.bg_stroke = egui::Stroke::new(1.2, black);
     }

@@ -41,13 +41,7 @@ pub struct Files {
 
 impl Default for Files {
     fn default() -> Self {
-        Self {
-            folder: PathBuf::from("emergence-lab-exports"),
-            name: "session".into(),
-            load_path: String::new(),
-            status: None,
-            error: None,
-        }
+        Self { folder: PathBuf::from("emergence-lab-exports"), name: "session".into(), load_path: String::new(), status: None, error: None }
     }
 }
 

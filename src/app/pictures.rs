@@ -26,8 +26,7 @@ pub const MAX_DRAWN_UNITS: usize = 16;
 const MIN_REFRESH_INTERVAL: Duration = Duration::from_millis(80);
 
 /// How the pictures are coloured; the UI's switches.
-#[derive(Resource, Clone, Debug, PartialEq)]
-#[derive(Default)]
+#[derive(Resource, Clone, Debug, PartialEq, Default)]
 pub struct PictureSettings {
     /// Scale each map to its own largest value instead of [-1, 1]: shows
     /// the shape of tiny signals (at the price of hiding their size).
@@ -35,7 +34,6 @@ pub struct PictureSettings {
     /// Colour the output by predicted class only.
     pub discretise: bool,
 }
-
 
 /// The latest maps from the engine and their textures.
 #[derive(Resource, Default)]
@@ -73,10 +71,7 @@ impl AtlasLayout {
     /// The texture coordinates of tile (column, row).
     pub fn uv(&self, column: usize, row: usize) -> egui::Rect {
         let (w, h) = (self.columns.max(1) as f32, self.rows.max(1) as f32);
-        egui::Rect::from_min_max(
-            egui::pos2(column as f32 / w, row as f32 / h),
-            egui::pos2((column + 1) as f32 / w, (row + 1) as f32 / h),
-        )
+        egui::Rect::from_min_max(egui::pos2(column as f32 / w, row as f32 / h), egui::pos2((column + 1) as f32 / w, (row + 1) as f32 / h))
     }
 }
 
@@ -85,10 +80,7 @@ pub struct PicturesPlugin;
 impl Plugin for PicturesPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<PictureSettings>()
-            .insert_resource(NeuronPictures {
-                all_features: feature_maps(&Feature::ALL, TILE_RESOLUTION),
-                ..default()
-            })
+            .insert_resource(NeuronPictures { all_features: feature_maps(&Feature::ALL, TILE_RESOLUTION), ..default() })
             .add_systems(Update, refresh_maps.after(super::session::train_within_budget))
             .add_systems(EguiPrimaryContextPass, upload_textures.before(super::ui::draw_ui));
     }
@@ -140,11 +132,7 @@ pub fn refresh_maps(lab: Res<Lab>, mut pictures: ResMut<NeuronPictures>) {
 }
 
 fn map_scale(values: &[f32], per_neuron: bool) -> f32 {
-    if per_neuron {
-        values.iter().filter(|v| v.is_finite()).fold(0.0f32, |m, v| m.max(v.abs())).max(1e-12)
-    } else {
-        1.0
-    }
+    if per_neuron { values.iter().filter(|v| v.is_finite()).fold(0.0f32, |m, v| m.max(v.abs())).max(1e-12) } else { 1.0 }
 }
 
 fn paint_tile(image: &mut ColorImage, tile: usize, column: usize, row: usize, values: &[f32], scale: f32) {

@@ -115,8 +115,7 @@ pub fn load_config_text(text: &str, origin: &str, overrides: &[String]) -> Resul
     let mut applied = Vec::new();
     for text in overrides {
         let (key, value) = parse_override(text)?;
-        set_in(&mut table, &key, value)
-            .map_err(|message| ConfigError::BadOverride { text: text.clone(), message })?;
+        set_in(&mut table, &key, value).map_err(|message| ConfigError::BadOverride { text: text.clone(), message })?;
         applied.push(Override { text: text.clone(), key });
     }
 

@@ -124,17 +124,22 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigIssue> {
         c.fail(
             "network.activations",
             format!("({} entries)", network.activations.len()),
-            format!(
-                "needs one activation per hidden layer ({}), or none to use network.activation everywhere",
-                network.hidden.len()
-            ),
+            format!("needs one activation per hidden layer ({}), or none to use network.activation everywhere", network.hidden.len()),
         );
     }
     if !network.conv.is_empty() && data.dataset != DatasetKind::Digits {
-        c.fail("network.conv", format!("({} layers)", network.conv.len()), format!("convolutions need image data (dataset = \"digits\"), not \"{}\"", data.dataset.name()));
+        c.fail(
+            "network.conv",
+            format!("({} layers)", network.conv.len()),
+            format!("convolutions need image data (dataset = \"digits\"), not \"{}\"", data.dataset.name()),
+        );
     }
     if network.conv.len() > Limits::MAX_CONV_LAYERS {
-        c.fail("network.conv", format!("({} layers)", network.conv.len()), format!("at most {} convolution layers", Limits::MAX_CONV_LAYERS));
+        c.fail(
+            "network.conv",
+            format!("({} layers)", network.conv.len()),
+            format!("at most {} convolution layers", Limits::MAX_CONV_LAYERS),
+        );
     }
     // Follow the image's size through the layers (digits are 8 x 8).
     let mut side = crate::data::digits::SIDE;
@@ -146,7 +151,11 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigIssue> {
         }
         if conv.padding == crate::config::Padding::Valid {
             if side < conv.kernel {
-                c.fail(format!("network.conv[{index}].kernel"), conv.kernel, format!("is larger than the {side}x{side} image reaching this layer"));
+                c.fail(
+                    format!("network.conv[{index}].kernel"),
+                    conv.kernel,
+                    format!("is larger than the {side}x{side} image reaching this layer"),
+                );
                 break;
             }
             side -= conv.kernel - 1;
@@ -162,11 +171,7 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigIssue> {
     c.real("network.leaky_slope", network.leaky_slope, Limits::LEAKY_SLOPE);
     c.real("network.gain", network.gain, Limits::GAIN);
     if network.init != Init::Constant && network.init != Init::Zeros && network.gain <= 0.0 {
-        c.fail(
-            "network.gain",
-            network.gain,
-            format!("init = \"{}\" needs a positive gain (a scale)", network.init.name()),
-        );
+        c.fail("network.gain", network.gain, format!("init = \"{}\" needs a positive gain (a scale)", network.init.name()));
     }
     c.real("network.bias_init", network.bias_init, Limits::BIAS_INIT);
     c.real("network.dropout", network.dropout, Limits::DROPOUT);
@@ -180,10 +185,7 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigIssue> {
         c.fail(
             "training.weight_decay",
             training.weight_decay,
-            format!(
-                "times the learning rate ({}) must stay below 1, or each step would flip the weights' signs",
-                training.learning_rate
-            ),
+            format!("times the learning rate ({}) must stay below 1, or each step would flip the weights' signs", training.learning_rate),
         );
     }
     c.real("training.grad_clip", training.grad_clip, Limits::GRAD_CLIP);
@@ -198,11 +200,7 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigIssue> {
         );
     }
     if training.nesterov && training.optimizer != OptimizerKind::Momentum {
-        c.fail(
-            "training.nesterov",
-            true,
-            format!("only applies to optimizer = \"momentum\", not \"{}\"", training.optimizer.name()),
-        );
+        c.fail("training.nesterov", true, format!("only applies to optimizer = \"momentum\", not \"{}\"", training.optimizer.name()));
     }
 
     c.whole("replicas.count", config.replicas.count, Limits::REPLICAS);
@@ -211,8 +209,9 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigIssue> {
     // The loss must fit the task; csv data is only known once read, so the
     // trainer checks it again then.
     if let Some(task) = data.dataset.task(data.classes)
-        && let Err(message) = training.loss.check_task(task) {
-            c.fail("training.loss", format!("\"{}\"", training.loss.name()), message);
-        }
+        && let Err(message) = training.loss.check_task(task)
+    {
+        c.fail("training.loss", format!("\"{}\"", training.loss.name()), message);
+    }
     c.issues
 }

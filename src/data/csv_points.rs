@@ -27,10 +27,7 @@ fn parse_points_csv(text: &str, path: &Path) -> Result<PointSet, DataError> {
             continue;
         }
         if record.len() != 3 {
-            return Err(malformed(
-                format!("line {line}"),
-                format!("expected 3 values (x, y, label), found {}", record.len()),
-            ));
+            return Err(malformed(format!("line {line}"), format!("expected 3 values (x, y, label), found {}", record.len())));
         }
         let parsed: Vec<Result<f64, _>> = record.iter().map(str::parse::<f64>).collect();
         if points.is_empty() && labels.is_empty() && parsed.iter().all(Result::is_err) {
@@ -48,7 +45,9 @@ fn parse_points_csv(text: &str, path: &Path) -> Result<PointSet, DataError> {
             if value.abs() > INPUT_HALF_WIDTH {
                 return Err(malformed(
                     format!("line {line}"),
-                    format!("{name} = {value} is outside the input square [-{INPUT_HALF_WIDTH}, {INPUT_HALF_WIDTH}]; rescale the coordinates"),
+                    format!(
+                        "{name} = {value} is outside the input square [-{INPUT_HALF_WIDTH}, {INPUT_HALF_WIDTH}]; rescale the coordinates"
+                    ),
                 ));
             }
         }

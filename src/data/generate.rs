@@ -29,7 +29,9 @@ pub fn generate(kind: DatasetKind, samples: usize, noise: f64, classes: usize, r
             DatasetKind::Checkerboard => checkerboard(rng),
             DatasetKind::Plane => plane(rng),
             DatasetKind::GaussMix => gauss_mix(rng),
-            DatasetKind::Csv | DatasetKind::ModularAddition | DatasetKind::Digits => unreachable!("{} is not a generated point set", kind.name()),
+            DatasetKind::Csv | DatasetKind::ModularAddition | DatasetKind::Digits => {
+                unreachable!("{} is not a generated point set", kind.name())
+            }
         };
         let shake = |rng: &mut EngineRng| if noise > 0.0 { rng.random_range(-1.0..1.0) * noise * RADIUS } else { 0.0 };
         let limit = INPUT_HALF_WIDTH;
@@ -119,9 +121,6 @@ fn gauss_mix(rng: &mut EngineRng) -> (f64, f64, f64) {
         [(-3.0, 2.5, 1.0), (0.0, 2.5, -1.0), (3.0, 2.5, 1.0), (-3.0, -2.5, -1.0), (0.0, -2.5, 1.0), (3.0, -2.5, -1.0)];
     let x = rng.random_range(-RADIUS..RADIUS);
     let y = rng.random_range(-RADIUS..RADIUS);
-    let value: f64 = BUMPS
-        .iter()
-        .map(|&(cx, cy, sign)| sign * (-((x - cx).powi(2) + (y - cy).powi(2)) / (2.0 * 1.2 * 1.2)).exp())
-        .sum();
+    let value: f64 = BUMPS.iter().map(|&(cx, cy, sign)| sign * (-((x - cx).powi(2) + (y - cy).powi(2)) / (2.0 * 1.2 * 1.2)).exp()).sum();
     (x, y, value.clamp(-1.0, 1.0))
 }

@@ -140,17 +140,8 @@ pub enum Feature {
 }
 
 impl Feature {
-    pub const ALL: [Feature; 9] = [
-        Self::X,
-        Self::Y,
-        Self::XSquared,
-        Self::YSquared,
-        Self::XTimesY,
-        Self::SinX,
-        Self::SinY,
-        Self::CosX,
-        Self::CosY,
-    ];
+    pub const ALL: [Feature; 9] =
+        [Self::X, Self::Y, Self::XSquared, Self::YSquared, Self::XTimesY, Self::SinX, Self::SinY, Self::CosX, Self::CosY];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -248,9 +239,7 @@ impl InputPlane {
     pub fn input_names(&self) -> Vec<String> {
         match self {
             Self::Points { features } => features.iter().map(|f| f.name().to_string()).collect(),
-            Self::Pairs { modulus } => {
-                (0..*modulus).map(|a| format!("a={a}")).chain((0..*modulus).map(|b| format!("b={b}"))).collect()
-            }
+            Self::Pairs { modulus } => (0..*modulus).map(|a| format!("a={a}")).chain((0..*modulus).map(|b| format!("b={b}"))).collect(),
             Self::Image { width, height } => (0..*height).flat_map(|y| (0..*width).map(move |x| format!("pixel ({x},{y})"))).collect(),
         }
     }
@@ -399,15 +388,7 @@ impl Dataset {
             }
             split
         };
-        Self {
-            task: set.task,
-            loss,
-            input_dim,
-            target_dim,
-            train: encode(&order[..train_len]),
-            test: encode(&order[train_len..]),
-            plane,
-        }
+        Self { task: set.task, loss, input_dim, target_dim, train: encode(&order[..train_len]), test: encode(&order[train_len..]), plane }
     }
 
     pub fn input_names(&self) -> Vec<String> {

@@ -64,7 +64,14 @@ impl Init {
     /// Fills a row-major `rows x cols` weight matrix whose fans differ from
     /// its shape: a convolution's filters are rows of `in_channels k k`
     /// weights, with fan-in `in_channels k^2` and fan-out `out_channels k^2`.
-    pub fn fill_shaped<R: Rng + ?Sized>(self, gain: f64, (fan_in, fan_out): (usize, usize), (rows, cols): (usize, usize), weights: &mut [f64], rng: &mut R) {
+    pub fn fill_shaped<R: Rng + ?Sized>(
+        self,
+        gain: f64,
+        (fan_in, fan_out): (usize, usize),
+        (rows, cols): (usize, usize),
+        weights: &mut [f64],
+        rng: &mut R,
+    ) {
         assert_eq!(weights.len(), rows * cols, "weights must be rows x cols");
         let (fi, fo) = (fan_in as f64, fan_out as f64);
         let uniform = |half: f64, w: &mut [f64], rng: &mut R| {

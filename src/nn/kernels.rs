@@ -11,8 +11,8 @@
 //! and the CPU picks at run time; both give the same bits, because Rust
 //! never fuses a multiply and an add into an FMA on its own.
 
-use ndarray::linalg::general_mat_mul;
 use multiversion::multiversion;
+use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
 
 /// Above this many multiply-adds a product goes to the blocked kernel.

@@ -12,7 +12,9 @@ mod optim;
 pub use activation::Activation;
 pub use init::Init;
 pub use loss::{Loss, softmax_in_place};
-pub use network::{BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM, BatchNorm, ConvSpec, Layer, LayerBuffers, LayerKind, Mode, Network, NetworkSpec, Workspace};
+pub use network::{
+    BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM, BatchNorm, ConvSpec, Layer, LayerBuffers, LayerKind, Mode, Network, NetworkSpec, Workspace,
+};
 pub use optim::{ADAM_BETA1, ADAM_BETA2, EPSILON, Optimizer, OptimizerKind, OptimizerSettings, RMSPROP_RHO};
 
 pub use crate::rng::EngineRng;

@@ -297,7 +297,14 @@ impl Network {
         let mut fan_in = spec.inputs;
         if let Some((mut channels, mut height, mut width)) = spec.image {
             for conv in &spec.conv {
-                let g = ConvGeometry { in_channels: channels, out_channels: conv.filters, kernel: conv.kernel, pad: conv.pad, in_height: height, in_width: width };
+                let g = ConvGeometry {
+                    in_channels: channels,
+                    out_channels: conv.filters,
+                    kernel: conv.kernel,
+                    pad: conv.pad,
+                    in_height: height,
+                    in_width: width,
+                };
                 let weights = take(&mut params, conv.filters * g.weights_per_filter(), 0.0);
                 let fans = (g.weights_per_filter(), conv.filters * conv.kernel * conv.kernel);
                 spec.init.fill_shaped(spec.gain, fans, (conv.filters, g.weights_per_filter()), &mut params[weights.clone()], rng);
@@ -528,7 +535,9 @@ impl Network {
             debug_assert_eq!(w.end, b.start, "a layer's bias follows its weights");
             let (grad_weights, grad_bias) = grads[w.start..b.end].split_at_mut(w.len());
             match &layer.kind {
-                LayerKind::Dense => dense_backward(x, rows, layer.inputs, &self.params[w], grad_linear, grad_weights, grad_bias, grad_input),
+                LayerKind::Dense => {
+                    dense_backward(x, rows, layer.inputs, &self.params[w], grad_linear, grad_weights, grad_bias, grad_input)
+                }
                 LayerKind::Conv(g) => conv_backward(
                     x,
                     rows,
@@ -556,8 +565,7 @@ impl Network {
         let rows = ws.rows;
         (0..self.layers.len()).find(|&index| {
             let n = rows * self.layers[index].outputs;
-            !ws.layers[index].pre_activation[..n].iter().all(|v| v.is_finite())
-                || !ws.output(index)[..n].iter().all(|v| v.is_finite())
+            !ws.layers[index].pre_activation[..n].iter().all(|v| v.is_finite()) || !ws.output(index)[..n].iter().all(|v| v.is_finite())
         })
     }
 
@@ -566,11 +574,7 @@ impl Network {
         if l1 == 0.0 && l2 == 0.0 {
             return 0.0;
         }
-        self.layers
-            .iter()
-            .flat_map(|layer| &self.params[layer.weights.clone()])
-            .map(|w| l1 * w.abs() + 0.5 * l2 * w * w)
-            .sum()
+        self.layers.iter().flat_map(|layer| &self.params[layer.weights.clone()]).map(|w| l1 * w.abs() + 0.5 * l2 * w * w).sum()
     }
 
     /// Adds the penalties' gradient to `grads`. The L1 term uses sign(0) = 0.

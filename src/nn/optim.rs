@@ -71,14 +71,7 @@ impl Optimizer {
             OptimizerKind::Rmsprop => (0, parameters),
             OptimizerKind::Adam | OptimizerKind::Adamw => (parameters, parameters),
         };
-        Self {
-            settings,
-            updates: 0,
-            first: vec![0.0; first],
-            second: vec![0.0; second],
-            beta1_power: 1.0,
-            beta2_power: 1.0,
-        }
+        Self { settings, updates: 0, first: vec![0.0; first], second: vec![0.0; second], beta1_power: 1.0, beta2_power: 1.0 }
     }
 
     /// Whether the state fits a parameter vector of this length (a loaded

@@ -40,13 +40,14 @@ impl History {
 
     pub fn push(&mut self, record: ProbeRecord) {
         if let Some(limit) = self.limit
-            && self.records.len() >= limit {
-                let mut index = 0;
-                self.records.retain(|_| {
-                    index += 1;
-                    index % 2 == 1
-                });
-            }
+            && self.records.len() >= limit
+        {
+            let mut index = 0;
+            self.records.retain(|_| {
+                index += 1;
+                index % 2 == 1
+            });
+        }
         self.records.push(record);
     }
 

@@ -398,12 +398,12 @@ impl Trainer {
         let step = self.step + 1;
         let training = self.config.training.clone();
         let start = self.load_next_batch();
-        if self.config.data.augment {
-            if let crate::data::InputPlane::Image { width, height } = self.data.plane {
-                let rows = self.batch.rows();
-                let mut rng = stream_rng(self.config.seed, Stream::Augment, self.replica << REPLICA_SHIFT | step);
-                crate::data::digits::augment(&mut self.batch.input[..rows * width * height], width, height, &mut rng);
-            }
+        if self.config.data.augment
+            && let crate::data::InputPlane::Image { width, height } = self.data.plane
+        {
+            let rows = self.batch.rows();
+            let mut rng = stream_rng(self.config.seed, Stream::Augment, self.replica << REPLICA_SHIFT | step);
+            crate::data::digits::augment(&mut self.batch.input[..rows * width * height], width, height, &mut rng);
         }
         if self.uses_dropout {
             let mut dropout_rng = stream_rng(self.config.seed, Stream::Dropout, self.replica << REPLICA_SHIFT | step);
@@ -499,8 +499,8 @@ impl Trainer {
         let (logits, logits_grad) = self.probe.logits_and_grad();
         self.data.loss.mean_and_grad(logits, targets, rows, dim, logits_grad);
         self.network.backward(&mut self.probe, &mut self.probe_grads);
-        let previous = (self.step > 0 && self.previous_params.len() == self.network.params.len())
-            .then_some(self.previous_params.as_slice());
+        let previous =
+            (self.step > 0 && self.previous_params.len() == self.network.params.len()).then_some(self.previous_params.as_slice());
         let (layers, detail) = measure_layers(&self.network, &self.probe, &self.probe_grads, previous);
         let hidden: Vec<(&[f64], usize)> =
             (0..self.network.hidden_layers()).map(|k| (self.probe.activation(k), self.network.layers[k].outputs)).collect();
@@ -587,7 +587,8 @@ impl Trainer {
         let data = Arc::new(state.data);
         let spec = network_spec(&state.config, &data);
         let expected = Network::new(&spec, &mut stream_rng(0, Stream::Init, 0));
-        let layout = |n: &Network| n.layers.iter().map(|l| (l.kind, l.inputs, l.outputs, l.activation, l.batch_norm.is_some())).collect::<Vec<_>>();
+        let layout =
+            |n: &Network| n.layers.iter().map(|l| (l.kind, l.inputs, l.outputs, l.activation, l.batch_norm.is_some())).collect::<Vec<_>>();
         if layout(&expected) != layout(&state.network) || expected.params.len() != state.network.params.len() {
             return Err("its network does not match its config".into());
         }

@@ -59,7 +59,10 @@ impl Histogram {
     }
 
     pub fn total(&self) -> u32 {
-        self.counts.iter().sum::<u32>() + self.below + self.above + self.non_finite
+        self.counts.iter().sum::<u32>()
+            + self.below
+            + self.above
+            + self.non_finite
             + if self.scale == HistogramScale::Log10Magnitude { self.zeros } else { 0 }
     }
 
@@ -180,11 +183,8 @@ pub fn measure_layers(
         let count = rows.max(1) as f64;
         let total_mean = unit_mean.iter().sum::<f64>() / (count * width as f64);
         let total_square = unit_square.iter().sum::<f64>() / (count * width as f64);
-        let unit_std: Vec<f64> = unit_mean
-            .iter()
-            .zip(&unit_square)
-            .map(|(s, q)| (q / count - (s / count).powi(2)).max(0.0).sqrt())
-            .collect();
+        let unit_std: Vec<f64> =
+            unit_mean.iter().zip(&unit_square).map(|(s, q)| (q / count - (s / count).powi(2)).max(0.0).sqrt()).collect();
         unit_mean.iter_mut().for_each(|m| *m /= count);
         let unit_dead: Vec<bool> = unit_alive.iter().map(|&alive| layer.activation.can_die() && !alive).collect();
         let dead = unit_dead.iter().filter(|&&d| d).count();

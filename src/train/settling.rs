@@ -31,7 +31,11 @@ impl Settling {
     /// (`rows x width`, row-major) and width.
     pub fn observe(&mut self, step: u64, rows: usize, layers: &[(&[f64], usize)]) {
         let same_shape = self.reference.len() == layers.len()
-            && self.reference.iter().zip(layers).all(|(reference, (current, width))| reference.len() == rows * width && current.len() >= rows * width);
+            && self
+                .reference
+                .iter()
+                .zip(layers)
+                .all(|(reference, (current, width))| reference.len() == rows * width && current.len() >= rows * width);
         let Some(reference_step) = self.reference_step.filter(|_| same_shape) else {
             self.last_change = layers.iter().map(|(_, width)| vec![step; *width]).collect();
             self.rate = layers.iter().map(|(_, width)| vec![f64::INFINITY; *width]).collect();
@@ -55,7 +59,8 @@ impl Settling {
                 let scale = size.max(reference_size).sqrt().max(1e-12);
                 let rate = change.sqrt() / scale * 100.0 / elapsed as f64;
                 self.rate[index][unit] = rate;
-                if !(rate < SETTLED_RATE) {
+                // NaN counts as change: a non-finite unit is not settled.
+                if rate.partial_cmp(&SETTLED_RATE) != Some(std::cmp::Ordering::Less) {
                     self.last_change[index][unit] = step;
                 }
             }
@@ -108,7 +113,15 @@ mod tests {
         let rows = 4;
         // Unit 0 keeps moving; unit 1 stops moving after step 200. The
         // probes at 50 and 250 fall inside windows and change nothing.
-        let probes = [(0, (1.0, 1.0)), (50, (9.0, 9.0)), (100, (2.0, 2.0)), (200, (3.0, 3.0)), (250, (7.0, 3.0)), (300, (4.0, 3.0)), (400, (5.0, 3.0))];
+        let probes = [
+            (0, (1.0, 1.0)),
+            (50, (9.0, 9.0)),
+            (100, (2.0, 2.0)),
+            (200, (3.0, 3.0)),
+            (250, (7.0, 3.0)),
+            (300, (4.0, 3.0)),
+            (400, (5.0, 3.0)),
+        ];
         for (step, (moving, still)) in probes {
             let acts: Vec<f64> = (0..rows).flat_map(|_| [moving, still]).collect();
             settling.observe(step, rows, &[(&acts, 2)]);

@@ -68,15 +68,12 @@ fn per_layer_log_chart(ui: &mut egui::Ui, id: &str, records: &[ProbeRecord], axi
     if layers > MAX_LEGEND_LAYERS {
         ui.small("dark: input side, bright: output side");
     }
-    plot
-        .y_axis_formatter(decade_label)
-        .y_grid_spacer(decade_spacer)
-        .show(ui, |plot| {
-            for layer in 0..layers {
-                let points = series(records, axis, |r| r.layers.get(layer).and_then(|s| log10(stat(s))));
-                plot.line(Line::new(format!("L{}", layer + 1), points).color(palette::layer_colour(layer, layers)).width(1.5));
-            }
-        });
+    plot.y_axis_formatter(decade_label).y_grid_spacer(decade_spacer).show(ui, |plot| {
+        for layer in 0..layers {
+            let points = series(records, axis, |r| r.layers.get(layer).and_then(|s| log10(stat(s))));
+            plot.line(Line::new(format!("L{}", layer + 1), points).color(palette::layer_colour(layer, layers)).width(1.5));
+        }
+    });
 }
 
 pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
@@ -91,7 +88,11 @@ pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
         ui.checkbox(&mut p.view.log_steps, "log steps").on_hover_text("A logarithmic step axis: early phases and late jumps both visible");
     });
     let phases = loss_phases(records, |r| r.train_loss);
-    let (low, high) = records.iter().map(|r| r.train_loss.max(r.test_loss)).filter(|v| v.is_finite()).fold((0.0f64, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
+    let (low, high) = records
+        .iter()
+        .map(|r| r.train_loss.max(r.test_loss))
+        .filter(|v| v.is_finite())
+        .fold((0.0f64, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
     Plot::new("loss")
         .height(CHART_HEIGHT)
         .legend(Legend::default())
@@ -133,10 +134,10 @@ pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
                 plot.line(Line::new("train", series(records, axis, |r| r.train_acc)).color(Color32::from_rgb(120, 120, 120)));
                 plot.line(Line::new("test", series(records, axis, |r| r.test_acc)).color(Color32::from_rgb(230, 120, 20)).width(2.0));
             });
-        if let (Some(train), Some(test)) = (moments.train_step, moments.test_step) {
-            if test >= 3 * train.max(1) {
-                ui.small(format!("test accuracy followed {} steps after training accuracy: a delayed generalisation", test - train));
-            }
+        if let (Some(train), Some(test)) = (moments.train_step, moments.test_step)
+            && test >= 3 * train.max(1)
+        {
+            ui.small(format!("test accuracy followed {} steps after training accuracy: a delayed generalisation", test - train));
         }
     }
 
@@ -148,7 +149,8 @@ pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
     per_layer_log_chart(ui, "activation-std", records, axis, hidden, |s| s.act_std);
 
     if let Some(latest) = records.last() {
-        ui.strong(format!("Per layer at step {}", latest.step)).on_hover_text("Bars: log10 of each layer's gradient norm; the signal-propagation picture at a glance.");
+        ui.strong(format!("Per layer at step {}", latest.step))
+            .on_hover_text("Bars: log10 of each layer's gradient norm; the signal-propagation picture at a glance.");
         let bars: Vec<Bar> = latest
             .layers
             .iter()
@@ -162,13 +164,21 @@ pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
             .y_axis_formatter(decade_label)
             .y_grid_spacer(decade_spacer)
             .show(ui, |plot| plot.bar_chart(BarChart::new("log10 gradient norm", bars)));
-        let dead: Vec<String> =
-            latest.layers[..hidden].iter().enumerate().filter(|(_, s)| s.dead_frac > 0.0).map(|(k, s)| format!("L{} {:.0}%", k + 1, 100.0 * s.dead_frac)).collect();
+        let dead: Vec<String> = latest.layers[..hidden]
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.dead_frac > 0.0)
+            .map(|(k, s)| format!("L{} {:.0}%", k + 1, 100.0 * s.dead_frac))
+            .collect();
         if !dead.is_empty() {
             ui.small(format!("dead units: {}", dead.join(", ")));
         }
-        let saturated: Vec<String> =
-            latest.layers[..hidden].iter().enumerate().filter(|(_, s)| s.sat_frac > 0.05).map(|(k, s)| format!("L{} {:.0}%", k + 1, 100.0 * s.sat_frac)).collect();
+        let saturated: Vec<String> = latest.layers[..hidden]
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.sat_frac > 0.05)
+            .map(|(k, s)| format!("L{} {:.0}%", k + 1, 100.0 * s.sat_frac))
+            .collect();
         if !saturated.is_empty() {
             ui.small(format!("saturated outputs: {}", saturated.join(", ")));
         }
@@ -197,29 +207,36 @@ fn settling_chart(ui: &mut egui::Ui, p: &mut UiParams) {
         .enumerate()
         .filter_map(|(k, s)| s.map(|step| Bar::new((k + 1) as f64, step as f64).width(0.7).fill(palette::layer_colour(k, layers))))
         .collect();
-    Plot::new("settled").height(80.0).allow_scroll(false).allow_drag(false).include_y(0.0).include_x(0.5).include_x(hidden as f64 + 0.5).show(ui, |plot| {
-        plot.bar_chart(BarChart::new("settled at step", bars));
-    });
-    if let Some(report) = &p.lab.homogeneity {
-        if let Some(within) = report.within_layer.first() {
-            let bars: Vec<Bar> = within
-                .iter()
-                .enumerate()
-                .filter_map(|(k, v)| v.map(|v| Bar::new((k + 1) as f64, v).width(0.7).fill(palette::layer_colour(k, layers))))
-                .collect();
-            ui.strong("Alike within each layer").on_hover_text(
-                "Mean cosine similarity between the outputs of a layer's neurons on the probe batch: 1 means every neuron does the same thing.",
-            );
-            Plot::new("within-layer")
-                .height(80.0)
-                .allow_scroll(false)
-                .allow_drag(false)
-                .include_y(0.0)
-                .include_y(1.0)
-                .include_x(0.5)
-                .include_x(hidden as f64 + 0.5)
-                .show(ui, |plot| plot.bar_chart(BarChart::new("mean pairwise cosine", bars)));
-        }
+    Plot::new("settled")
+        .height(80.0)
+        .allow_scroll(false)
+        .allow_drag(false)
+        .include_y(0.0)
+        .include_x(0.5)
+        .include_x(hidden as f64 + 0.5)
+        .show(ui, |plot| {
+            plot.bar_chart(BarChart::new("settled at step", bars));
+        });
+    if let Some(report) = &p.lab.homogeneity
+        && let Some(within) = report.within_layer.first()
+    {
+        let bars: Vec<Bar> = within
+            .iter()
+            .enumerate()
+            .filter_map(|(k, v)| v.map(|v| Bar::new((k + 1) as f64, v).width(0.7).fill(palette::layer_colour(k, layers))))
+            .collect();
+        ui.strong("Alike within each layer").on_hover_text(
+            "Mean cosine similarity between the outputs of a layer's neurons on the probe batch: 1 means every neuron does the same thing.",
+        );
+        Plot::new("within-layer")
+            .height(80.0)
+            .allow_scroll(false)
+            .allow_drag(false)
+            .include_y(0.0)
+            .include_y(1.0)
+            .include_x(0.5)
+            .include_x(hidden as f64 + 0.5)
+            .show(ui, |plot| plot.bar_chart(BarChart::new("mean pairwise cosine", bars)));
     }
 }
 
@@ -232,14 +249,14 @@ fn histogram_chart(ui: &mut egui::Ui, p: &mut UiParams) {
         ui.strong("Histogram");
         let layers = details.len();
         p.view.histogram_layer = p.view.histogram_layer.min(layers - 1);
-        egui::ComboBox::from_id_salt("histogram-layer")
-            .selected_text(format!("layer {}", p.view.histogram_layer + 1))
-            .width(70.0)
-            .show_ui(ui, |ui| {
+        egui::ComboBox::from_id_salt("histogram-layer").selected_text(format!("layer {}", p.view.histogram_layer + 1)).width(70.0).show_ui(
+            ui,
+            |ui| {
                 for k in 0..layers {
                     ui.selectable_value(&mut p.view.histogram_layer, k, format!("layer {}", k + 1));
                 }
-            });
+            },
+        );
         for (kind, name) in [
             (HistogramKind::Weights, "weights"),
             (HistogramKind::PreActivations, "pre-act."),

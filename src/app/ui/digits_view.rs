@@ -35,7 +35,14 @@ fn signed(values: &[f64]) -> impl Fn(f64) -> Color32 {
     move |v| palette::diverging(v as f32, scale)
 }
 
-fn small_image(ui: &mut egui::Ui, size: f32, values: &[f64], width: usize, height: usize, colour: impl Fn(f64) -> Color32) -> egui::Response {
+fn small_image(
+    ui: &mut egui::Ui,
+    size: f32,
+    values: &[f64],
+    width: usize,
+    height: usize,
+    colour: impl Fn(f64) -> Color32,
+) -> egui::Response {
     let (rect, response) = ui.allocate_exact_size(Vec2::splat(size), Sense::click());
     paint_image(ui.painter(), rect, values, width, height, &colour);
     ui.painter().rect_stroke(rect, 0.0, Stroke::new(0.5, Color32::GRAY), egui::StrokeKind::Outside);
@@ -44,7 +51,9 @@ fn small_image(ui: &mut egui::Ui, size: f32, values: &[f64], width: usize, heigh
 
 fn layer_title(layer: &Layer, index: usize) -> String {
     match layer.kind {
-        LayerKind::Conv(g) => format!("Layer {}: {} filters {}x{} ({}x{} maps)", index + 1, g.out_channels, g.kernel, g.kernel, g.out_height(), g.out_width()),
+        LayerKind::Conv(g) => {
+            format!("Layer {}: {} filters {}x{} ({}x{} maps)", index + 1, g.out_channels, g.kernel, g.kernel, g.out_height(), g.out_width())
+        }
         LayerKind::MaxPool(g) => format!("Layer {}: 2x2 max pool ({}x{} maps)", index + 1, g.out_height(), g.out_width()),
         LayerKind::Dense => format!("Layer {}: {} neurons", index + 1, layer.outputs),
     }
@@ -99,8 +108,11 @@ fn network_side(ui: &mut egui::Ui, p: &UiParams, cache: &DigitsCache) {
                     ui.horizontal_wrapped(|ui| {
                         for (unit, field) in weights.chunks_exact(width * height).enumerate().take(64) {
                             let active = activations.get(unit).copied().unwrap_or(0.0);
-                            small_image(ui, 34.0, field, *width, *height, signed(field))
-                                .on_hover_text(format!("neuron {}: output {:.3} on the chosen digit", unit + 1, active));
+                            small_image(ui, 34.0, field, *width, *height, signed(field)).on_hover_text(format!(
+                                "neuron {}: output {:.3} on the chosen digit",
+                                unit + 1,
+                                active
+                            ));
                         }
                     });
                 } else if let Some((_, means)) = cache.class_means.iter().find(|(k, _)| *k == index) {
@@ -190,8 +202,20 @@ fn confusion(ui: &mut egui::Ui, counts: &[Vec<u32>]) {
     let origin = rect.min + vec2(14.0, 14.0);
     for (t, row) in counts.iter().enumerate() {
         let total = row.iter().sum::<u32>().max(1) as f32;
-        painter.text(origin + vec2(-3.0, (t as f32 + 0.5) * cell), egui::Align2::RIGHT_CENTER, t.to_string(), egui::FontId::proportional(9.0), ui.visuals().text_color());
-        painter.text(origin + vec2((t as f32 + 0.5) * cell, -2.0), egui::Align2::CENTER_BOTTOM, t.to_string(), egui::FontId::proportional(9.0), ui.visuals().text_color());
+        painter.text(
+            origin + vec2(-3.0, (t as f32 + 0.5) * cell),
+            egui::Align2::RIGHT_CENTER,
+            t.to_string(),
+            egui::FontId::proportional(9.0),
+            ui.visuals().text_color(),
+        );
+        painter.text(
+            origin + vec2((t as f32 + 0.5) * cell, -2.0),
+            egui::Align2::CENTER_BOTTOM,
+            t.to_string(),
+            egui::FontId::proportional(9.0),
+            ui.visuals().text_color(),
+        );
         for (g, &count) in row.iter().enumerate() {
             let r = Rect::from_min_size(origin + vec2(g as f32 * cell, t as f32 * cell), vec2(cell - 1.0, cell - 1.0));
             painter.rect_filled(r, 0.0, palette::heat(count as f32 / total));
@@ -232,7 +256,8 @@ fn canvas(ui: &mut egui::Ui, p: &mut UiParams, cache: &DigitsCache, width: usize
             p.digits.dirty = true;
         }
         if p.digits.source == DigitSource::Canvas {
-            let (guess, confidence) = cache.probabilities.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or((0, 0.0), |(c, &p)| (c, p));
+            let (guess, confidence) =
+                cache.probabilities.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or((0, 0.0), |(c, &p)| (c, p));
             ui.heading(format!("{guess}"));
             ui.label(format!("{:.0}% sure", 100.0 * confidence));
         } else if ui.button("Show the canvas's maps").clicked() {
@@ -247,7 +272,13 @@ fn canvas(ui: &mut egui::Ui, p: &mut UiParams, cache: &DigitsCache, width: usize
         let x = rect.left() + class as f32 * bar;
         let top = rect.bottom() - 12.0 - probability as f32 * (rect.height() - 12.0);
         ui.painter().rect_filled(Rect::from_min_max(pos2(x + 1.0, top), pos2(x + bar - 1.0, rect.bottom() - 12.0)), 0.0, palette::POSITIVE);
-        ui.painter().text(pos2(x + bar / 2.0, rect.bottom()), egui::Align2::CENTER_BOTTOM, class.to_string(), egui::FontId::proportional(9.0), ui.visuals().text_color());
+        ui.painter().text(
+            pos2(x + bar / 2.0, rect.bottom()),
+            egui::Align2::CENTER_BOTTOM,
+            class.to_string(),
+            egui::FontId::proportional(9.0),
+            ui.visuals().text_color(),
+        );
     }
 }
 
@@ -257,7 +288,9 @@ pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
         return;
     };
     let source = match p.digits.source {
-        DigitSource::Test(index) => format!("test digit {} (true label {})", index + 1, p.lab.trainer().data().test.labels.get(index).map_or(0, |&l| l as usize)),
+        DigitSource::Test(index) => {
+            format!("test digit {} (true label {})", index + 1, p.lab.trainer().data().test.labels.get(index).map_or(0, |&l| l as usize))
+        }
         DigitSource::Canvas => "the digit on the canvas".to_string(),
     };
     ui.columns(2, |columns| {

@@ -21,7 +21,11 @@ pub fn show(ctx: &egui::Context, p: &mut UiParams, open: &mut bool) {
             ui.end_row();
         });
         ui.horizontal_wrapped(|ui| {
-            if ui.button("Save experiment").on_hover_text("Config, weights, optimiser state and history: training resumes exactly").clicked() {
+            if ui
+                .button("Save experiment")
+                .on_hover_text("Config, weights, optimiser state and history: training resumes exactly")
+                .clicked()
+            {
                 p.file_requests.write(FileRequest::SaveExperiment);
             }
             if ui.button("Screenshot (F12)").clicked() {

@@ -23,7 +23,12 @@ pub fn show(ctx: &egui::Context, p: &mut UiParams) {
     egui::Window::new(title).id(egui::Id::new("inspector")).open(&mut open).default_width(320.0).show(ctx, |ui| {
         if let Some(atlas) = &p.pictures.atlas {
             let (rect, _) = ui.allocate_exact_size(Vec2::splat(256.0), egui::Sense::hover());
-            ui.painter().image(atlas.id(), rect, p.pictures.layout.uv(layer + 1, unit.min(crate::app::pictures::MAX_DRAWN_UNITS - 1)), Color32::WHITE);
+            ui.painter().image(
+                atlas.id(),
+                rect,
+                p.pictures.layout.uv(layer + 1, unit.min(crate::app::pictures::MAX_DRAWN_UNITS - 1)),
+                Color32::WHITE,
+            );
             if unit >= crate::app::pictures::MAX_DRAWN_UNITS {
                 ui.small("(only the first 16 neurons of a layer have pictures)");
             }
@@ -39,11 +44,7 @@ pub fn show(ctx: &egui::Context, p: &mut UiParams) {
         ui.strong("Incoming weights");
         let inputs = network.layers[layer].inputs;
         let weights = &network.weights(layer)[unit * inputs..(unit + 1) * inputs];
-        let names: Vec<String> = if layer == 0 {
-            trainer.data().input_names()
-        } else {
-            (1..=inputs).map(|i| format!("{i}")).collect()
-        };
+        let names: Vec<String> = if layer == 0 { trainer.data().input_names() } else { (1..=inputs).map(|i| format!("{i}")).collect() };
         let bars: Vec<Bar> = weights
             .iter()
             .enumerate()

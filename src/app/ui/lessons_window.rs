@@ -36,10 +36,10 @@ pub fn show(ctx: &egui::Context, p: &mut UiParams) {
                         ui.selectable_value(&mut chosen, Some(index), title);
                     }
                 });
-            if chosen != p.progress.lesson {
-                if let Some(lesson) = chosen {
-                    enter(p, lesson, 0);
-                }
+            if chosen != p.progress.lesson
+                && let Some(lesson) = chosen
+            {
+                enter(p, lesson, 0);
             }
             for error in &p.lessons.errors {
                 ui.colored_label(Color32::from_rgb(220, 70, 50), error.to_string());
@@ -65,7 +65,9 @@ pub fn show(ctx: &egui::Context, p: &mut UiParams) {
             };
             paragraph(ui, "Watch", &step.watch);
             paragraph(ui, "Do", &step.change);
-            egui::CollapsingHeader::new("What should happen").id_salt(("expect", lesson_index, step_index)).show(ui, |ui| ui.label(&step.expect));
+            egui::CollapsingHeader::new("What should happen")
+                .id_salt(("expect", lesson_index, step_index))
+                .show(ui, |ui| ui.label(&step.expect));
             egui::CollapsingHeader::new("Why").id_salt(("why", lesson_index, step_index)).show(ui, |ui| ui.label(&step.why));
             ui.separator();
             ui.horizontal(|ui| {

@@ -169,7 +169,8 @@ pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
                 continue;
             }
             let layer = column - 1;
-            let border = if p.view.inspected == Some((layer, row)) { Stroke::new(2.0, Color32::YELLOW) } else { Stroke::new(0.5, Color32::GRAY) };
+            let border =
+                if p.view.inspected == Some((layer, row)) { Stroke::new(2.0, Color32::YELLOW) } else { Stroke::new(0.5, Color32::GRAY) };
             painter.rect_stroke(rect, 0.0, border, egui::StrokeKind::Outside);
             let settled = (layer < hidden).then(|| trainer.settling().settled_since(layer, row)).flatten();
             if settled.is_some() && g.tile >= 12.0 {
@@ -177,11 +178,18 @@ pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
             }
             if let Some(detail) = per_layer.get(layer) {
                 if g.tile >= 16.0 && detail.unit_dead.get(row).copied().unwrap_or(false) {
-                    painter.text(rect.center(), egui::Align2::CENTER_CENTER, "✖", egui::FontId::proportional(g.tile * 0.5), Color32::from_rgb(200, 30, 30));
+                    painter.text(
+                        rect.center(),
+                        egui::Align2::CENTER_CENTER,
+                        "✖",
+                        egui::FontId::proportional(g.tile * 0.5),
+                        Color32::from_rgb(200, 30, 30),
+                    );
                 }
                 let response = response.on_hover_ui(|ui| {
                     let activation = network.layers[layer].activation;
-                    let name = if layer == hidden { format!("output {}", row + 1) } else { format!("layer {} neuron {}", layer + 1, row + 1) };
+                    let name =
+                        if layer == hidden { format!("output {}", row + 1) } else { format!("layer {} neuron {}", layer + 1, row + 1) };
                     ui.strong(name);
                     let shown = if layer == hidden { data.loss.output_activation_name() } else { activation.name() };
                     ui.label(format!("activation: {shown}"));
@@ -210,7 +218,13 @@ pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
         let units = if column == 0 { 0 } else { network.layers[column - 1].outputs };
         if units > MAX_DRAWN_UNITS {
             let below = g.tile_rect(column, rows_in(column) - 1, rows_in(column)).center_bottom() + vec2(0.0, 10.0);
-            painter.text(below, egui::Align2::CENTER_TOP, format!("+{} more", units - MAX_DRAWN_UNITS), egui::FontId::proportional(11.0), Color32::GRAY);
+            painter.text(
+                below,
+                egui::Align2::CENTER_TOP,
+                format!("+{} more", units - MAX_DRAWN_UNITS),
+                egui::FontId::proportional(11.0),
+                Color32::GRAY,
+            );
         }
     }
     if let Some((feature, on)) = feature_clicked {
@@ -269,7 +283,8 @@ fn layer_headers(ui: &mut egui::Ui, p: &mut UiParams, g: &Geometry, hidden: usiz
                                 network.hidden[layer] -= 1;
                             }
                             ui.small(format!("{}", network.hidden[layer]));
-                            if ui.small_button("+").on_hover_text("one neuron more").clicked() && network.hidden[layer] < Limits::MAX_WIDTH {
+                            if ui.small_button("+").on_hover_text("one neuron more").clicked() && network.hidden[layer] < Limits::MAX_WIDTH
+                            {
                                 network.hidden[layer] += 1;
                             }
                         });
@@ -321,7 +336,13 @@ fn output_picture(ui: &mut egui::Ui, p: &mut UiParams, g: &Geometry) {
     };
     if let InputPlane::Pairs { modulus } = data.plane {
         let caption = format!("a + b mod {modulus}, a down, b across\ngreen right, red wrong, pale: trained on");
-        painter.text(rect.left_top() - vec2(0.0, 4.0), egui::Align2::LEFT_BOTTOM, caption, egui::FontId::proportional(10.0), ui.visuals().text_color());
+        painter.text(
+            rect.left_top() - vec2(0.0, 4.0),
+            egui::Align2::LEFT_BOTTOM,
+            caption,
+            egui::FontId::proportional(10.0),
+            ui.visuals().text_color(),
+        );
     }
     let radius = (rect.width() / 120.0).clamp(2.0, 4.0);
     let plotted = if matches!(data.plane, InputPlane::Points { .. }) { data.train.points.len() } else { 0 };
@@ -342,5 +363,11 @@ fn output_picture(ui: &mut egui::Ui, p: &mut UiParams, g: &Geometry) {
         latest.train_loss,
         accuracy(latest.train_acc)
     );
-    painter.text(rect.left_bottom() + vec2(0.0, 6.0), egui::Align2::LEFT_TOP, text, egui::FontId::monospace(11.0), ui.visuals().text_color());
+    painter.text(
+        rect.left_bottom() + vec2(0.0, 6.0),
+        egui::Align2::LEFT_TOP,
+        text,
+        egui::FontId::monospace(11.0),
+        ui.visuals().text_color(),
+    );
 }

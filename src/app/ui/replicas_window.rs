@@ -22,8 +22,20 @@ fn matrix(ui: &mut egui::Ui, title: &str, hint: &str, values: &[Vec<Option<f64>>
     let painter = ui.painter_at(rect);
     let origin = rect.min + vec2(30.0, 16.0);
     for (i, row) in values.iter().enumerate() {
-        painter.text(origin + vec2(-4.0, (i as f32 + 0.5) * cell), egui::Align2::RIGHT_CENTER, &labels[i], egui::FontId::proportional(10.0), ui.visuals().text_color());
-        painter.text(origin + vec2((i as f32 + 0.5) * cell, -3.0), egui::Align2::CENTER_BOTTOM, &labels[i], egui::FontId::proportional(10.0), ui.visuals().text_color());
+        painter.text(
+            origin + vec2(-4.0, (i as f32 + 0.5) * cell),
+            egui::Align2::RIGHT_CENTER,
+            &labels[i],
+            egui::FontId::proportional(10.0),
+            ui.visuals().text_color(),
+        );
+        painter.text(
+            origin + vec2((i as f32 + 0.5) * cell, -3.0),
+            egui::Align2::CENTER_BOTTOM,
+            &labels[i],
+            egui::FontId::proportional(10.0),
+            ui.visuals().text_color(),
+        );
         for (j, value) in row.iter().enumerate() {
             let r = Rect::from_min_size(origin + vec2(j as f32 * cell, i as f32 * cell), vec2(cell - 1.0, cell - 1.0));
             let (fill, text) = match value {
@@ -49,15 +61,18 @@ fn history_chart(ui: &mut egui::Ui, history: &[HomogeneitySummary]) {
         Line::new(name.to_string(), points)
     };
     let layers = history.last().map_or(0, |h| h.cka.len());
-    Plot::new("homogeneity-history").height(150.0).legend(Legend::default()).allow_scroll(false).include_y(0.0).include_y(1.0).show(ui, |plot| {
-        plot.line(line("agreement (test)", &|h| Some(h.agreement)).color(Color32::from_rgb(230, 120, 20)).width(2.0));
-        plot.line(line("agreement (far away)", &|h| h.ood_agreement).color(Color32::from_rgb(240, 200, 80)));
-        plot.line(line("weights, raw", &|h| Some(h.weight_cosine)).color(Color32::from_rgb(140, 140, 140)));
-        plot.line(line("weights, matched", &|h| Some(h.weight_cosine_matched)).color(Color32::WHITE));
-        for layer in 0..layers {
-            plot.line(line(&format!("CKA L{}", layer + 1), &|h| h.cka[layer]).color(palette::layer_colour(layer, layers)));
-        }
-    });
+    Plot::new("homogeneity-history").height(150.0).legend(Legend::default()).allow_scroll(false).include_y(0.0).include_y(1.0).show(
+        ui,
+        |plot| {
+            plot.line(line("agreement (test)", &|h| Some(h.agreement)).color(Color32::from_rgb(230, 120, 20)).width(2.0));
+            plot.line(line("agreement (far away)", &|h| h.ood_agreement).color(Color32::from_rgb(240, 200, 80)));
+            plot.line(line("weights, raw", &|h| Some(h.weight_cosine)).color(Color32::from_rgb(140, 140, 140)));
+            plot.line(line("weights, matched", &|h| Some(h.weight_cosine_matched)).color(Color32::WHITE));
+            for layer in 0..layers {
+                plot.line(line(&format!("CKA L{}", layer + 1), &|h| h.cka[layer]).color(palette::layer_colour(layer, layers)));
+            }
+        },
+    );
 }
 
 fn measures(ui: &mut egui::Ui, p: &mut UiParams, report: &HomogeneityReport) {
@@ -65,15 +80,33 @@ fn measures(ui: &mut egui::Ui, p: &mut UiParams, report: &HomogeneityReport) {
     let labels: Vec<String> = (0..k).map(|i| format!("{i}")).collect();
     ui.horizontal_wrapped(|ui| {
         ui.vertical(|ui| {
-            matrix(ui, "Agree on test points", "The fraction of test points on which two replicas predict the same class", &some(&report.agreement), &labels)
+            matrix(
+                ui,
+                "Agree on test points",
+                "The fraction of test points on which two replicas predict the same class",
+                &some(&report.agreement),
+                &labels,
+            )
         });
         if let Some(ood) = &report.ood_agreement {
             ui.vertical(|ui| {
-                matrix(ui, "Agree far away", "The same on points three times farther out than the data: where nothing constrained them", &some(ood), &labels)
+                matrix(
+                    ui,
+                    "Agree far away",
+                    "The same on points three times farther out than the data: where nothing constrained them",
+                    &some(ood),
+                    &labels,
+                )
             });
         }
         ui.vertical(|ui| {
-            matrix(ui, "Weights, raw", "Cosine similarity of all parameters as they are: near zero, as neurons sit in any order", &some(&report.weight_cosine), &labels)
+            matrix(
+                ui,
+                "Weights, raw",
+                "Cosine similarity of all parameters as they are: near zero, as neurons sit in any order",
+                &some(&report.weight_cosine),
+                &labels,
+            )
         });
         ui.vertical(|ui| {
             matrix(

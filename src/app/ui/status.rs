@@ -48,18 +48,15 @@ pub fn run_bar(ui: &mut egui::Ui, p: &mut UiParams) {
         });
         ui.separator();
         let current = p.draft.0.description.clone();
-        egui::ComboBox::from_id_salt("preset")
-            .selected_text("Presets")
-            .width(110.0)
-            .show_ui(ui, |ui| {
-                for preset in PRESETS {
-                    let description = preset.description();
-                    let selected = current == description;
-                    if ui.selectable_label(selected, preset.name).on_hover_text(description).clicked() {
-                        p.commands.write(RunCommand::LoadPreset(preset.name.to_string()));
-                    }
+        egui::ComboBox::from_id_salt("preset").selected_text("Presets").width(110.0).show_ui(ui, |ui| {
+            for preset in PRESETS {
+                let description = preset.description();
+                let selected = current == description;
+                if ui.selectable_label(selected, preset.name).on_hover_text(description).clicked() {
+                    p.commands.write(RunCommand::LoadPreset(preset.name.to_string()));
                 }
-            });
+            }
+        });
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             ui.toggle_value(&mut p.view.show_help, "Help").on_hover_text("H");
             if ui.small_button("A+").on_hover_text("Larger (+)").clicked() {
@@ -68,7 +65,8 @@ pub fn run_bar(ui: &mut egui::Ui, p: &mut UiParams) {
             if ui.small_button("A−").on_hover_text("Smaller (−)").clicked() {
                 p.presentation.zoom_by(-1.0);
             }
-            ui.toggle_value(&mut p.presentation.presenting, "Present").on_hover_text("P: hide the side panels so the network fills the screen; F11 fullscreen");
+            ui.toggle_value(&mut p.presentation.presenting, "Present")
+                .on_hover_text("P: hide the side panels so the network fills the screen; F11 fullscreen");
             ui.toggle_value(&mut p.view.show_files, "Files");
             ui.toggle_value(&mut p.view.show_replicas, "Replicas");
             ui.toggle_value(&mut p.progress.open, "Lessons");
