@@ -28,6 +28,13 @@ fn training_step(c: &mut Criterion) {
         group.throughput(Throughput::Elements(trainer.batch_size() as u64));
         group.bench_function(name, |b| b.iter(|| trainer.step()));
     }
+    // For reference, not a Playground figure: the digits networks.
+    for preset in ["digits-mlp", "digits-cnn"] {
+        let config = load_config(&ConfigSource::Preset(preset.into()), &["training.log_every=10000000".into()]).expect("a shipped preset");
+        let mut trainer = Trainer::new(config).expect("the digits load");
+        group.throughput(Throughput::Elements(trainer.batch_size() as u64));
+        group.bench_function(preset, |b| b.iter(|| trainer.step()));
+    }
     group.finish();
 }
 
