@@ -37,12 +37,18 @@ fn expm1_reduced(r: f64) -> f64 {
         1.0 / 479001600.0,
         1.0 / 6227020800.0,
     ];
-    let mut p = C[11];
-    for &c in C[..11].iter().rev() {
-        p = p * r + c;
-    }
+    // Estrin's scheme: a tree of depth four instead of Horner's chain of
+    // eleven dependent steps, so a vector of arguments is not held up by
+    // the latency of each multiply-add in turn.
+    let r2 = r * r;
+    let r4 = r2 * r2;
+    let r8 = r4 * r4;
+    let q0 = (C[0] + C[1] * r) + (C[2] + C[3] * r) * r2;
+    let q1 = (C[4] + C[5] * r) + (C[6] + C[7] * r) * r2;
+    let q2 = (C[8] + C[9] * r) + (C[10] + C[11] * r) * r2;
+    let p = (q0 + q1 * r4) + q2 * r8;
     // r + r^2 (1/2 + r/6 + ...): the leading r is added last, exactly.
-    r + r * r * p
+    r + r2 * p
 }
 
 /// Splits x = k ln 2 + r with |r| <= ln 2 / 2; returns (2^k, r).

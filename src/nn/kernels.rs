@@ -152,25 +152,28 @@ pub fn dense_backward(
     let outputs = grad_bias.len();
     let input = &input[..rows * inputs];
     let grad_out = &grad_out[..rows * outputs];
-    for g in grad_out.chunks_exact(outputs) {
-        axpy(1.0, g, grad_bias);
-    }
+    let grad_input = grad_input.map(|g| &mut g[..rows * inputs]);
     if rows * inputs * outputs >= BLOCKED_THRESHOLD {
+        for g in grad_out.chunks_exact(outputs) {
+            axpy(1.0, g, grad_bias);
+        }
         let x = ArrayView2::from_shape((rows, inputs), input).expect("input shape");
         let g = ArrayView2::from_shape((rows, outputs), grad_out).expect("gradient shape");
         let mut gw = ArrayViewMut2::from_shape((outputs, inputs), grad_weights).expect("weight shape");
         general_mat_mul(1.0, &g.t(), &x, 1.0, &mut gw);
         if let Some(grad_input) = grad_input {
             let w = ArrayView2::from_shape((outputs, inputs), weights).expect("weight shape");
-            let mut gx = ArrayViewMut2::from_shape((rows, inputs), &mut grad_input[..rows * inputs]).expect("input shape");
+            let mut gx = ArrayViewMut2::from_shape((rows, inputs), grad_input).expect("input shape");
             general_mat_mul(1.0, &g, &w, 0.0, &mut gx);
         }
         return;
     }
-    match grad_input {
-        Some(grad_input) => {
-            let grad_input = &mut grad_input[..rows * inputs];
-            with_fixed_width!(inputs, backward_fixed(input, outputs, weights, grad_out, grad_weights, grad_input), {
+    with_fixed_width!(inputs, backward_fixed(input, outputs, weights, grad_out, grad_weights, grad_bias, grad_input), {
+        for g in grad_out.chunks_exact(outputs) {
+            axpy(1.0, g, grad_bias);
+        }
+        match grad_input {
+            Some(grad_input) => {
                 let rows_iter = input.chunks_exact(inputs).zip(grad_out.chunks_exact(outputs)).zip(grad_input.chunks_exact_mut(inputs));
                 for ((x, g), gx) in rows_iter {
                     gx.fill(0.0);
@@ -179,20 +182,23 @@ pub fn dense_backward(
                         axpy(gj, w, gx);
                     }
                 }
-            })
-        }
-        None => with_fixed_width!(inputs, weight_grad_fixed(input, outputs, grad_out, grad_weights), {
-            for (x, g) in input.chunks_exact(inputs).zip(grad_out.chunks_exact(outputs)) {
-                for (&gj, gw) in g.iter().zip(grad_weights.chunks_exact_mut(inputs)) {
-                    axpy(gj, x, gw);
+            }
+            None => {
+                for (x, g) in input.chunks_exact(inputs).zip(grad_out.chunks_exact(outputs)) {
+                    for (&gj, gw) in g.iter().zip(grad_weights.chunks_exact_mut(inputs)) {
+                        axpy(gj, x, gw);
+                    }
                 }
             }
-        }),
-    }
+        }
+    })
 }
 
-/// [`dense_backward`]'s weight and input gradients for N inputs, the input
-/// gradient row held in registers.
+/// [`dense_backward`] for N inputs. Each sum is kept in registers over the
+/// whole batch and added to memory once: the weight and bias gradients one
+/// output at a time (summed over rows in row order, so the bits are those
+/// of the row-by-row loop above when the gradients start at zero), the
+/// input gradient one row at a time.
 #[inline(always)]
 fn backward_fixed<const N: usize>(
     input: &[f64],
@@ -200,34 +206,35 @@ fn backward_fixed<const N: usize>(
     weights: &[f64],
     grad_out: &[f64],
     grad_weights: &mut [f64],
-    grad_input: &mut [f64],
+    grad_bias: &mut [f64],
+    grad_input: Option<&mut [f64]>,
 ) {
-    for ((x, g), gx_out) in input.chunks_exact(N).zip(grad_out.chunks_exact(outputs)).zip(grad_input.chunks_exact_mut(N)) {
-        let x: &[f64; N] = x.try_into().expect("chunk of N");
+    for (j, (gw, gb)) in grad_weights.chunks_exact_mut(N).zip(grad_bias.iter_mut()).enumerate() {
+        let gw: &mut [f64; N] = gw.try_into().expect("chunk of N");
+        let (mut weight_sum, mut bias_sum) = ([0.0; N], 0.0);
+        for (x, g) in input.chunks_exact(N).zip(grad_out.chunks_exact(outputs)) {
+            let x: &[f64; N] = x.try_into().expect("chunk of N");
+            let gj = g[j];
+            bias_sum += gj;
+            for i in 0..N {
+                weight_sum[i] += gj * x[i];
+            }
+        }
+        for i in 0..N {
+            gw[i] += weight_sum[i];
+        }
+        *gb += bias_sum;
+    }
+    let Some(grad_input) = grad_input else { return };
+    for (g, gx_out) in grad_out.chunks_exact(outputs).zip(grad_input.chunks_exact_mut(N)) {
         let mut gx = [0.0; N];
-        for ((&gj, gw), w) in g.iter().zip(grad_weights.chunks_exact_mut(N)).zip(weights.chunks_exact(N)) {
-            let gw: &mut [f64; N] = gw.try_into().expect("chunk of N");
+        for (&gj, w) in g.iter().zip(weights.chunks_exact(N)) {
             let w: &[f64; N] = w.try_into().expect("chunk of N");
             for i in 0..N {
-                gw[i] += gj * x[i];
                 gx[i] += gj * w[i];
             }
         }
         gx_out.copy_from_slice(&gx);
-    }
-}
-
-/// The weight gradient alone (the first layer has no input gradient).
-#[inline(always)]
-fn weight_grad_fixed<const N: usize>(input: &[f64], outputs: usize, grad_out: &[f64], grad_weights: &mut [f64]) {
-    for (x, g) in input.chunks_exact(N).zip(grad_out.chunks_exact(outputs)) {
-        let x: &[f64; N] = x.try_into().expect("chunk of N");
-        for (&gj, gw) in g.iter().zip(grad_weights.chunks_exact_mut(N)) {
-            let gw: &mut [f64; N] = gw.try_into().expect("chunk of N");
-            for i in 0..N {
-                gw[i] += gj * x[i];
-            }
-        }
     }
 }
 
