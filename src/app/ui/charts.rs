@@ -60,6 +60,18 @@ fn series(records: &[ProbeRecord], axis: StepAxis, value: impl Fn(&ProbeRecord) 
 /// at the input, bright at the output) carry the order instead.
 const MAX_LEGEND_LAYERS: usize = 6;
 
+/// "L1 31%, L3 5%": the hidden layers whose fraction `stat` exceeds
+/// `threshold`, numbered from 1.
+fn layers_above(layers: &[LayerStats], threshold: f64, stat: fn(&LayerStats) -> f64) -> String {
+    let listed: Vec<String> = layers
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| stat(s) > threshold)
+        .map(|(k, s)| format!("L{} {:.0}%", k + 1, 100.0 * stat(s)))
+        .collect();
+    listed.join(", ")
+}
+
 fn per_layer_log_chart(ui: &mut egui::Ui, id: &str, records: &[ProbeRecord], axis: StepAxis, layers: usize, stat: fn(&LayerStats) -> f64) {
     let mut plot = Plot::new(id).height(CHART_HEIGHT).allow_scroll(false).x_axis_formatter(move |mark, _| axis.label(mark));
     if layers <= MAX_LEGEND_LAYERS {
@@ -164,23 +176,14 @@ pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
             .y_axis_formatter(decade_label)
             .y_grid_spacer(decade_spacer)
             .show(ui, |plot| plot.bar_chart(BarChart::new("log10 gradient norm", bars)));
-        let dead: Vec<String> = latest.layers[..hidden]
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.dead_frac > 0.0)
-            .map(|(k, s)| format!("L{} {:.0}%", k + 1, 100.0 * s.dead_frac))
-            .collect();
+        let hidden_layers = &latest.layers[..hidden];
+        let dead = layers_above(hidden_layers, 0.0, |s| s.dead_frac);
         if !dead.is_empty() {
-            ui.small(format!("dead units: {}", dead.join(", ")));
+            ui.small(format!("dead units: {dead}"));
         }
-        let saturated: Vec<String> = latest.layers[..hidden]
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.sat_frac > 0.05)
-            .map(|(k, s)| format!("L{} {:.0}%", k + 1, 100.0 * s.sat_frac))
-            .collect();
+        let saturated = layers_above(hidden_layers, 0.05, |s| s.sat_frac);
         if !saturated.is_empty() {
-            ui.small(format!("saturated outputs: {}", saturated.join(", ")));
+            ui.small(format!("saturated outputs: {saturated}"));
         }
     }
 

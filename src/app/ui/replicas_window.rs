@@ -78,45 +78,30 @@ fn history_chart(ui: &mut egui::Ui, history: &[HomogeneitySummary]) {
 fn measures(ui: &mut egui::Ui, p: &mut UiParams, report: &HomogeneityReport) {
     let k = report.replicas;
     let labels: Vec<String> = (0..k).map(|i| format!("{i}")).collect();
+    let pairwise = [
+        ("Agree on test points", "The fraction of test points on which two replicas predict the same class", Some(&report.agreement)),
+        (
+            "Agree far away",
+            "The same on points three times farther out than the data: where nothing constrained them",
+            report.ood_agreement.as_ref(),
+        ),
+        (
+            "Weights, raw",
+            "Cosine similarity of all parameters as they are: near zero, as neurons sit in any order",
+            Some(&report.weight_cosine),
+        ),
+        (
+            "Weights, matched",
+            "The same after matching each replica's neurons to the other's (Hungarian matching on incoming weights, layer by layer)",
+            Some(&report.weight_cosine_matched),
+        ),
+    ];
     ui.horizontal_wrapped(|ui| {
-        ui.vertical(|ui| {
-            matrix(
-                ui,
-                "Agree on test points",
-                "The fraction of test points on which two replicas predict the same class",
-                &some(&report.agreement),
-                &labels,
-            )
-        });
-        if let Some(ood) = &report.ood_agreement {
-            ui.vertical(|ui| {
-                matrix(
-                    ui,
-                    "Agree far away",
-                    "The same on points three times farther out than the data: where nothing constrained them",
-                    &some(ood),
-                    &labels,
-                )
-            });
+        for (title, hint, values) in pairwise {
+            if let Some(values) = values {
+                ui.vertical(|ui| matrix(ui, title, hint, &some(values), &labels));
+            }
         }
-        ui.vertical(|ui| {
-            matrix(
-                ui,
-                "Weights, raw",
-                "Cosine similarity of all parameters as they are: near zero, as neurons sit in any order",
-                &some(&report.weight_cosine),
-                &labels,
-            )
-        });
-        ui.vertical(|ui| {
-            matrix(
-                ui,
-                "Weights, matched",
-                "The same after matching each replica's neurons to the other's (Hungarian matching on incoming weights, layer by layer)",
-                &some(&report.weight_cosine_matched),
-                &labels,
-            )
-        });
         let layers = report.cka.len();
         p.view.cka_layer = p.view.cka_layer.min(layers.saturating_sub(1));
         ui.vertical(|ui| {
