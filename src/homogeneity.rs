@@ -16,23 +16,82 @@ use crate::nn::Network;
 use crate::rng::{Stream, stream_rng};
 use crate::train::{StepOutcome, Trainer};
 
-/// Cosine similarity; 0 when either vector is zero.
-pub fn cosine(a: &[f64], b: &[f64]) -> f64 {
+/// Cosine similarity; 0 when either vector is zero, `None` when either
+/// holds a value that is not finite.
+pub fn cosine(a: &[f64], b: &[f64]) -> Option<f64> {
     let (mut dot, mut aa, mut bb) = (0.0, 0.0, 0.0);
     for (x, y) in a.iter().zip(b) {
         dot += x * y;
         aa += x * x;
         bb += y * y;
     }
-    if aa > 0.0 && bb > 0.0 { dot / (aa.sqrt() * bb.sqrt()) } else { 0.0 }
+    if !(dot.is_finite() && aa.is_finite() && bb.is_finite()) {
+        return None;
+    }
+    Some(if aa > 0.0 && bb > 0.0 { (dot / (aa.sqrt() * bb.sqrt())).clamp(-1.0, 1.0) } else { 0.0 })
 }
 
-/// The fraction of positions where two prediction lists agree.
-pub fn agreement(a: &[usize], b: &[usize]) -> f64 {
-    if a.is_empty() {
-        return f64::NAN;
+/// What a replica predicts at each point: a class, or a regression value.
+/// `None` (a class) or NaN (a value) where its output was not finite.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Predictions {
+    Classes(Vec<Option<usize>>),
+    Values(Vec<f64>),
+}
+
+/// Regression outputs agree when they differ by at most this fraction of
+/// the training targets' range.
+pub const VALUE_AGREEMENT_TOLERANCE: f64 = 0.1;
+
+/// The fraction of points at which two replicas agree: the same class, or
+/// (regression) values within [`VALUE_AGREEMENT_TOLERANCE`] of the target
+/// range `span`. `None` if any prediction is missing (a non-finite output):
+/// an agreement is never read from a broken network.
+pub fn agreement(a: &Predictions, b: &Predictions, span: f64) -> Option<f64> {
+    let (agreeing, total) = match (a, b) {
+        (Predictions::Classes(a), Predictions::Classes(b)) => {
+            if a.iter().chain(b).any(Option::is_none) {
+                return None;
+            }
+            (a.iter().zip(b).filter(|(x, y)| x == y).count(), a.len())
+        }
+        (Predictions::Values(a), Predictions::Values(b)) => {
+            if !a.iter().chain(b).all(|v| v.is_finite()) {
+                return None;
+            }
+            let tolerance = VALUE_AGREEMENT_TOLERANCE * span;
+            (a.iter().zip(b).filter(|(x, y)| (*x - *y).abs() <= tolerance).count(), a.len())
+        }
+        _ => return None,
+    };
+    (total > 0).then(|| agreeing as f64 / total as f64)
+}
+
+/// The agreement two replicas would reach by chance, each keeping its own
+/// predictions but at unrelated points: for classes, the sum over classes
+/// of the product of how often each predicts it; for values, the agreement
+/// with the other's predictions shifted half-way round the set.
+pub fn chance_agreement(a: &Predictions, b: &Predictions, span: f64) -> Option<f64> {
+    match (a, b) {
+        (Predictions::Classes(x), Predictions::Classes(y)) => {
+            if x.is_empty() || x.iter().chain(y).any(Option::is_none) {
+                return None;
+            }
+            let classes = x.iter().chain(y).flatten().max().map_or(0, |m| m + 1);
+            let frequency = |p: &[Option<usize>]| {
+                let mut counts = vec![0.0; classes];
+                p.iter().flatten().for_each(|&c| counts[c] += 1.0);
+                counts.iter().map(|c| c / p.len() as f64).collect::<Vec<f64>>()
+            };
+            Some(frequency(x).iter().zip(frequency(y)).map(|(p, q)| p * q).sum())
+        }
+        (Predictions::Values(x), Predictions::Values(y)) => {
+            let half = y.len() / 2;
+            let shifted: Vec<f64> = y[half..].iter().chain(&y[..half]).copied().collect();
+            agreement(&Predictions::Values(x.clone()), &Predictions::Values(shifted), span)
+        }
+        _ => None,
     }
-    a.iter().zip(b).filter(|(x, y)| x == y).count() as f64 / a.len() as f64
 }
 
 fn centred(values: &[f64], rows: usize, width: usize) -> Vec<f64> {
@@ -63,6 +122,10 @@ fn cross_frobenius_squared(a: &[f64], wa: usize, b: &[f64], wb: usize, rows: usi
 /// representations up to rotation and isotropic scaling, near 0 for
 /// unrelated ones. `None` when either is constant (no variance).
 pub fn linear_cka(x: &[f64], wx: usize, y: &[f64], wy: usize, rows: usize) -> Option<f64> {
+    let finite = |v: &[f64]| v.iter().all(|v| v.is_finite());
+    if !finite(&x[..rows * wx]) || !finite(&y[..rows * wy]) {
+        return None;
+    }
     let (x, y) = (centred(x, rows, wx), centred(y, rows, wy));
     let xy = cross_frobenius_squared(&x, wx, &y, wy, rows);
     let xx = cross_frobenius_squared(&x, wx, &x, wx, rows).sqrt();
@@ -71,26 +134,51 @@ pub fn linear_cka(x: &[f64], wx: usize, y: &[f64], wy: usize, rows: usize) -> Op
     (denominator > 1e-300 && denominator.is_finite() && xy.is_finite()).then(|| (xy / denominator).clamp(0.0, 1.0))
 }
 
-/// Mean pairwise cosine similarity of a layer's units' activations over
+/// The CKA two representations reach by chance: `y`'s rows shifted
+/// half-way round the batch, so each keeps its own statistics but the rows
+/// no longer correspond. With few rows and wide layers this is well above
+/// 0, which is why the app shows it beside every CKA.
+pub fn chance_cka(x: &[f64], wx: usize, y: &[f64], wy: usize, rows: usize) -> Option<f64> {
+    let half = rows / 2;
+    let shifted: Vec<f64> = y[half * wy..rows * wy].iter().chain(&y[..half * wy]).copied().collect();
+    linear_cka(x, wx, &shifted, wy, rows)
+}
+
+/// Mean pairwise correlation (Pearson) of a layer's units' outputs over
 /// the probe batch (`rows x width`): 1 when every neuron does the same
-/// thing. Silent units (all zero) are left out; `None` if fewer than two
-/// remain.
+/// thing, 0 on average for unrelated neurons whatever the activation (an
+/// uncentred cosine would give unrelated sigmoid units about 0.85, since
+/// their outputs are all positive). Units whose output does not vary are
+/// left out; `None` if fewer than two remain or a value is not finite.
 pub fn within_layer_homogeneity(activations: &[f64], rows: usize, width: usize) -> Option<f64> {
-    let columns: Vec<Vec<f64>> = (0..width).map(|j| (0..rows).map(|r| activations[r * width + j]).collect()).collect();
-    let live: Vec<&Vec<f64>> = columns.iter().filter(|c| c.iter().any(|&v| v != 0.0)).collect();
-    if live.len() < 2 {
+    if !activations[..rows * width].iter().all(|v| v.is_finite()) {
+        return None;
+    }
+    let columns: Vec<Vec<f64>> = (0..width)
+        .map(|j| {
+            let column: Vec<f64> = (0..rows).map(|r| activations[r * width + j]).collect();
+            let mean = column.iter().sum::<f64>() / rows.max(1) as f64;
+            column.iter().map(|v| v - mean).collect()
+        })
+        .collect();
+    let varying: Vec<&Vec<f64>> = columns.iter().filter(|c| c.iter().any(|&v| v.abs() > 1e-12)).collect();
+    if varying.len() < 2 {
         return None;
     }
     let mut total = 0.0;
     let mut pairs = 0;
-    for i in 0..live.len() {
-        for j in i + 1..live.len() {
-            total += cosine(live[i], live[j]);
+    for i in 0..varying.len() {
+        for j in i + 1..varying.len() {
+            total += cosine(varying[i], varying[j])?;
             pairs += 1;
         }
     }
     Some(total / pairs as f64)
 }
+
+/// The chance level of [`within_layer_homogeneity`]: the expected
+/// correlation of independent units is 0.
+pub const WITHIN_LAYER_CHANCE: f64 = 0.0;
 
 /// The minimum-cost perfect matching of an `n x n` cost matrix (row-major)
 /// by the Hungarian algorithm: `result[row] = column`. Non-finite costs are
@@ -195,7 +283,8 @@ pub fn align_neurons(reference: &Network, other: &Network) -> Network {
         for a in 0..outputs {
             let ra = row(reference, a);
             for b in 0..outputs {
-                cost[a * outputs + b] = -cosine(&ra, &row(&aligned, b));
+                // A non-finite row is the worst match, never a stall.
+                cost[a * outputs + b] = -cosine(&ra, &row(&aligned, b)).unwrap_or(-1.0);
             }
         }
         // order[new position] = old unit of `other`.
@@ -240,26 +329,40 @@ pub fn out_of_distribution_inputs(plane: &InputPlane, count: usize, seed: u64) -
     Some(rows)
 }
 
-/// Every measure, for K replicas at one step.
+/// A K x K matrix of pairwise measures; `None` where a measure could not
+/// be taken (a non-finite output, a constant representation).
+pub type PairMatrix = Vec<Vec<Option<f64>>>;
+
+/// Every measure, for K replicas at one step, each with the level it would
+/// reach by chance beside it: a similarity means something only above that.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HomogeneityReport {
     pub step: u64,
     pub replicas: usize,
     /// K x K: fraction of test points on which two replicas predict the
-    /// same class.
-    pub agreement: Vec<Vec<f64>>,
+    /// same class (regression: outputs within 10% of the target range).
+    pub agreement: PairMatrix,
+    pub agreement_chance: PairMatrix,
     /// The same on points far outside the training data (point sets only).
-    pub ood_agreement: Option<Vec<Vec<f64>>>,
+    pub ood_agreement: Option<PairMatrix>,
+    pub ood_agreement_chance: Option<PairMatrix>,
     /// Per layer (hidden, then output), K x K linear CKA on the probe batch.
-    pub cka: Vec<Vec<Vec<Option<f64>>>>,
+    pub cka: Vec<PairMatrix>,
+    /// Per layer, K x K: the CKA of unrelated rows (see [`chance_cka`]).
+    pub cka_chance: Vec<PairMatrix>,
     /// Replica 0's layers against each other: L x L linear CKA.
-    pub cka_between_layers: Vec<Vec<Option<f64>>>,
+    pub cka_between_layers: PairMatrix,
     /// K x K cosine similarity of all parameters, as they are.
-    pub weight_cosine: Vec<Vec<f64>>,
+    pub weight_cosine: PairMatrix,
     /// The same after matching replica j's neurons to replica i's
     /// (Hungarian matching, layer by layer).
-    pub weight_cosine_matched: Vec<Vec<f64>>,
-    /// Per replica and hidden layer: mean pairwise cosine of its neurons.
+    pub weight_cosine_matched: PairMatrix,
+    /// Both cosines between the replicas' independent initial networks:
+    /// matching alone lifts the matched one well above 0.
+    pub weight_cosine_chance: PairMatrix,
+    pub weight_cosine_matched_chance: PairMatrix,
+    /// Per replica and hidden layer: mean pairwise correlation of its
+    /// neurons' outputs (chance level [`WITHIN_LAYER_CHANCE`]).
     pub within_layer: Vec<Vec<Option<f64>>>,
     /// Per replica: the first probe step at which test accuracy reached
     /// the target.
@@ -268,14 +371,10 @@ pub struct HomogeneityReport {
     pub test_accuracy: Vec<Option<f64>>,
 }
 
-/// The off-diagonal mean of a K x K matrix.
-fn mean_off_diagonal(matrix: &[Vec<f64>]) -> f64 {
+/// The mean of the off-diagonal entries that could be measured.
+fn mean_off_diagonal(matrix: &PairMatrix) -> Option<f64> {
     let k = matrix.len();
-    if k < 2 {
-        return f64::NAN;
-    }
-    let values: Vec<f64> = (0..k).flat_map(|i| (0..k).filter(move |&j| j != i).map(move |j| (i, j))).map(|(i, j)| matrix[i][j]).collect();
-    values.iter().sum::<f64>() / values.len() as f64
+    mean_option((0..k).flat_map(|i| (0..k).filter(move |&j| j != i).map(move |j| (i, j))).map(|(i, j)| matrix[i][j]))
 }
 
 fn mean_option(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
@@ -283,17 +382,22 @@ fn mean_option(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
-/// One row of the homogenisation history: the means of the report's
-/// matrices.
+/// One row of the homogenisation history: the means over pairs of
+/// replicas of the report's matrices, and of their chance levels.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HomogeneitySummary {
     pub step: u64,
-    pub agreement: f64,
+    pub agreement: Option<f64>,
+    pub agreement_chance: Option<f64>,
     pub ood_agreement: Option<f64>,
-    /// Per layer: mean CKA between replicas.
+    pub ood_agreement_chance: Option<f64>,
+    /// Per layer: mean CKA between replicas, and its chance level.
     pub cka: Vec<Option<f64>>,
-    pub weight_cosine: f64,
-    pub weight_cosine_matched: f64,
+    pub cka_chance: Vec<Option<f64>>,
+    pub weight_cosine: Option<f64>,
+    pub weight_cosine_matched: Option<f64>,
+    pub weight_cosine_chance: Option<f64>,
+    pub weight_cosine_matched_chance: Option<f64>,
     /// Per hidden layer: within-layer homogeneity, mean over replicas.
     pub within_layer: Vec<Option<f64>>,
     pub mean_test_accuracy: Option<f64>,
@@ -301,24 +405,42 @@ pub struct HomogeneitySummary {
 
 impl HomogeneityReport {
     pub fn summary(&self) -> HomogeneitySummary {
-        let k = self.replicas;
-        let layers = self.cka.len();
         let hidden = self.within_layer.first().map_or(0, Vec::len);
         HomogeneitySummary {
             step: self.step,
             agreement: mean_off_diagonal(&self.agreement),
-            ood_agreement: self.ood_agreement.as_ref().map(|m| mean_off_diagonal(m)),
-            cka: (0..layers)
-                .map(|l| {
-                    mean_option((0..k).flat_map(|i| (0..k).filter(move |&j| j != i).map(move |j| (i, j))).map(|(i, j)| self.cka[l][i][j]))
-                })
-                .collect(),
+            agreement_chance: mean_off_diagonal(&self.agreement_chance),
+            ood_agreement: self.ood_agreement.as_ref().and_then(mean_off_diagonal),
+            ood_agreement_chance: self.ood_agreement_chance.as_ref().and_then(mean_off_diagonal),
+            cka: self.cka.iter().map(mean_off_diagonal).collect(),
+            cka_chance: self.cka_chance.iter().map(mean_off_diagonal).collect(),
             weight_cosine: mean_off_diagonal(&self.weight_cosine),
             weight_cosine_matched: mean_off_diagonal(&self.weight_cosine_matched),
+            weight_cosine_chance: mean_off_diagonal(&self.weight_cosine_chance),
+            weight_cosine_matched_chance: mean_off_diagonal(&self.weight_cosine_matched_chance),
             within_layer: (0..hidden).map(|l| mean_option(self.within_layer.iter().map(|r| r[l]))).collect(),
             mean_test_accuracy: mean_option(self.test_accuracy.iter().copied()),
         }
     }
+}
+
+/// The raw and matched cosines between every pair of networks.
+fn weight_cosines(networks: &[&Network]) -> (PairMatrix, PairMatrix) {
+    let k = networks.len();
+    let raw = (0..k).map(|i| (0..k).map(|j| cosine(&networks[i].params, &networks[j].params)).collect()).collect();
+    let matched = (0..k)
+        .map(|i| {
+            (0..k)
+                .map(|j| {
+                    if i == j {
+                        return Some(1.0);
+                    }
+                    cosine(&networks[i].params, &align_neurons(networks[i], networks[j]).params)
+                })
+                .collect()
+        })
+        .collect();
+    (raw, matched)
 }
 
 /// K replicas of one run trained in lockstep on shared data.
@@ -328,6 +450,8 @@ pub struct Replicas {
     pub target_accuracy: f64,
     pub history: Vec<HomogeneitySummary>,
     ood: Option<Vec<f64>>,
+    /// The weight cosines of the replicas' initial networks, computed once.
+    initial_cosines: (PairMatrix, PairMatrix),
 }
 
 pub const MAX_REPLICAS: usize = 8;
@@ -351,8 +475,7 @@ impl Replicas {
                 Trainer::replica(replica_config, Arc::clone(&data), i as u64)
             })
             .collect();
-        let ood = out_of_distribution_inputs(&data.plane, 1000, config.seed);
-        Self { trainers, target_accuracy: settings.target_accuracy, history: Vec::new(), ood }
+        Self::from_trainers(trainers)
     }
 
     /// Replicas restored from a saved experiment (their data is shared
@@ -361,7 +484,9 @@ impl Replicas {
         assert!(!trainers.is_empty(), "a run has at least one network");
         let config = trainers[0].config().clone();
         let ood = out_of_distribution_inputs(&trainers[0].data().plane, 1000, config.seed);
-        Self { trainers, target_accuracy: config.replicas.target_accuracy, history: Vec::new(), ood }
+        let initial: Vec<Network> = trainers.iter().map(Trainer::initial_network).collect();
+        let initial_cosines = weight_cosines(&initial.iter().collect::<Vec<_>>());
+        Self { trainers, target_accuracy: config.replicas.target_accuracy, history: Vec::new(), ood, initial_cosines }
     }
 
     /// One step of every replica that has not diverged; records a summary
@@ -392,34 +517,47 @@ impl Replicas {
         self.history.push(summary);
     }
 
+    fn predictions(&mut self, inputs: &[f64]) -> Vec<Predictions> {
+        let regression = self.trainers[0].data().task.classes().is_none();
+        self.trainers
+            .iter_mut()
+            .map(
+                |t| {
+                    if regression { Predictions::Values(t.predict_values(inputs)) } else { Predictions::Classes(t.predict_classes(inputs)) }
+                },
+            )
+            .collect()
+    }
+
     /// Every measure now, from each replica's latest probe and predictions.
     pub fn measure(&mut self) -> HomogeneityReport {
         let k = self.trainers.len();
         let data = Arc::clone(self.trainers[0].data());
-        let test_predictions: Vec<Vec<usize>> = self.trainers.iter_mut().map(|t| t.predict_classes(&data.test.inputs)).collect();
-        let ood_predictions: Option<Vec<Vec<usize>>> =
-            self.ood.as_ref().map(|ood| self.trainers.iter_mut().map(|t| t.predict_classes(ood)).collect());
-        let square = |f: &dyn Fn(usize, usize) -> f64| (0..k).map(|i| (0..k).map(|j| f(i, j)).collect()).collect::<Vec<Vec<f64>>>();
-        let agreement_matrix = square(&|i, j| agreement(&test_predictions[i], &test_predictions[j]));
-        let ood_agreement = ood_predictions.as_ref().map(|p| square(&|i, j| agreement(&p[i], &p[j])));
+        let span = data.train.labels.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v))
+            - data.train.labels.iter().fold(f64::INFINITY, |m, &v| m.min(v));
+        let test = self.predictions(&data.test.inputs);
+        let ood = self.ood.clone().map(|inputs| self.predictions(&inputs));
+        let square = |f: &dyn Fn(usize, usize) -> Option<f64>| (0..k).map(|i| (0..k).map(|j| f(i, j)).collect()).collect::<PairMatrix>();
+        let agreement_matrix = square(&|i, j| agreement(&test[i], &test[j], span));
+        let agreement_chance = square(&|i, j| chance_agreement(&test[i], &test[j], span));
+        let ood_agreement = ood.as_ref().map(|p| square(&|i, j| agreement(&p[i], &p[j], span)));
+        let ood_agreement_chance = ood.as_ref().map(|p| square(&|i, j| chance_agreement(&p[i], &p[j], span)));
 
         let layers = self.trainers[0].network().layers.len();
         let rows = self.trainers[0].probe_rows();
         let width = |t: &Trainer, l: usize| t.network().layers[l].outputs;
-        let cka: Vec<Vec<Vec<Option<f64>>>> = (0..layers)
-            .map(|l| {
-                (0..k)
-                    .map(|i| {
-                        (0..k)
-                            .map(|j| {
-                                let (a, b) = (&self.trainers[i], &self.trainers[j]);
-                                linear_cka(a.probe_activations(l), width(a, l), b.probe_activations(l), width(b, l), rows)
-                            })
-                            .collect()
+        let pairwise_cka = |measure: fn(&[f64], usize, &[f64], usize, usize) -> Option<f64>| -> Vec<PairMatrix> {
+            (0..layers)
+                .map(|l| {
+                    square(&|i, j| {
+                        let (a, b) = (&self.trainers[i], &self.trainers[j]);
+                        measure(a.probe_activations(l), width(a, l), b.probe_activations(l), width(b, l), rows)
                     })
-                    .collect()
-            })
-            .collect();
+                })
+                .collect()
+        };
+        let cka = pairwise_cka(linear_cka);
+        let cka_chance = pairwise_cka(chance_cka);
         let first = &self.trainers[0];
         let cka_between_layers = (0..layers)
             .map(|a| {
@@ -428,39 +566,33 @@ impl Replicas {
                     .collect()
             })
             .collect();
-        let params: Vec<&[f64]> = self.trainers.iter().map(|t| t.network().params.as_slice()).collect();
-        let weight_cosine = square(&|i, j| cosine(params[i], params[j]));
-        let weight_cosine_matched = square(&|i, j| {
-            if i == j {
-                return 1.0;
-            }
-            let aligned = align_neurons(self.trainers[i].network(), self.trainers[j].network());
-            cosine(params[i], &aligned.params)
-        });
+        let networks: Vec<&Network> = self.trainers.iter().map(Trainer::network).collect();
+        let (weight_cosine, weight_cosine_matched) = weight_cosines(&networks);
         let hidden = layers - 1;
         let within_layer = self
             .trainers
             .iter()
             .map(|t| (0..hidden).map(|l| within_layer_homogeneity(t.probe_activations(l), rows, width(t, l))).collect())
             .collect();
-        let time_to_target = self
-            .trainers
-            .iter()
-            .map(|t| t.history().records().iter().find(|r| r.test_acc.is_some_and(|a| a >= self.target_accuracy)).map(|r| r.step))
-            .collect();
+        let time_to_target = self.trainers.iter().map(|t| t.history().first_reaching(self.target_accuracy).1).collect();
         HomogeneityReport {
             step: self.trainers[0].step_count(),
             replicas: k,
             agreement: agreement_matrix,
+            agreement_chance,
             ood_agreement,
+            ood_agreement_chance,
             cka,
+            cka_chance,
             cka_between_layers,
             weight_cosine,
             weight_cosine_matched,
+            weight_cosine_chance: self.initial_cosines.0.clone(),
+            weight_cosine_matched_chance: self.initial_cosines.1.clone(),
             within_layer,
             time_to_target,
             target_accuracy: self.target_accuracy,
-            test_accuracy: self.trainers.iter().map(|t| t.latest().test_acc).collect(),
+            test_accuracy: self.trainers.iter().map(|t| t.latest().test_acc.filter(|a| a.is_finite())).collect(),
         }
     }
 }
@@ -547,16 +679,58 @@ mod tests {
                 shuffled.params[last.weights.start + j * last.inputs + new] = original.params[last.weights.start + j * last.inputs + old];
             }
         }
-        assert!(cosine(&original.params, &shuffled.params) < 0.999);
+        assert!(cosine(&original.params, &shuffled.params).unwrap() < 0.999);
         let aligned = align_neurons(&original, &shuffled);
-        assert!((cosine(&original.params, &aligned.params) - 1.0).abs() < 1e-12);
+        assert!((cosine(&original.params, &aligned.params).unwrap() - 1.0).abs() < 1e-12);
     }
 
     #[test]
     fn agreement_and_homogeneity_ends() {
-        assert_eq!(agreement(&[1, 2, 3], &[1, 2, 3]), 1.0);
-        assert_eq!(agreement(&[1, 2, 3, 4], &[1, 0, 3, 0]), 0.5);
+        let classes = |v: &[usize]| Predictions::Classes(v.iter().map(|&c| Some(c)).collect());
+        assert_eq!(agreement(&classes(&[1, 2, 3]), &classes(&[1, 2, 3]), 1.0), Some(1.0));
+        assert_eq!(agreement(&classes(&[1, 2, 3, 4]), &classes(&[1, 0, 3, 0]), 1.0), Some(0.5));
+        let broken = Predictions::Classes(vec![Some(1), None]);
+        assert_eq!(agreement(&broken, &classes(&[1, 1]), 1.0), None, "never read from a non-finite output");
+        // Two replicas that each say "class 0" 75% of the time agree by
+        // chance on 0.75^2 + 0.25^2 of the points.
+        assert_eq!(chance_agreement(&classes(&[0, 0, 0, 1]), &classes(&[1, 0, 0, 0]), 1.0), Some(0.625));
+        let values = |v: &[f64]| Predictions::Values(v.to_vec());
+        assert_eq!(agreement(&values(&[0.0, 1.0]), &values(&[0.05, 0.5]), 1.0), Some(0.5));
+        assert_eq!(agreement(&values(&[0.0, f64::NAN]), &values(&[0.0, 0.0]), 1.0), None);
         let identical: Vec<f64> = (0..20).flat_map(|r| [r as f64, r as f64, r as f64]).collect();
         assert!((within_layer_homogeneity(&identical, 20, 3).unwrap() - 1.0).abs() < 1e-12);
+    }
+
+    /// Independent units average a correlation near 0 whatever the
+    /// activation; an uncentred cosine made unrelated sigmoid units look
+    /// 85% alike.
+    #[test]
+    fn unrelated_units_are_not_homogeneous_for_any_activation() {
+        let (rows, width) = (256, 16);
+        let z = gaussian(rows, width, 3);
+        for (name, f) in [
+            ("relu", (|v: f64| v.max(0.0)) as fn(f64) -> f64),
+            ("relu+1", |v: f64| (v + 1.0).max(0.0)),
+            ("sigmoid", |v: f64| 1.0 / (1.0 + (-v).exp())),
+            ("tanh", f64::tanh),
+        ] {
+            let outputs: Vec<f64> = z.iter().map(|&v| f(v)).collect();
+            let h = within_layer_homogeneity(&outputs, rows, width).unwrap();
+            assert!(h.abs() < 0.05, "{name}: {h}");
+        }
+        let mut broken = z.clone();
+        broken[5] = f64::NAN;
+        assert_eq!(within_layer_homogeneity(&broken, rows, width), None);
+    }
+
+    #[test]
+    fn chance_cka_is_the_level_of_unrelated_rows() {
+        let (rows, width) = (64, 16);
+        let x = gaussian(rows, width, 4);
+        let y = gaussian(rows, width, 5);
+        let unrelated = linear_cka(&x, width, &y, width, rows).unwrap();
+        let chance = chance_cka(&x, width, &x, width, rows).unwrap();
+        // Both are well above 0 with 64 rows and 16 columns, and alike.
+        assert!(chance > 0.1 && (chance - unrelated).abs() < 0.15, "chance {chance}, unrelated {unrelated}");
     }
 }

@@ -211,6 +211,8 @@ pub fn confusion_matrix(trainer: &mut Trainer, test: bool) -> Option<Vec<Vec<u32
     let data = Arc::clone(trainer.data());
     let split = if test { &data.test } else { &data.train };
     let predicted = trainer.predict_classes(&split.inputs);
+    // A broken network (a non-finite output) has no confusion matrix.
+    let predicted: Vec<usize> = predicted.into_iter().collect::<Option<_>>()?;
     let mut counts = vec![vec![0u32; classes]; classes];
     for (&label, &guess) in split.labels.iter().zip(&predicted) {
         counts[label as usize][guess] += 1;
@@ -289,22 +291,41 @@ pub fn write_homogeneity_csv<W: Write>(history: &[crate::homogeneity::Homogeneit
     let mut writer = csv::Writer::from_writer(out);
     let layers = history.first().map_or(0, |h| h.cka.len());
     let hidden = history.first().map_or(0, |h| h.within_layer.len());
-    let mut header: Vec<String> =
-        ["step", "mean_test_acc", "agreement", "ood_agreement", "weight_cosine", "weight_cosine_matched"].map(String::from).to_vec();
-    header.extend((1..=layers).map(|k| format!("cka_l{k}")));
+    let mut header: Vec<String> = [
+        "step",
+        "mean_test_acc",
+        "agreement",
+        "agreement_chance",
+        "ood_agreement",
+        "ood_agreement_chance",
+        "weight_cosine",
+        "weight_cosine_chance",
+        "weight_cosine_matched",
+        "weight_cosine_matched_chance",
+    ]
+    .map(String::from)
+    .to_vec();
+    header.extend((1..=layers).flat_map(|k| [format!("cka_l{k}"), format!("cka_chance_l{k}")]));
     header.extend((1..=hidden).map(|k| format!("within_layer_l{k}")));
     writer.write_record(&header)?;
     let optional = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
     for h in history {
-        let mut row = vec![
-            h.step.to_string(),
-            optional(h.mean_test_accuracy),
-            h.agreement.to_string(),
-            optional(h.ood_agreement),
-            h.weight_cosine.to_string(),
-            h.weight_cosine_matched.to_string(),
-        ];
-        row.extend(h.cka.iter().map(|&v| optional(v)));
+        let mut row: Vec<String> = [
+            h.mean_test_accuracy,
+            h.agreement,
+            h.agreement_chance,
+            h.ood_agreement,
+            h.ood_agreement_chance,
+            h.weight_cosine,
+            h.weight_cosine_chance,
+            h.weight_cosine_matched,
+            h.weight_cosine_matched_chance,
+        ]
+        .into_iter()
+        .map(optional)
+        .collect();
+        row.insert(0, h.step.to_string());
+        row.extend(h.cka.iter().zip(&h.cka_chance).flat_map(|(&v, &c)| [optional(v), optional(c)]));
         row.extend(h.within_layer.iter().map(|&v| optional(v)));
         writer.write_record(&row)?;
     }

@@ -22,7 +22,7 @@ fn grokking_test_accuracy_lags_training_accuracy() {
     let mut trainer = Trainer::new(config).unwrap();
     trainer.run(2000);
     let records = trainer.history().records();
-    let moments = fit_moments(records, FIT_ACCURACY);
+    let moments = fit_moments(trainer.history(), FIT_ACCURACY);
     let fitted = moments.train_step.expect("the training pairs are fitted");
     assert!(fitted <= 500, "train fitted at {fitted}");
     let test_then = records.iter().find(|r| r.step == fitted).unwrap().test_acc.unwrap();
@@ -38,14 +38,23 @@ fn replicas_agree_on_predictions_but_not_on_raw_weights() {
     let report = replicas.measure();
     assert_eq!(report.replicas, 4);
     for i in 0..4 {
-        assert_eq!(report.agreement[i][i], 1.0, "a network agrees with itself");
+        assert_eq!(report.agreement[i][i], Some(1.0), "a network agrees with itself");
         assert_eq!(report.cka[0][i][i].map(|c| (c * 1e9).round() / 1e9), Some(1.0));
     }
     let summary = report.summary();
-    assert!(summary.agreement > 0.8, "{summary:?}");
-    assert!(summary.weight_cosine.abs() < 0.3, "{summary:?}");
-    assert!(summary.weight_cosine_matched > summary.weight_cosine + 0.1, "matching aligns: {summary:?}");
+    let (agreement, chance) = (summary.agreement.unwrap(), summary.agreement_chance.unwrap());
+    assert!(agreement > 0.8 && agreement > chance + 0.2, "{summary:?}");
+    let (raw, matched) = (summary.weight_cosine.unwrap(), summary.weight_cosine_matched.unwrap());
+    assert!(raw.abs() < 0.3, "{summary:?}");
+    assert!(matched > raw + 0.1, "matching aligns: {summary:?}");
+    // Matching alone lifts the cosine of independent networks well above 0
+    // (0.41 here): the trained replicas' matched cosine (0.34) is no higher,
+    // so they agree on predictions without sharing weights.
+    let matched_chance = summary.weight_cosine_matched_chance.unwrap();
+    assert!(matched_chance > 0.15, "{summary:?}");
+    assert!(matched < matched_chance + 0.1, "{summary:?}");
     assert!(summary.cka[0].unwrap() > summary.cka[1].unwrap(), "the first layer is the most alike: {summary:?}");
+    assert!(summary.cka[0].unwrap() > summary.cka_chance[0].unwrap(), "{summary:?}");
     assert!(report.ood_agreement.is_some());
     assert_eq!(replicas.history.first().map(|h| h.step), Some(0));
     // Replicas really are different runs.

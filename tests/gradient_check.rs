@@ -119,6 +119,14 @@ impl Problem {
     }
 }
 
+/// Whether an analytic and a numeric derivative agree, component by
+/// component: relative to the component itself, with an absolute floor for
+/// components near zero (central differences with h = 1e-6 are good to
+/// about 1e-9 absolute here).
+fn agrees(analytic: f64, numeric: f64) -> bool {
+    (analytic - numeric).abs() <= 1e-5 * analytic.abs().max(numeric.abs()) + 1e-8
+}
+
 fn check(case: Case, label: &str) {
     for seed in 0..3 {
         let mut problem = Problem::new(&case, 1000 + seed);
@@ -126,12 +134,41 @@ fn check(case: Case, label: &str) {
         let numeric = problem.numeric_gradient();
         let scale = analytic.iter().chain(&numeric).fold(0.0f64, |m, g| m.max(g.abs()));
         assert!(scale > 1e-6, "{label}: the gradient is all zero, the check would prove nothing");
-        for (i, (a, n)) in analytic.iter().zip(&numeric).enumerate() {
-            // Relative to the largest component: central differences with
-            // h = 1e-6 are good to about 1e-9 absolute here.
-            let error = (a - n).abs() / scale;
-            assert!(error < 1e-6, "{label} seed {seed}: parameter {i}: analytic {a:e}, numeric {n:e}");
+        for (i, (&a, &n)) in analytic.iter().zip(&numeric).enumerate() {
+            assert!(agrees(a, n), "{label} seed {seed}: parameter {i}: analytic {a:e}, numeric {n:e}");
         }
+    }
+}
+
+/// The probes run forward without dropout (batch statistics for batch
+/// norm) and then backward: that backward pass must be the gradient of
+/// that forward pass, whatever masks an earlier training pass left.
+#[test]
+fn backward_after_a_probe_pass_is_the_probe_loss_gradient() {
+    for (dropout, batch_norm) in [(0.4, false), (0.3, true), (0.0, true)] {
+        let case = Case { dropout, batch_norm, ..Case::plain(Activation::Tanh, Loss::Ce) };
+        let mut problem = Problem::new(&case, 77);
+        let dim = problem.network.outputs();
+        let probe_loss = |p: &mut Problem| {
+            p.network.forward(&mut p.ws, Mode::Probe);
+            let (logits, grad) = p.ws.logits_and_grad();
+            p.loss.mean_and_grad(logits, &p.targets, ROWS, dim, grad)
+        };
+        probe_loss(&mut problem);
+        let mut analytic = vec![0.0; problem.network.params.len()];
+        problem.network.backward(&mut problem.ws, &mut analytic);
+        let h = 1e-6;
+        for i in 0..analytic.len() {
+            let original = problem.network.params[i];
+            problem.network.params[i] = original + h;
+            let plus = probe_loss(&mut problem);
+            problem.network.params[i] = original - h;
+            let minus = probe_loss(&mut problem);
+            problem.network.params[i] = original;
+            let numeric = (plus - minus) / (2.0 * h);
+            assert!(agrees(analytic[i], numeric), "dropout {dropout}, bn {batch_norm}: parameter {i}: {} vs {numeric}", analytic[i]);
+        }
+        assert!(analytic.iter().any(|&g| g != 0.0));
     }
 }
 

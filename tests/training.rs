@@ -153,17 +153,94 @@ fn exploding_preset_diverges_and_says_where() {
     trainer.record_probe();
 }
 
+/// SGD and momentum at a learning rate of 10 on a linear network blow up
+/// (each step multiplies the error): the divergence is recorded at the step
+/// it happens, the trainer stops, and the network left to look at holds
+/// only finite numbers. (RMSprop and Adam bound each step's size, so they
+/// wander instead of overflowing.)
 #[test]
-fn huge_learning_rate_is_caught_not_panicked() {
-    for optimizer in ["sgd", "momentum", "rmsprop"] {
-        let config = preset("playground", &["training.learning_rate=10", &format!("training.optimizer={optimizer}"), "network.gain=3"]);
+fn huge_learning_rate_diverges_and_is_caught() {
+    for optimizer in ["sgd", "momentum"] {
+        let config = preset(
+            "playground",
+            &["training.learning_rate=10", &format!("training.optimizer={optimizer}"), "network.gain=3", "network.activation=linear"],
+        );
         let mut trainer = Trainer::new(config).unwrap();
-        trainer.run(5000);
-        if let Some(divergence) = trainer.diverged() {
-            assert!(divergence.step >= 1);
-            assert!(!divergence.to_string().is_empty());
+        let taken = trainer.run(5000);
+        let divergence = trainer.diverged().unwrap_or_else(|| panic!("{optimizer}: no divergence in {taken} steps")).clone();
+        assert_eq!(divergence.step, taken + 1, "{optimizer}: recorded at the step it happened");
+        assert!(!divergence.to_string().is_empty());
+        assert!(trainer.network().params.iter().all(|p| p.is_finite()), "{optimizer}: the last finite network is kept");
+        assert_eq!(trainer.step(), StepOutcome::Diverged);
+    }
+}
+
+/// The probe's forward pass has no dropout; its backward pass must not
+/// apply dropout masks either (it did, with masks of zeros, and every
+/// hidden layer's gradient read exactly 0).
+#[test]
+fn probes_of_dropout_networks_see_the_real_gradient() {
+    let plain = Trainer::new(preset("playground", &["training.steps=0"])).unwrap();
+    let dropped = Trainer::new(preset("playground", &["training.steps=0", "network.dropout=0.3"])).unwrap();
+    let norms = |t: &Trainer| t.latest().layers.iter().map(|l| l.grad_norm).collect::<Vec<f64>>();
+    assert!(norms(&dropped).iter().all(|&g| g > 0.0), "{:?}", norms(&dropped));
+    // Dropout draws nothing at initialisation, so the step-0 probes (no
+    // dropout) are of the same network and agree exactly.
+    assert_eq!(norms(&plain), norms(&dropped));
+    assert_eq!(plain.latest_gradients(), dropped.latest_gradients());
+}
+
+/// A network whose outputs are not finite has no accuracy: a NaN logit
+/// used to count as a guess of class 0 (about 50% "accuracy").
+#[test]
+fn non_finite_outputs_never_give_an_accuracy() {
+    let mut trainer = Trainer::new(preset("exploding-gradients", &["network.dropout=0.5"])).unwrap();
+    trainer.run(2000);
+    trainer.record_probe();
+    assert!(trainer.diverged().is_some());
+    for record in trainer.history().records() {
+        for (loss, accuracy) in [(record.train_loss, record.train_acc), (record.test_loss, record.test_acc)] {
+            let accuracy = accuracy.expect("a classification task");
+            assert!(loss.is_finite() || accuracy.is_nan(), "step {}: loss {loss} with accuracy {accuracy}", record.step);
         }
     }
+}
+
+/// Batch norm's scale, shift and running statistics are checked like
+/// every other number: the run stops at the step one goes non-finite, and
+/// what is left (model and statistics) is finite.
+#[test]
+fn batch_norm_blowups_stop_the_run_where_they_happen() {
+    let config = preset("exploding-gradients", &["network.batch_norm=true", "training.learning_rate=10", "training.log_every=1"]);
+    let mut trainer = Trainer::new(config).unwrap();
+    let taken = trainer.run(300);
+    let divergence = trainer.diverged().expect("learning rate 10 with batch norm blows up").clone();
+    assert_eq!(divergence.step, taken + 1);
+    assert!(divergence.layer.is_some(), "{divergence:?}");
+    for layer in &trainer.network().layers {
+        if let Some(bn) = &layer.batch_norm {
+            assert!(bn.running_mean.iter().chain(&bn.running_var).all(|v| v.is_finite()));
+        }
+    }
+    assert!(trainer.network().params.iter().all(|p| p.is_finite()));
+    // Every probe taken before the divergence (one per step) evaluated to
+    // finite losses: nothing went non-finite unnoticed for steps on end.
+    for record in trainer.history().records().iter().filter(|r| r.step < divergence.step) {
+        assert!(record.train_loss.is_finite() && record.test_loss.is_finite(), "step {}: {record:?}", record.step);
+    }
+}
+
+/// relu keeps NaN a NaN instead of turning it into 0.
+#[test]
+fn relu_does_not_hide_nan() {
+    use emergence_lab::nn::{Activation, Loss};
+    assert!(Activation::Relu.apply(f64::NAN, 0.0).is_nan());
+    let mut out = [0.0; 3];
+    Activation::Relu.forward(&[f64::NAN, -1.0, 2.0], &mut out, 0.0);
+    assert!(out[0].is_nan() && out[1] == 0.0 && out[2] == 2.0);
+    assert_eq!(Loss::Ce.predicted_class(&[0.1, f64::NAN, 0.3]), None);
+    assert_eq!(Loss::Ce.predicted_class(&[0.1, 0.5, 0.3]), Some(1));
+    assert!(Loss::Ce.display_value(&[f64::INFINITY, 0.0]).is_nan());
 }
 
 #[test]

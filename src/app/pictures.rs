@@ -146,10 +146,14 @@ fn paint_tile(image: &mut ColorImage, tile: usize, column: usize, row: usize, va
 /// The output picture's colour at one cell. Where every cell has an answer
 /// (modular addition) it says right or wrong, paler on training pairs.
 pub fn output_colour(task: TaskKind, output: &OutputMap, cell: usize, discretise: bool, training_cells: &[bool]) -> Color32 {
+    let Some(class) = output.class[cell] else { return palette::NOT_A_NUMBER };
     if let Some(correct) = &output.correct {
-        return palette::verdict(correct[cell], training_cells.get(cell).copied().unwrap_or(false));
+        return match correct[cell] {
+            Some(right) => palette::verdict(right, training_cells.get(cell).copied().unwrap_or(false)),
+            None => palette::NOT_A_NUMBER,
+        };
     }
-    let (value, class) = (output.value[cell], output.class[cell] as usize);
+    let (value, class) = (output.value[cell], class as usize);
     match task {
         TaskKind::Classification { classes } if classes > 2 => {
             let chance = 1.0 / classes as f32;

@@ -30,6 +30,13 @@ const SATURATION_MARGIN: f64 = 0.01;
 pub(crate) use super::fastmath::sigmoid;
 use super::fastmath::tanh;
 
+/// max(z, 0) that keeps a NaN a NaN (`f64::max` would turn it into 0 and
+/// hide a broken network behind a finite-looking output).
+#[inline(always)]
+pub(crate) fn relu(z: f64) -> f64 {
+    if z <= 0.0 { 0.0 } else { z }
+}
+
 #[inline]
 pub(crate) fn softplus(z: f64) -> f64 {
     z.max(0.0) + super::fastmath::exp(-z.abs()).ln_1p()
@@ -98,7 +105,7 @@ impl Activation {
             Activation::Linear => z,
             Activation::Sigmoid => sigmoid(z),
             Activation::Tanh => tanh(z),
-            Activation::Relu => z.max(0.0),
+            Activation::Relu => relu(z),
             Activation::LeakyRelu => {
                 if z > 0.0 {
                     z
@@ -184,7 +191,7 @@ fn forward_buffer(activation: Activation, z: &[f64], out: &mut [f64], leaky_slop
         // The common cases get their own loops so the match is not
         // inside the hot loop.
         Activation::Tanh => out.iter_mut().zip(z).for_each(|(a, &z)| *a = tanh(z)),
-        Activation::Relu => out.iter_mut().zip(z).for_each(|(a, &z)| *a = z.max(0.0)),
+        Activation::Relu => out.iter_mut().zip(z).for_each(|(a, &z)| *a = relu(z)),
         Activation::Linear => out.copy_from_slice(z),
         Activation::Sigmoid => out.iter_mut().zip(z).for_each(|(a, &z)| *a = sigmoid(z)),
         _ => out.iter_mut().zip(z).for_each(|(a, &z)| *a = activation.apply(z, leaky_slope)),

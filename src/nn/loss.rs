@@ -83,24 +83,30 @@ impl Loss {
         }
     }
 
-    /// The class an output row predicts.
-    pub fn predicted_class(self, output: &[f64]) -> usize {
-        if output.len() == 1 {
-            usize::from(output[0] > 0.0)
-        } else {
-            let mut best = 0;
-            for (k, &value) in output.iter().enumerate() {
-                if value > output[best] {
-                    best = k;
-                }
-            }
-            best
+    /// The class an output row predicts; `None` if any output is not a
+    /// finite number, so a broken network is never scored as a guess.
+    pub fn predicted_class(self, output: &[f64]) -> Option<usize> {
+        if !output.iter().all(|v| v.is_finite()) {
+            return None;
         }
+        if output.len() == 1 {
+            return Some(usize::from(output[0] > 0.0));
+        }
+        let mut best = 0;
+        for (k, &value) in output.iter().enumerate() {
+            if value > output[best] {
+                best = k;
+            }
+        }
+        Some(best)
     }
 
     /// A value in [-1, 1] for drawing a binary output, or the confidence of
     /// the predicted class for K classes, or the raw value for regression.
     pub fn display_value(self, output: &[f64]) -> f64 {
+        if !output.iter().all(|v| v.is_finite()) {
+            return f64::NAN;
+        }
         match (self, output.len()) {
             (Self::Mse, 1) => output[0],
             (Self::Bce, _) => 2.0 * sigmoid(output[0]) - 1.0,

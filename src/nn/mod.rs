@@ -7,6 +7,7 @@ mod init;
 pub mod kernels;
 mod loss;
 mod network;
+pub mod norms;
 mod optim;
 
 pub use activation::Activation;

@@ -172,6 +172,9 @@ pub struct Workspace {
     capacity: usize,
     rows: usize,
     inputs: usize,
+    /// Whether the last forward pass applied dropout masks, so backward
+    /// routes the gradient through the same masks and only through them.
+    dropout_applied: bool,
     /// The batch's input rows, `[rows][inputs]`.
     pub input: Vec<f64>,
     pub layers: Vec<LayerBuffers>,
@@ -212,7 +215,7 @@ impl Workspace {
                 }
             })
             .collect();
-        Self { capacity, rows: 0, inputs: network.inputs(), input: vec![0.0; capacity * network.inputs()], layers }
+        Self { capacity, rows: 0, inputs: network.inputs(), dropout_applied: false, input: vec![0.0; capacity * network.inputs()], layers }
     }
 
     pub fn capacity(&self) -> usize {
@@ -392,6 +395,7 @@ impl Network {
     /// Runs the batch already loaded into `ws` through the network.
     pub fn forward(&self, ws: &mut Workspace, mut mode: Mode<'_>) {
         let rows = ws.rows;
+        ws.dropout_applied = mode.dropout();
         let (input, buffers) = (&ws.input, &mut ws.layers);
         for (index, layer) in self.layers.iter().enumerate() {
             let (before, rest) = buffers.split_at_mut(index);
@@ -473,19 +477,59 @@ impl Network {
     }
 
     /// Folds the batch statistics of the last [`Mode::Train`] pass into the
-    /// running statistics that [`Mode::Eval`] uses.
-    pub fn update_running_statistics(&mut self, ws: &Workspace) {
+    /// running statistics that [`Mode::Eval`] uses. Nothing changes if a
+    /// new statistic would not be finite: the error names the layer (from
+    /// 0), so the run can stop with every statistic as it was.
+    pub fn update_running_statistics(&mut self, ws: &Workspace) -> Result<(), usize> {
         let rows = ws.rows as f64;
         // The running variance estimates the population's: unbiased.
         let unbias = if ws.rows > 1 { rows / (rows - 1.0) } else { 1.0 };
-        for (layer, buf) in self.layers.iter_mut().zip(&ws.layers) {
-            if let Some(bn) = &mut layer.batch_norm {
-                for j in 0..layer.outputs {
-                    bn.running_mean[j] += BATCH_NORM_MOMENTUM * (buf.batch_mean[j] - bn.running_mean[j]);
-                    bn.running_var[j] += BATCH_NORM_MOMENTUM * (buf.batch_var[j] * unbias - bn.running_var[j]);
+        let next = |running: f64, batch: f64| running + BATCH_NORM_MOMENTUM * (batch - running);
+        for (index, (layer, buf)) in self.layers.iter().zip(&ws.layers).enumerate() {
+            if let Some(bn) = &layer.batch_norm {
+                let finite = (0..layer.outputs).all(|j| {
+                    next(bn.running_mean[j], buf.batch_mean[j]).is_finite()
+                        && next(bn.running_var[j], buf.batch_var[j] * unbias).is_finite()
+                });
+                if !finite {
+                    return Err(index);
                 }
             }
         }
+        for (layer, buf) in self.layers.iter_mut().zip(&ws.layers) {
+            if let Some(bn) = &mut layer.batch_norm {
+                for j in 0..layer.outputs {
+                    bn.running_mean[j] = next(bn.running_mean[j], buf.batch_mean[j]);
+                    bn.running_var[j] = next(bn.running_var[j], buf.batch_var[j] * unbias);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every layer's running statistics (empty for layers without batch
+    /// normalisation), to put back after an update that went wrong.
+    pub fn running_statistics(&self) -> Vec<(Vec<f64>, Vec<f64>)> {
+        self.layers
+            .iter()
+            .map(|layer| layer.batch_norm.as_ref().map_or((Vec::new(), Vec::new()), |bn| (bn.running_mean.clone(), bn.running_var.clone())))
+            .collect()
+    }
+
+    pub fn set_running_statistics(&mut self, statistics: &[(Vec<f64>, Vec<f64>)]) {
+        for (layer, (mean, var)) in self.layers.iter_mut().zip(statistics) {
+            if let Some(bn) = &mut layer.batch_norm {
+                bn.running_mean.clone_from(mean);
+                bn.running_var.clone_from(var);
+            }
+        }
+    }
+
+    /// The first layer (from 0) with a non-finite value among `values`, a
+    /// vector laid out like the parameters (the parameters themselves, or
+    /// their gradients): weights, bias, and batch-norm scale and shift.
+    pub fn first_non_finite_parameter_layer(&self, values: &[f64]) -> Option<usize> {
+        self.layers.iter().position(|layer| layer.param_ranges().any(|range| !values[range].iter().all(|v| v.is_finite())))
     }
 
     /// Backpropagates the logits' gradient already in `ws` (see
@@ -495,6 +539,7 @@ impl Network {
         debug_assert_eq!(grads.len(), self.params.len());
         grads.fill(0.0);
         let rows = ws.rows;
+        let dropout_applied = ws.dropout_applied;
         let last = self.layers.len() - 1;
         for index in (0..self.layers.len()).rev() {
             let layer = &self.layers[index];
@@ -505,7 +550,7 @@ impl Network {
                 // dL/d(activation) from dL/d(output): through dropout, then
                 // through the activation function.
                 let grad_act: &mut [f64] = &mut buf.grad_output[..n];
-                if !buf.dropout_scale.is_empty() {
+                if dropout_applied && !buf.dropout_scale.is_empty() {
                     grad_act.iter_mut().zip(&buf.dropout_scale[..n]).for_each(|(g, &s)| *g *= s);
                 }
                 let act = if buf.activation.is_empty() { &buf.pre_activation } else { &buf.activation };
@@ -560,12 +605,17 @@ impl Network {
     }
 
     /// The first layer (0-based) whose buffers in `ws` hold a non-finite
-    /// value after a forward pass.
+    /// value after a forward pass: its linear output, batch statistics,
+    /// activation or output.
     pub fn first_non_finite_layer(&self, ws: &Workspace) -> Option<usize> {
         let rows = ws.rows;
+        let finite = |values: &[f64]| values.iter().all(|v| v.is_finite());
         (0..self.layers.len()).find(|&index| {
             let n = rows * self.layers[index].outputs;
-            !ws.layers[index].pre_activation[..n].iter().all(|v| v.is_finite()) || !ws.output(index)[..n].iter().all(|v| v.is_finite())
+            let buf = &ws.layers[index];
+            let statistics_finite =
+                self.layers[index].batch_norm.is_none() || (finite(&buf.linear[..n]) && finite(&buf.batch_mean) && finite(&buf.batch_var));
+            !statistics_finite || !finite(&buf.pre_activation[..n]) || !finite(&ws.output(index)[..n])
         })
     }
 

@@ -28,11 +28,12 @@ pub struct OutputMap {
     /// class), the raw value for regression, and the predicted class's
     /// probability for K classes.
     pub value: Vec<f32>,
-    /// The predicted class of every cell (0 for regression).
-    pub class: Vec<u16>,
+    /// The predicted class of every cell (0 for regression); `None` where
+    /// the output is not a finite number.
+    pub class: Vec<Option<u16>>,
     /// Whether the prediction is right, where the task has an answer for
-    /// every cell (modular addition).
-    pub correct: Option<Vec<bool>>,
+    /// every cell (modular addition); `None` where there is no prediction.
+    pub correct: Option<Vec<Option<bool>>>,
 }
 
 /// The centre of grid cell (row, col).
@@ -83,17 +84,17 @@ fn record_output(network: &Network, loss: Loss, plane: &InputPlane, start: usize
         let cell = start + r;
         let class = loss.predicted_class(logits);
         output.value[cell] = loss.display_value(logits) as f32;
-        output.class[cell] = class as u16;
+        output.class[cell] = class.map(|c| c as u16);
         if let (Some(correct), Some(label)) = (output.correct.as_mut(), plane.cell_label(cell / resolution, cell % resolution)) {
-            correct[cell] = class == label;
+            correct[cell] = class.map(|c| c == label);
         }
     }
 }
 
 fn empty_output(plane: &InputPlane, resolution: usize) -> OutputMap {
     let cells = resolution * resolution;
-    let correct = plane.cell_label(0, 0).map(|_| vec![false; cells]);
-    OutputMap { resolution, value: vec![0.0; cells], class: vec![0; cells], correct }
+    let correct = plane.cell_label(0, 0).map(|_| vec![None; cells]);
+    OutputMap { resolution, value: vec![0.0; cells], class: vec![None; cells], correct }
 }
 
 /// A discrete plane has its own grid; a continuous one takes the one asked.
@@ -191,7 +192,8 @@ mod pair_tests {
         assert_eq!(maps.inputs.len(), 2);
         let correct = maps.output.correct.as_ref().expect("every cell has an answer");
         for (cell, &right) in correct.iter().enumerate() {
-            assert_eq!(right, maps.output.class[cell] as usize == (cell / 7 + cell % 7) % 7);
+            let class = maps.output.class[cell].expect("finite outputs") as usize;
+            assert_eq!(right, Some(class == (cell / 7 + cell % 7) % 7));
         }
     }
 }

@@ -20,6 +20,7 @@ pub use settling::{SETTLED_RATE, Settling};
 use crate::config::{Config, TrainingConfig};
 use crate::data::{DataError, Dataset};
 use crate::nn::kernels::gather_rows;
+use crate::nn::norms::clip_to_norm;
 use crate::nn::{ConvSpec, Loss, Mode, Network, NetworkSpec, Optimizer, OptimizerSettings, Workspace};
 use crate::rng::{Stream, stream_rng};
 
@@ -41,12 +42,31 @@ pub enum NonFinite {
     Activation,
     Gradient,
     Weight,
+    /// A batch-normalisation running mean or variance.
+    Statistic,
+    /// An output in evaluation mode (running statistics, no dropout): the
+    /// mode in which accuracy is measured and pictures are drawn.
+    Evaluation,
+}
+
+impl NonFinite {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Loss => "loss",
+            Self::Activation => "activation",
+            Self::Gradient => "gradient",
+            Self::Weight => "weight",
+            Self::Statistic => "running statistic",
+            Self::Evaluation => "output in evaluation mode",
+        }
+    }
 }
 
 /// Where and when a run blew up.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Divergence {
-    /// The step during which it happened (1 for the first update).
+    /// The step during which it happened (1 for the first update; a
+    /// probe's step when a probe found it).
     pub step: u64,
     /// The layer, counted from 1 at the first weight layer; `None` when only
     /// the loss itself overflowed.
@@ -56,12 +76,7 @@ pub struct Divergence {
 
 impl fmt::Display for Divergence {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.what {
-            NonFinite::Loss => "loss",
-            NonFinite::Activation => "activation",
-            NonFinite::Gradient => "gradient",
-            NonFinite::Weight => "weight",
-        };
+        let what = self.what.name();
         match self.layer {
             Some(layer) => write!(f, "non-finite {what} in layer {layer} at step {}", self.step),
             None => write!(f, "non-finite {what} at step {}", self.step),
@@ -88,6 +103,21 @@ pub struct TrainerState {
     pub history: History,
     pub settling: Settling,
     pub diverged: Option<Divergence>,
+}
+
+/// The target rows of a batch starting at row `start` of the epoch.
+fn targets_of(targets: &[f64], start: usize, rows: usize, dim: usize) -> &[f64] {
+    &targets[start * dim..(start + rows) * dim]
+}
+
+/// A split's loss and accuracy in evaluation mode.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Evaluation {
+    pub loss: f64,
+    /// `None` for regression; NaN if an output was not a finite number.
+    pub accuracy: Option<f64>,
+    /// The first layer (from 0) that produced a non-finite value.
+    pub broken_layer: Option<usize>,
 }
 
 /// The end of one call to [`Trainer::step`].
@@ -177,6 +207,7 @@ pub struct Trainer {
     epoch_targets: Vec<f64>,
     cursor: usize,
     uses_dropout: bool,
+    uses_batch_norm: bool,
     history: History,
     latest_detail: Vec<LayerDetail>,
     settling: Settling,
@@ -225,6 +256,7 @@ impl Trainer {
             epoch_targets: vec![0.0; data.train.targets.len()],
             cursor: 0,
             uses_dropout: config.network.dropout > 0.0,
+            uses_batch_norm: config.network.batch_norm,
             history: History::default(),
             latest_detail: Vec::new(),
             settling: Settling::default(),
@@ -289,9 +321,24 @@ impl Trainer {
     }
 
     /// The class the network predicts (evaluation mode) for each row of
-    /// `inputs` (`rows x input_dim`).
-    pub fn predict_classes(&mut self, inputs: &[f64]) -> Vec<usize> {
+    /// `inputs` (`rows x input_dim`); `None` where the output is not finite.
+    pub fn predict_classes(&mut self, inputs: &[f64]) -> Vec<Option<usize>> {
         self.map_outputs(inputs, Loss::predicted_class)
+    }
+
+    /// The first output of each row of `inputs` (evaluation mode): a
+    /// regression's prediction, NaN where the network broke.
+    pub fn predict_values(&mut self, inputs: &[f64]) -> Vec<f64> {
+        self.map_outputs(inputs, |_, row| row[0])
+    }
+
+    /// The network this replica started from: the same draw from the same
+    /// seed stream as at construction.
+    pub fn initial_network(&self) -> Network {
+        Network::new(
+            &network_spec(&self.config, &self.data),
+            &mut stream_rng(self.config.seed, Stream::Init, self.replica << REPLICA_SHIFT),
+        )
     }
 
     /// Runs `inputs` through the network in evaluation mode, in chunks, and
@@ -389,8 +436,11 @@ impl Trainer {
     }
 
     /// One mini-batch: forward, loss, backward, penalties, clipping, update.
-    /// A non-finite loss, gradient or weight stops training for good and is
-    /// recorded in [`Trainer::diverged`].
+    /// A non-finite value anywhere (loss, activation, batch statistic,
+    /// gradient, parameter, running statistic, or an evaluation-mode output
+    /// on this batch) stops training for good at this step, is recorded in
+    /// [`Trainer::diverged`], and leaves the network as it was before the
+    /// step.
     pub fn step(&mut self) -> StepOutcome {
         if self.diverged.is_some() {
             return StepOutcome::Diverged;
@@ -414,7 +464,7 @@ impl Trainer {
         }
         let rows = self.batch.rows();
         let dim = self.data.target_dim;
-        let targets = &self.epoch_targets[start * dim..(start + rows) * dim];
+        let targets = targets_of(&self.epoch_targets, start, rows, dim);
         let (logits, logits_grad) = self.batch.logits_and_grad();
         let loss = self.data.loss.mean_and_grad(logits, targets, rows, dim, logits_grad);
         if !loss.is_finite() {
@@ -424,32 +474,39 @@ impl Trainer {
         }
         self.network.backward(&mut self.batch, &mut self.grads);
         self.network.add_penalty_gradient(training.l1, training.l2, &mut self.grads);
-        if let Some(layer) = self.first_layer_where(|network, index| {
-            let range = network.layers[index].weights.start..network.layers[index].bias.end;
-            !self.grads[range].iter().all(|g| g.is_finite())
-        }) {
+        if let Some(layer) = self.network.first_non_finite_parameter_layer(&self.grads) {
             return self.diverge(step, Some(layer), NonFinite::Gradient);
         }
         if training.grad_clip > 0.0 {
-            let norm = self.grads.iter().map(|g| g * g).sum::<f64>().sqrt();
-            if norm > training.grad_clip {
-                let shrink = training.grad_clip / norm;
-                self.grads.iter_mut().for_each(|g| *g *= shrink);
-            }
+            clip_to_norm(&mut self.grads, training.grad_clip);
         }
         // Kept every step: for the update ratio of the next probe, and to
         // roll back an update that overflows.
         self.previous_params.clone_from(&self.network.params);
         self.optimizer.update(&mut self.network.params, &self.grads, &self.decayed);
-        if let Some(layer) = self.first_layer_where(|network, index| {
-            let layer = &network.layers[index];
-            !network.params[layer.weights.start..layer.bias.end].iter().all(|w| w.is_finite())
-        }) {
-            // Keep the last finite network to look at.
+        if let Some(layer) = self.network.first_non_finite_parameter_layer(&self.network.params) {
             self.network.params.clone_from(&self.previous_params);
             return self.diverge(step, Some(layer), NonFinite::Weight);
         }
-        self.network.update_running_statistics(&self.batch);
+        if self.uses_batch_norm {
+            let before = self.network.running_statistics();
+            if let Err(layer) = self.network.update_running_statistics(&self.batch) {
+                self.network.params.clone_from(&self.previous_params);
+                return self.diverge(step, Some(layer), NonFinite::Statistic);
+            }
+            // Evaluation mode reads the running statistics, which lag the
+            // batch's: it can overflow while training looks fine. Checking
+            // this batch in that mode catches it at the step it happens.
+            self.network.forward(&mut self.batch, Mode::Eval);
+            let broken = self.network.first_non_finite_layer(&self.batch);
+            let eval_loss = self.data.loss.sum(self.batch.logits(), targets_of(&self.epoch_targets, start, rows, dim), rows, dim);
+            if broken.is_some() || !eval_loss.is_finite() {
+                self.network.params.clone_from(&self.previous_params);
+                self.network.set_running_statistics(&before);
+                let layer = broken.unwrap_or(self.network.layers.len() - 1);
+                return self.diverge(step, Some(layer), NonFinite::Evaluation);
+            }
+        }
         self.step = step;
         if step.is_multiple_of(training.log_every) {
             self.record_probe();
@@ -457,17 +514,10 @@ impl Trainer {
         StepOutcome::Stepped
     }
 
-    fn first_layer_where(&self, test: impl Fn(&Network, usize) -> bool) -> Option<usize> {
-        (0..self.network.layers.len()).find(|&index| test(&self.network, index)).map(|index| index + 1)
-    }
-
+    /// Records a divergence; `layer` counts from 0 here and from 1 in the
+    /// record.
     fn diverge(&mut self, step: u64, layer: Option<usize>, what: NonFinite) -> StepOutcome {
-        let layer = match what {
-            // first_non_finite_layer counts from 0.
-            NonFinite::Activation | NonFinite::Loss => layer.map(|l| l + 1),
-            _ => layer,
-        };
-        self.diverged = Some(Divergence { step, layer, what });
+        self.diverged = Some(Divergence { step, layer: layer.map(|l| l + 1), what });
         StepOutcome::Diverged
     }
 
@@ -490,11 +540,14 @@ impl Trainer {
 
     /// Measures the network on the probe batch and the data sets, keeping
     /// the details (histograms, per-unit statistics, gradients) for the
-    /// views, and returns the record without storing it.
+    /// views, and returns the record without storing it. A non-finite value
+    /// found here (on the probe batch, or in evaluation mode on the data)
+    /// stops the run at this step like one found while training.
     fn probe_now(&mut self) -> ProbeRecord {
         let rows = self.probe.rows();
         let dim = self.data.target_dim;
         self.network.forward(&mut self.probe, Mode::Probe);
+        let probe_broken = self.network.first_non_finite_layer(&self.probe);
         let targets = &self.data.train.targets[..rows * dim];
         let (logits, logits_grad) = self.probe.logits_and_grad();
         self.data.loss.mean_and_grad(logits, targets, rows, dim, logits_grad);
@@ -506,34 +559,61 @@ impl Trainer {
             (0..self.network.hidden_layers()).map(|k| (self.probe.activation(k), self.network.layers[k].outputs)).collect();
         self.settling.observe(self.step, rows, &hidden);
         let data = Arc::clone(&self.data);
-        let (train_loss, train_acc) = self.evaluate(&data.train);
-        let (test_loss, test_acc) = self.evaluate(&data.test);
+        let train = self.evaluate(&data.train);
+        let test = self.evaluate(&data.test);
         self.latest_detail = detail;
-        ProbeRecord { step: self.step, train_loss, test_loss, train_acc, test_acc, layers }
+        if self.diverged.is_none() {
+            let output_layer = self.network.layers.len() - 1;
+            if let Some(layer) = probe_broken {
+                self.diverged = Some(Divergence { step: self.step, layer: Some(layer + 1), what: NonFinite::Activation });
+            } else if let Some(layer) = train.broken_layer.or(test.broken_layer) {
+                self.diverged = Some(Divergence { step: self.step, layer: Some(layer + 1), what: NonFinite::Evaluation });
+            } else if !(train.loss.is_finite() && test.loss.is_finite()) {
+                // Finite outputs so large their loss overflows.
+                self.diverged = Some(Divergence { step: self.step, layer: Some(output_layer + 1), what: NonFinite::Evaluation });
+            }
+        }
+        ProbeRecord {
+            step: self.step,
+            train_loss: train.loss,
+            test_loss: test.loss,
+            train_acc: train.accuracy,
+            test_acc: test.accuracy,
+            layers,
+        }
     }
 
     /// Mean loss (without penalties) and accuracy (for classification) of
-    /// the network in evaluation mode on a split.
-    pub fn evaluate(&mut self, split: &crate::data::Split) -> (f64, Option<f64>) {
+    /// the network in evaluation mode on a split. A non-finite output makes
+    /// the accuracy NaN: a guess is never read from it.
+    pub fn evaluate(&mut self, split: &crate::data::Split) -> Evaluation {
         let (d, t) = (self.data.input_dim, self.data.target_dim);
         let mut loss = 0.0;
         let mut correct = 0usize;
+        let mut unreadable = 0usize;
+        let mut broken_layer = None;
         let n = split.len();
         if n == 0 {
-            return (f64::NAN, None);
+            return Evaluation { loss: f64::NAN, accuracy: None, broken_layer: None };
         }
         for start in (0..n).step_by(EVAL_CHUNK) {
             let rows = EVAL_CHUNK.min(n - start);
             self.eval.load_input(&split.inputs[start * d..(start + rows) * d]);
             self.network.forward(&mut self.eval, Mode::Eval);
+            if broken_layer.is_none() {
+                broken_layer = self.network.first_non_finite_layer(&self.eval);
+            }
             let logits = &self.eval.logits()[..rows * t];
             loss += self.data.loss.sum(logits, &split.targets[start * t..(start + rows) * t], rows, t);
             for (row, label) in logits.chunks_exact(t).zip(&split.labels[start..start + rows]) {
-                correct += usize::from(self.data.loss.predicted_class(row) as f64 == *label);
+                match self.data.loss.predicted_class(row) {
+                    Some(class) => correct += usize::from(class as f64 == *label),
+                    None => unreadable += 1,
+                }
             }
         }
-        let accuracy = self.data.task.classes().map(|_| correct as f64 / n as f64);
-        (loss / n as f64, accuracy)
+        let accuracy = self.data.task.classes().map(|_| if unreadable > 0 { f64::NAN } else { correct as f64 / n as f64 });
+        Evaluation { loss: loss / n as f64, accuracy, broken_layer }
     }
 
     /// The latest probe record (step 0 before any training).

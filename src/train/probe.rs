@@ -135,8 +135,12 @@ pub struct LayerDetail {
     pub unit_grad_norm: Vec<f64>,
 }
 
-fn norm(values: &[f64]) -> f64 {
-    values.iter().map(|v| v * v).sum::<f64>().sqrt()
+use crate::nn::norms::{l2_distance, l2_norm as norm};
+
+/// The square root of a variance computed as E[x^2] - E[x]^2, which can
+/// round a little below zero; a NaN stays NaN (`f64::max` would hide it).
+fn std_from_variance(variance: f64) -> f64 {
+    if variance < 0.0 { 0.0 } else { variance.sqrt() }
 }
 
 /// Measures every layer from a probe-mode forward and backward pass already
@@ -159,7 +163,7 @@ pub fn measure_layers(
         let update_ratio = match previous_params {
             Some(previous) => {
                 let before = &previous[layer.weights.clone()];
-                let change: f64 = weights.iter().zip(before).map(|(w, b)| (w - b) * (w - b)).sum::<f64>().sqrt();
+                let change = l2_distance(weights, before);
                 let size = norm(weights);
                 if size > 0.0 { change / size } else { 0.0 }
             }
@@ -184,7 +188,7 @@ pub fn measure_layers(
         let total_mean = unit_mean.iter().sum::<f64>() / (count * width as f64);
         let total_square = unit_square.iter().sum::<f64>() / (count * width as f64);
         let unit_std: Vec<f64> =
-            unit_mean.iter().zip(&unit_square).map(|(s, q)| (q / count - (s / count).powi(2)).max(0.0).sqrt()).collect();
+            unit_mean.iter().zip(&unit_square).map(|(s, q)| std_from_variance(q / count - (s / count) * (s / count))).collect();
         unit_mean.iter_mut().for_each(|m| *m /= count);
         let unit_dead: Vec<bool> = unit_alive.iter().map(|&alive| layer.activation.can_die() && !alive).collect();
         let dead = unit_dead.iter().filter(|&&d| d).count();
@@ -195,7 +199,7 @@ pub fn measure_layers(
             weight_norm: norm(weights),
             update_ratio,
             act_mean: total_mean,
-            act_std: (total_square - total_mean * total_mean).max(0.0).sqrt(),
+            act_std: std_from_variance(total_square - total_mean * total_mean),
             dead_frac: dead as f64 / width as f64,
             sat_frac: saturated as f64 / (count * width as f64),
         });

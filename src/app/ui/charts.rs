@@ -127,7 +127,7 @@ pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
             plot.line(Line::new("test", series(records, axis, |r| Some(r.test_loss))).color(Color32::from_rgb(230, 120, 20)).width(2.0));
         });
     if trainer.data().task.classes().is_some() {
-        let moments = fit_moments(records, FIT_ACCURACY);
+        let moments = fit_moments(trainer.history(), FIT_ACCURACY);
         ui.strong("Accuracy").on_hover_text("Vertical lines: when training and test accuracy first reached 95%");
         Plot::new("accuracy")
             .height(90.0)
@@ -229,7 +229,7 @@ fn settling_chart(ui: &mut egui::Ui, p: &mut UiParams) {
             .filter_map(|(k, v)| v.map(|v| Bar::new((k + 1) as f64, v).width(0.7).fill(palette::layer_colour(k, layers))))
             .collect();
         ui.strong("Alike within each layer").on_hover_text(
-            "Mean cosine similarity between the outputs of a layer's neurons on the probe batch: 1 means every neuron does the same thing.",
+            "Mean correlation between the outputs of a layer's neurons on the probe batch: 1 means every neuron does the same thing, 0 is what unrelated neurons give (the chance level), whatever the activation.",
         );
         Plot::new("within-layer")
             .height(80.0)
@@ -239,7 +239,7 @@ fn settling_chart(ui: &mut egui::Ui, p: &mut UiParams) {
             .include_y(1.0)
             .include_x(0.5)
             .include_x(hidden as f64 + 0.5)
-            .show(ui, |plot| plot.bar_chart(BarChart::new("mean pairwise cosine", bars)));
+            .show(ui, |plot| plot.bar_chart(BarChart::new("mean pairwise correlation", bars)));
     }
 }
 

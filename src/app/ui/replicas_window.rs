@@ -51,10 +51,6 @@ fn matrix(ui: &mut egui::Ui, title: &str, hint: &str, values: &[Vec<Option<f64>>
     }
 }
 
-fn some(matrix: &[Vec<f64>]) -> Vec<Vec<Option<f64>>> {
-    matrix.iter().map(|row| row.iter().map(|&v| Some(v)).collect()).collect()
-}
-
 fn history_chart(ui: &mut egui::Ui, history: &[HomogeneitySummary]) {
     let line = |name: &str, value: &dyn Fn(&HomogeneitySummary) -> Option<f64>| {
         let points: PlotPoints = history.iter().filter_map(|h| value(h).filter(|v| v.is_finite()).map(|v| [h.step as f64, v])).collect();
@@ -64,10 +60,20 @@ fn history_chart(ui: &mut egui::Ui, history: &[HomogeneitySummary]) {
     Plot::new("homogeneity-history").height(150.0).legend(Legend::default()).allow_scroll(false).include_y(0.0).include_y(1.0).show(
         ui,
         |plot| {
-            plot.line(line("agreement (test)", &|h| Some(h.agreement)).color(Color32::from_rgb(230, 120, 20)).width(2.0));
+            plot.line(line("agreement (test)", &|h| h.agreement).color(Color32::from_rgb(230, 120, 20)).width(2.0));
+            plot.line(
+                line("agreement by chance", &|h| h.agreement_chance)
+                    .color(Color32::from_rgb(230, 120, 20))
+                    .style(egui_plot::LineStyle::dashed_loose()),
+            );
             plot.line(line("agreement (far away)", &|h| h.ood_agreement).color(Color32::from_rgb(240, 200, 80)));
-            plot.line(line("weights, raw", &|h| Some(h.weight_cosine)).color(Color32::from_rgb(140, 140, 140)));
-            plot.line(line("weights, matched", &|h| Some(h.weight_cosine_matched)).color(Color32::WHITE));
+            plot.line(line("weights, raw", &|h| h.weight_cosine).color(Color32::from_rgb(140, 140, 140)));
+            plot.line(line("weights, matched", &|h| h.weight_cosine_matched).color(Color32::WHITE));
+            plot.line(
+                line("matched, by chance", &|h| h.weight_cosine_matched_chance)
+                    .color(Color32::WHITE)
+                    .style(egui_plot::LineStyle::dashed_loose()),
+            );
             for layer in 0..layers {
                 plot.line(line(&format!("CKA L{}", layer + 1), &|h| h.cka[layer]).color(palette::layer_colour(layer, layers)));
             }
@@ -75,31 +81,56 @@ fn history_chart(ui: &mut egui::Ui, history: &[HomogeneitySummary]) {
     );
 }
 
+/// The mean of a pair matrix's off-diagonal entries, as "0.33", or "-".
+fn off_diagonal_mean(matrix: &[Vec<Option<f64>>]) -> String {
+    let values: Vec<f64> = matrix
+        .iter()
+        .enumerate()
+        .flat_map(|(i, row)| row.iter().enumerate().filter(move |(j, _)| *j != i).filter_map(|(_, v)| *v))
+        .collect();
+    if values.is_empty() { "-".into() } else { format!("{:.2}", values.iter().sum::<f64>() / values.len() as f64) }
+}
+
 fn measures(ui: &mut egui::Ui, p: &mut UiParams, report: &HomogeneityReport) {
     let k = report.replicas;
     let labels: Vec<String> = (0..k).map(|i| format!("{i}")).collect();
     let pairwise = [
-        ("Agree on test points", "The fraction of test points on which two replicas predict the same class", Some(&report.agreement)),
+        (
+            "Agree on test points",
+            "The fraction of test points on which two replicas predict the same class (regression: outputs within 10% of the target range)",
+            Some(&report.agreement),
+            Some(&report.agreement_chance),
+        ),
         (
             "Agree far away",
             "The same on points three times farther out than the data: where nothing constrained them",
             report.ood_agreement.as_ref(),
+            report.ood_agreement_chance.as_ref(),
         ),
         (
             "Weights, raw",
             "Cosine similarity of all parameters as they are: near zero, as neurons sit in any order",
             Some(&report.weight_cosine),
+            Some(&report.weight_cosine_chance),
         ),
         (
             "Weights, matched",
-            "The same after matching each replica's neurons to the other's (Hungarian matching on incoming weights, layer by layer)",
+            "The same after matching each replica's neurons to the other's (Hungarian matching on incoming weights, layer by layer). Matching alone lifts two unrelated networks well above 0: compare with the chance level.",
             Some(&report.weight_cosine_matched),
+            Some(&report.weight_cosine_matched_chance),
         ),
     ];
     ui.horizontal_wrapped(|ui| {
-        for (title, hint, values) in pairwise {
+        for (title, hint, values, chance) in pairwise {
             if let Some(values) = values {
-                ui.vertical(|ui| matrix(ui, title, hint, &some(values), &labels));
+                ui.vertical(|ui| {
+                    matrix(ui, title, hint, values, &labels);
+                    if let Some(chance) = chance {
+                        ui.small(format!("mean {}, by chance {}", off_diagonal_mean(values), off_diagonal_mean(chance))).on_hover_text(
+                            "Chance: the same measure between unrelated predictions, or between the replicas' independent initial networks",
+                        );
+                    }
+                });
             }
         }
         let layers = report.cka.len();
@@ -117,6 +148,11 @@ fn measures(ui: &mut egui::Ui, p: &mut UiParams, report: &HomogeneityReport) {
                 &report.cka[p.view.cka_layer],
                 &labels,
             );
+            ui.small(format!(
+                "mean {}, by chance {}",
+                off_diagonal_mean(&report.cka[p.view.cka_layer]),
+                off_diagonal_mean(&report.cka_chance[p.view.cka_layer])
+            ));
         });
     });
 }
