@@ -8,10 +8,13 @@ use std::time::Instant;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::config::{Config, ConfigError, ConfigSource, PRESETS, load_config};
+use crate::config::{Config, ConfigError, ConfigSource, Override, PRESETS, load_config_with};
 use crate::emergence::emergence_report;
 use crate::homogeneity::Replicas;
-use crate::report::{Summary, WriteError, confusion_matrix, write_confusion_csv, write_homogeneity_csv, write_json, write_run};
+use crate::report::{
+    MetricsWriter, RunOutput, Summary, WriteError, confusion_matrix, write_confusion_csv, write_csv_file, write_homogeneity_csv,
+    write_json, write_run,
+};
 use crate::train::Trainer;
 
 /// Exit code of a run that finished or diverged.
@@ -69,10 +72,12 @@ impl ConfigArgs {
         }
     }
 
-    /// Loads the config, with extra overrides applied after `--set`.
-    pub fn load(&self, extra: &[String]) -> Result<Config, ConfigError> {
-        let overrides: Vec<String> = self.overrides.iter().chain(extra).cloned().collect();
-        load_config(&self.source(), &overrides)
+    /// Loads the config, with flag overrides (`--steps 5`) applied after
+    /// `--set`.
+    pub fn load(&self, flags: &[Override]) -> Result<Config, ConfigError> {
+        let mut overrides = self.overrides.iter().map(|text| Override::parse(text)).collect::<Result<Vec<_>, _>>()?;
+        overrides.extend_from_slice(flags);
+        load_config_with(&self.source(), &overrides)
     }
 }
 
@@ -83,8 +88,8 @@ pub struct RunArgs {
     /// Steps to train (overrides training.steps).
     #[arg(long)]
     pub steps: Option<u64>,
-    /// Seed (overrides seed).
-    #[arg(long)]
+    /// Seed (overrides seed), 0 to 9223372036854775807.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
     pub seed: Option<u64>,
     /// The directory the outputs are written to (created if missing).
     #[arg(long, value_name = "DIR")]
@@ -163,21 +168,30 @@ fn list_lessons(dir: Option<PathBuf>) -> i32 {
     if errors.is_empty() { EXIT_OK } else { EXIT_BAD_INPUT }
 }
 
+/// How many probe records a headless run keeps in memory; metrics.csv
+/// gets every one as it comes.
+const HISTORY_IN_MEMORY: usize = 20_000;
+
 /// `emergence-lab run`: trains, shows progress on a terminal, writes the
-/// run directory. Bad input gives exit code 2 and a message on stderr.
+/// run directory. Bad input gives exit code 2 and a message on stderr,
+/// before any training where it can be known then.
 pub fn run(args: &RunArgs) -> i32 {
-    let mut extra = Vec::new();
+    let mut flags = Vec::new();
     if let Some(steps) = args.steps {
-        extra.push(format!("training.steps={steps}"));
+        flags.push(Override::flag(format!("--steps {steps}"), "training.steps", steps as i64));
     }
     if let Some(seed) = args.seed {
-        extra.push(format!("seed={seed}"));
+        flags.push(Override::flag(format!("--seed {seed}"), "seed", seed as i64));
     }
     if let Some(count) = args.replicas {
-        extra.push(format!("replicas.count={count}"));
+        flags.push(Override::flag(format!("--replicas {count}"), "replicas.count", count as i64));
     }
-    let config = match args.config.load(&extra) {
+    let config = match args.config.load(&flags) {
         Ok(config) => config,
+        Err(error) => return bad_input(&error.to_string()),
+    };
+    let output = match RunOutput::prepare(&args.out) {
+        Ok(output) => output,
         Err(error) => return bad_input(&error.to_string()),
     };
     let several = config.replicas.count > 1;
@@ -185,6 +199,21 @@ pub fn run(args: &RunArgs) -> i32 {
         Ok(replicas) => replicas,
         Err(error) => return bad_input(&error.to_string()),
     };
+    let layers = replicas.trainers[0].network().layers.len();
+    let metrics_path = output.file("metrics.csv");
+    let mut metrics = match std::fs::File::create(&metrics_path)
+        .map_err(|source| WriteError::Io { path: metrics_path.clone(), source })
+        .and_then(|file| {
+            MetricsWriter::new(std::io::BufWriter::new(file), layers)
+                .map_err(|source| WriteError::Csv { path: metrics_path.clone(), source })
+        }) {
+        Ok(writer) => writer,
+        Err(error) => return bad_input(&error.to_string()),
+    };
+    for trainer in &mut replicas.trainers {
+        trainer.history_mut().set_limit(Some(HISTORY_IN_MEMORY));
+    }
+    replicas.trainers[0].history_mut().stream();
     let steps = replicas.trainers[0].config().training.steps;
     let progress = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(steps);
@@ -195,9 +224,14 @@ pub fn run(args: &RunArgs) -> i32 {
     } else {
         ProgressBar::hidden()
     };
+    let csv_failed = |source| WriteError::Csv { path: metrics_path.clone(), source };
     let started = Instant::now();
     let chunk = (steps / 200).clamp(1, 10_000);
     let mut done = 0;
+    // Step 0's probe was taken before streaming began.
+    if let Err(error) = metrics.write(replicas.trainers[0].history().records()).map_err(csv_failed) {
+        return bad_input(&error.to_string());
+    }
     while done < steps {
         let taken = chunk.min(steps - done);
         if several {
@@ -206,6 +240,10 @@ pub fn run(args: &RunArgs) -> i32 {
             replicas.trainers[0].run(taken);
         }
         done += taken;
+        let rows = replicas.trainers[0].history_mut().take_unwritten();
+        if let Err(error) = metrics.write(&rows).map_err(csv_failed) {
+            return bad_input(&error.to_string());
+        }
         progress.set_position(done);
         if let Some(latest) = replicas.trainers[0].history().latest() {
             progress.set_message(format!("test loss {:.4}", latest.test_loss));
@@ -223,18 +261,18 @@ pub fn run(args: &RunArgs) -> i32 {
             trainer.record_probe();
         }
     }
+    let rows = replicas.trainers[0].history_mut().take_unwritten();
+    if let Err(error) = metrics.write(&rows).and_then(|()| metrics.finish()).map_err(csv_failed) {
+        return bad_input(&error.to_string());
+    }
     let confusion = confusion_matrix(&mut replicas.trainers[0], true);
     let trainer = &replicas.trainers[0];
     let samples: u64 = replicas.trainers.iter().map(Trainer::samples_seen).sum();
     let summary = Summary::of(trainer, wall, samples);
-    let written = write_run(&args.out, trainer, &summary)
-        .and_then(|()| write_json(&args.out.join("emergence.json"), &emergence_report(trainer)))
+    let written = write_run(&output.file(""), trainer, &summary)
+        .and_then(|()| write_json(&output.file("emergence.json"), &emergence_report(trainer)))
         .and_then(|()| match &confusion {
-            Some(counts) => {
-                let path = args.out.join("confusion.csv");
-                let file = std::fs::File::create(&path).map_err(|e| WriteError { path: path.clone(), message: e.to_string() })?;
-                write_confusion_csv(counts, file).map_err(|e| WriteError { path, message: e.to_string() })
-            }
+            Some(counts) => write_csv_file(&output.file("confusion.csv"), |out| write_confusion_csv(counts, out)),
             None => Ok(()),
         });
     let written = written.and_then(|()| {
@@ -242,29 +280,30 @@ pub fn run(args: &RunArgs) -> i32 {
             return Ok(());
         }
         let report = replicas.measure();
-        write_json(&args.out.join("homogenisation.json"), &report)?;
-        let path = args.out.join("homogenisation.csv");
-        let file = std::fs::File::create(&path).map_err(|e| WriteError { path: path.clone(), message: e.to_string() })?;
+        write_json(&output.file("homogenisation.json"), &report)?;
         let mut history = replicas.history.clone();
         if history.last().is_none_or(|h| h.step != report.step) {
             history.push(report.summary());
         }
-        write_homogeneity_csv(&history, file).map_err(|e| WriteError { path, message: e.to_string() })
+        write_csv_file(&output.file("homogenisation.csv"), |out| write_homogeneity_csv(&history, out))
     });
-    if let Err(error) = written {
-        return bad_input(&error.to_string());
+    let target = output.target().to_path_buf();
+    match written.and_then(|()| output.finish()) {
+        Ok(0) => {}
+        Ok(replaced) => eprintln!("replaced {replaced} files of an earlier run in {}", target.display()),
+        Err(error) => return bad_input(&error.to_string()),
     }
     let last = &summary.final_metrics;
     let accuracy = last.test_acc.map(|a| format!(", test accuracy {:.1}%", 100.0 * a)).unwrap_or_default();
     match &summary.diverged {
-        Some(divergence) => eprintln!("diverged: {divergence}; outputs in {}", args.out.display()),
+        Some(divergence) => eprintln!("diverged: {divergence}; outputs in {}", target.display()),
         None => eprintln!(
             "{} steps in {:.2} s ({:.0} samples/s): test loss {:.4}{accuracy}; outputs in {}",
             summary.steps,
             wall,
             summary.samples_per_second,
             last.test_loss,
-            args.out.display()
+            target.display()
         ),
     }
     EXIT_OK

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use crate::maths;
 use crate::train::{History, ProbeRecord, Trainer};
 
 /// The accuracy at which a split counts as fitted.
@@ -54,7 +55,7 @@ fn smoothed_log_loss(records: &[ProbeRecord], loss: fn(&ProbeRecord) -> f64) -> 
     (0..records.len())
         .map(|i| {
             let window = &records[i.saturating_sub(2)..(i + 3).min(records.len())];
-            let mut values: Vec<f64> = window.iter().map(loss).filter(|v| v.is_finite() && *v > 0.0).map(f64::log10).collect();
+            let mut values: Vec<f64> = window.iter().map(loss).filter(|v| v.is_finite() && *v > 0.0).map(maths::log10).collect();
             values.sort_by(f64::total_cmp);
             values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
         })
@@ -119,16 +120,16 @@ pub fn loss_phases(records: &[ProbeRecord], loss: fn(&ProbeRecord) -> f64) -> Ve
     let log_loss = smoothed_log_loss(records, loss);
     let n = records.len();
     let step = |i: usize| records[i].step.max(1) as f64;
-    let within_ten_percent = 1.1f64.log10();
-    let halving = 2f64.log10();
+    let within_ten_percent = maths::log10(1.1);
+    let halving = maths::log10(2.0);
     let reach = flat_reach(&log_loss, within_ten_percent);
     let mut phases: Vec<LossPhase> = Vec::new();
     let phase = |kind, from: usize, to: usize| LossPhase {
         kind,
         start_step: records[from].step,
         end_step: records[to].step,
-        start_loss: 10f64.powf(log_loss[from]),
-        end_loss: 10f64.powf(log_loss[to]),
+        start_loss: maths::powf(10.0, log_loss[from]),
+        end_loss: maths::powf(10.0, log_loss[to]),
     };
     let drop_from = |start: usize| {
         (start + 1..n)

@@ -25,16 +25,26 @@ pub const FORMAT_VERSION: u32 = 1;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExperimentError {
-    #[error("cannot read {path}: {message}")]
-    Read { path: String, message: String },
-    #[error("cannot write {path}: {message}")]
-    Write { path: String, message: String },
+    #[error("cannot read {0}")]
+    Read(#[source] crate::files::ReadError),
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{path} is not an Emergence Lab experiment file")]
     NotAnExperiment { path: String },
     #[error("{path} was saved in format version {found}; this build reads version {FORMAT_VERSION}")]
     WrongVersion { path: String, found: String },
     #[error("{path} is truncated or corrupt: {message}")]
     Corrupt { path: String, message: String },
+    #[error("{path} cannot be resumed: {source}")]
+    Unusable {
+        path: String,
+        #[source]
+        source: crate::train::RestoreError,
+    },
 }
 
 /// The bytes of a saved experiment: every replica of a run.
@@ -69,6 +79,9 @@ pub fn from_bytes(bytes: &[u8], path: &str) -> Result<Vec<Trainer>, ExperimentEr
     }
     let config = load_config_text(&saved.config, "its config", &[])
         .map_err(|e| ExperimentError::Corrupt { path: path.clone(), message: e.to_string() })?;
+    if saved.states.len() > crate::config::Limits::REPLICAS.1 {
+        return Err(ExperimentError::Corrupt { path, message: format!("it holds {} networks", saved.states.len()) });
+    }
     if saved.states.is_empty() {
         return Err(ExperimentError::Corrupt { path, message: "it holds no network".into() });
     }
@@ -82,17 +95,192 @@ pub fn from_bytes(bytes: &[u8], path: &str) -> Result<Vec<Trainer>, ExperimentEr
             if !config.replicas.inits.is_empty() {
                 state.config.network.init = config.replicas.inits[replica % config.replicas.inits.len()];
             }
-            Trainer::restore(state).map_err(|message| ExperimentError::Corrupt { path: path.clone(), message })
+            Trainer::restore(state).map_err(|source| ExperimentError::Unusable { path: path.clone(), source })
         })
         .collect()
 }
 
+/// The largest experiment file read: the data and every replica's state
+/// of the largest runs take a few hundred megabytes.
+pub const MAX_EXPERIMENT_BYTES: u64 = 1 << 30;
+
 pub fn save(trainers: &[Trainer], path: &Path) -> Result<(), ExperimentError> {
-    std::fs::write(path, to_bytes(trainers))
-        .map_err(|e| ExperimentError::Write { path: path.display().to_string(), message: e.to_string() })
+    std::fs::write(path, to_bytes(trainers)).map_err(|source| ExperimentError::Write { path: path.to_path_buf(), source })
 }
 
 pub fn load(path: &Path) -> Result<Vec<Trainer>, ExperimentError> {
-    let bytes = std::fs::read(path).map_err(|e| ExperimentError::Read { path: path.display().to_string(), message: e.to_string() })?;
+    let bytes = crate::files::read_capped(path, MAX_EXPERIMENT_BYTES).map_err(ExperimentError::Read)?;
     from_bytes(&bytes, &path.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::{RngExt, SeedableRng};
+
+    use super::*;
+    use crate::config::{ConfigSource, load_config};
+    use crate::rng::EngineRng;
+    use crate::train::TrainerState;
+
+    fn saved_run() -> Vec<Trainer> {
+        let overrides: Vec<String> =
+            ["network.batch_norm=true", "network.dropout=0.1", "replicas.count=2", "training.optimizer=adam", "training.log_every=5"]
+                .map(String::from)
+                .to_vec();
+        let config = load_config(&ConfigSource::Preset("deep-spiral".into()), &overrides).unwrap();
+        let mut replicas = crate::homogeneity::Replicas::new(config).unwrap();
+        replicas.run(60);
+        replicas.trainers
+    }
+
+    /// Whatever loads must also train, probe and be measured.
+    fn exercise(trainers: Vec<Trainer>) {
+        let mut replicas = crate::homogeneity::Replicas::from_trainers(trainers);
+        replicas.run(3);
+        replicas.measure();
+        for trainer in &mut replicas.trainers {
+            trainer.record_probe();
+        }
+    }
+
+    /// Random byte changes anywhere in a saved file, many seeds: every
+    /// outcome is a loaded run that works or an error, never a panic.
+    #[test]
+    fn randomly_corrupted_files_never_panic() {
+        let good = to_bytes(&saved_run());
+        let mut rng = EngineRng::seed_from_u64(42);
+        let (mut loaded, mut refused) = (0, 0);
+        for _ in 0..600 {
+            let mut bytes = good.clone();
+            for _ in 0..rng.random_range(1..6) {
+                let at = rng.random_range(0..bytes.len());
+                match rng.random_range(0..4) {
+                    0 => bytes[at] = rng.random(),
+                    1 => bytes[at] ^= 1 << rng.random_range(0..8),
+                    2 => bytes.truncate(at.max(1)),
+                    _ => bytes.insert(at, rng.random()),
+                }
+            }
+            match from_bytes(&bytes, "fuzzed.emlab") {
+                Ok(trainers) => {
+                    loaded += 1;
+                    exercise(trainers);
+                }
+                Err(error) => {
+                    refused += 1;
+                    assert!(error.to_string().contains("fuzzed.emlab"), "{error}");
+                }
+            }
+        }
+        assert!(refused > 0 && loaded + refused == 600);
+    }
+
+    /// Every field of a saved state, made inconsistent on purpose: each is
+    /// an error before use.
+    #[test]
+    fn every_inconsistent_field_is_refused() {
+        let trainers = saved_run();
+        let config = trainers[0].config().to_toml();
+        let state = trainers[0].snapshot();
+        type Mutation = Box<dyn Fn(&mut TrainerState)>;
+        let mutations: Vec<(&str, Mutation)> = vec![
+            ("weights range", Box::new(|s| s.network.layers[0].weights.end += 1)),
+            ("bias range", Box::new(|s| s.network.layers[1].bias = 0..3)),
+            ("layer width", Box::new(|s| s.network.layers[0].outputs += 1)),
+            (
+                "too few parameters",
+                Box::new(|s| {
+                    s.network.params.pop();
+                }),
+            ),
+            (
+                "running mean",
+                Box::new(|s| {
+                    s.network.layers[0].batch_norm.as_mut().unwrap().running_mean.pop();
+                }),
+            ),
+            ("running variance", Box::new(|s| s.network.layers[2].batch_norm.as_mut().unwrap().running_var.push(1.0))),
+            ("batch norm removed", Box::new(|s| s.network.layers[0].batch_norm = None)),
+            ("activation", Box::new(|s| s.network.layers[0].activation = crate::nn::Activation::Sin)),
+            ("dropout rate", Box::new(|s| s.network.layers[0].dropout = 0.5)),
+            ("input width", Box::new(|s| s.data.input_dim = 3)),
+            ("target width", Box::new(|s| s.data.target_dim = 2)),
+            (
+                "training inputs",
+                Box::new(|s| {
+                    s.data.train.inputs.pop();
+                }),
+            ),
+            (
+                "test targets",
+                Box::new(|s| {
+                    s.data.test.targets.push(0.0);
+                }),
+            ),
+            (
+                "points",
+                Box::new(|s| {
+                    s.data.train.points.pop();
+                }),
+            ),
+            ("label", Box::new(|s| s.data.train.labels[0] = 7.0)),
+            ("nan input", Box::new(|s| s.data.test.inputs[0] = f64::NAN)),
+            (
+                "empty test set",
+                Box::new(|s| {
+                    s.data.test.labels.clear();
+                    s.data.test.inputs.clear();
+                    s.data.test.targets.clear();
+                    s.data.test.points.clear();
+                }),
+            ),
+            ("cursor", Box::new(|s| s.cursor = s.data.train.len() + 1)),
+            ("step", Box::new(|s| s.step = u64::MAX)),
+            ("replica", Box::new(|s| s.replica = 1 << 20)),
+            ("previous parameters", Box::new(|s| s.previous_params = vec![0.0; 3])),
+            ("optimizer", Box::new(|s| s.optimizer = crate::nn::Optimizer::new(s.optimizer.settings, 5))),
+            (
+                "history",
+                Box::new(|s| {
+                    let mut h = crate::train::History::default();
+                    h.push(crate::train::ProbeRecord {
+                        step: 0,
+                        train_loss: 0.0,
+                        test_loss: 0.0,
+                        train_acc: None,
+                        test_acc: None,
+                        layers: Vec::new(),
+                    });
+                    s.history = h;
+                }),
+            ),
+            (
+                "settling",
+                Box::new(|s| {
+                    s.settling = {
+                        let mut t = crate::train::Settling::default();
+                        t.observe(0, 2, &[(&[0.0; 6], 3)]);
+                        t
+                    }
+                }),
+            ),
+            (
+                "divergence layer",
+                Box::new(|s| {
+                    s.diverged = Some(crate::train::Divergence { step: 1, layer: Some(99), what: crate::train::NonFinite::Weight })
+                }),
+            ),
+        ];
+        for (name, mutate) in mutations {
+            let mut broken = state.clone();
+            mutate(&mut broken);
+            let saved = Saved { config: config.clone(), states: vec![broken] };
+            let mut bytes = format!("{MAGIC} v{FORMAT_VERSION}\n").into_bytes();
+            bytes.extend_from_slice(&postcard::to_allocvec(&saved).unwrap());
+            match from_bytes(&bytes, "edited.emlab") {
+                Ok(_) => panic!("{name}: an inconsistent file loaded"),
+                Err(error) => assert!(error.to_string().contains("edited.emlab"), "{name}: {error}"),
+            }
+        }
+    }
 }

@@ -329,6 +329,10 @@ pub fn out_of_distribution_inputs(plane: &InputPlane, count: usize, seed: u64) -
     Some(rows)
 }
 
+/// A similarity of two representations of the same rows (`rows x wx` and
+/// `rows x wy`).
+type Similarity = fn(&[f64], usize, &[f64], usize, usize) -> Option<f64>;
+
 /// A K x K matrix of pairwise measures; `None` where a measure could not
 /// be taken (a non-finite output, a constant representation).
 pub type PairMatrix = Vec<Vec<Option<f64>>>;
@@ -546,7 +550,7 @@ impl Replicas {
         let layers = self.trainers[0].network().layers.len();
         let rows = self.trainers[0].probe_rows();
         let width = |t: &Trainer, l: usize| t.network().layers[l].outputs;
-        let pairwise_cka = |measure: fn(&[f64], usize, &[f64], usize, usize) -> Option<f64>| -> Vec<PairMatrix> {
+        let pairwise_cka = |measure: Similarity| -> Vec<PairMatrix> {
             (0..layers)
                 .map(|l| {
                     square(&|i, j| {

@@ -12,6 +12,9 @@ use serde::Deserialize;
 
 use crate::config::{Config, ConfigSource, load_config, load_config_text};
 
+/// The largest lesson file read (lessons are a few kilobytes).
+const MAX_LESSON_BYTES: u64 = 1 << 20;
+
 /// The lessons shipped with the program, used when no lessons folder is
 /// found next to it.
 const BUILT_IN: &[(&str, &str)] = &[
@@ -142,7 +145,7 @@ pub fn load_lessons(dir: &Path) -> (Vec<Lesson>, Vec<LessonError>) {
     for path in files {
         let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         let file = path.display().to_string();
-        match std::fs::read_to_string(&path) {
+        match crate::files::read_text_capped(&path, MAX_LESSON_BYTES) {
             Ok(text) => match parse_lesson(&name, &text, &file) {
                 Ok(lesson) => lessons.push(lesson),
                 Err(error) => errors.push(error),

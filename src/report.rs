@@ -12,17 +12,135 @@ use std::sync::Arc;
 
 use crate::data::{Dataset, InputPlane, Split, TaskKind};
 use crate::nn::{LayerKind, Network};
-use crate::train::{Divergence, History, Trainer};
+use crate::train::{Divergence, History, ProbeRecord, Trainer};
 
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write {path}: {message}")]
-pub struct WriteError {
-    pub path: PathBuf,
-    pub message: String,
+pub enum WriteError {
+    #[error("cannot write {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write {}: {source}", path.display())]
+    Csv {
+        path: PathBuf,
+        #[source]
+        source: csv::Error,
+    },
+    #[error("the output directory {} is a file", path.display())]
+    NotADirectory { path: PathBuf },
 }
 
-fn write_error(path: &Path, error: impl std::fmt::Display) -> WriteError {
-    WriteError { path: path.to_path_buf(), message: error.to_string() }
+fn write_error(path: &Path, source: std::io::Error) -> WriteError {
+    WriteError::Io { path: path.to_path_buf(), source }
+}
+
+fn csv_error(path: &Path, source: csv::Error) -> WriteError {
+    WriteError::Csv { path: path.to_path_buf(), source }
+}
+
+/// Every file a run may write, so a new run into the same directory
+/// replaces all of an earlier run's outputs, not just the ones it writes
+/// too (a regression run beside an old `confusion.csv` would mislead).
+pub const RUN_FILES: &[&str] = &[
+    "config.toml",
+    "metrics.csv",
+    "model.json",
+    "data_train.csv",
+    "data_test.csv",
+    "summary.json",
+    "emergence.json",
+    "confusion.csv",
+    "homogenisation.json",
+    "homogenisation.csv",
+    "theory.json",
+    "fourier.csv",
+];
+
+/// A run's output directory, written in two stages: every file goes to a
+/// fresh folder beside it while the run goes on, and moves into place only
+/// when all are written. A run that fails leaves the directory as it was;
+/// an unwritable directory is found before any training.
+#[derive(Debug)]
+pub struct RunOutput {
+    target: PathBuf,
+    staging: PathBuf,
+    finished: bool,
+}
+
+impl RunOutput {
+    pub fn prepare(target: &Path) -> Result<Self, WriteError> {
+        if target.exists() && !target.is_dir() {
+            return Err(WriteError::NotADirectory { path: target.to_path_buf() });
+        }
+        let parent = match target.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent).map_err(|e| write_error(&parent, e))?;
+        let name = target.file_name().map_or_else(|| "run".into(), |n| n.to_string_lossy().into_owned());
+        let mut attempt = 0;
+        loop {
+            let staging = parent.join(format!(".{name}.partial-{}-{attempt}", unique_number()));
+            match fs::create_dir(&staging) {
+                Ok(()) => return Ok(Self { target: target.to_path_buf(), staging, finished: false }),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
+                Err(e) => return Err(write_error(target, e)),
+            }
+        }
+    }
+
+    /// Where to write `name` now (in the staging folder).
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.staging.join(name)
+    }
+
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Moves the run's files into the target directory, first removing
+    /// every file an earlier run left there; returns how many it removed.
+    pub fn finish(mut self) -> Result<usize, WriteError> {
+        fs::create_dir_all(&self.target).map_err(|e| write_error(&self.target, e))?;
+        let mut replaced = 0;
+        for name in RUN_FILES {
+            let old = self.target.join(name);
+            if old.is_file() {
+                fs::remove_file(&old).map_err(|e| write_error(&old, e))?;
+                replaced += 1;
+            }
+        }
+        let entries = fs::read_dir(&self.staging).map_err(|e| write_error(&self.staging, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| write_error(&self.staging, e))?;
+            let destination = self.target.join(entry.file_name());
+            fs::rename(entry.path(), &destination).map_err(|e| write_error(&destination, e))?;
+        }
+        fs::remove_dir(&self.staging).map_err(|e| write_error(&self.staging, e))?;
+        self.finished = true;
+        Ok(replaced)
+    }
+}
+
+/// A number that differs between runs started at the same time: the
+/// process id where there is one (WASI has none), else the clock.
+fn unique_number() -> u64 {
+    #[cfg(not(target_os = "wasi"))]
+    let number = u64::from(std::process::id());
+    #[cfg(target_os = "wasi")]
+    let number = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+    number
+}
+
+impl Drop for RunOutput {
+    fn drop(&mut self) {
+        if !self.finished {
+            // A failed or interrupted run: leave nothing half-written behind.
+            let _ = fs::remove_dir_all(&self.staging);
+        }
+    }
 }
 
 /// The header of `metrics.csv` for a network with `layers` weight layers
@@ -45,37 +163,60 @@ pub fn metrics_header(layers: usize) -> Vec<String> {
     header
 }
 
+/// metrics.csv, written a row at a time as the probes come, so a long run
+/// keeps every row on disk while its history in memory is thinned.
+pub struct MetricsWriter<W: Write> {
+    writer: csv::Writer<W>,
+    layers: usize,
+}
+
+impl<W: Write> MetricsWriter<W> {
+    pub fn new(out: W, layers: usize) -> csv::Result<Self> {
+        let mut writer = csv::Writer::from_writer(out);
+        writer.write_record(metrics_header(layers))?;
+        Ok(Self { writer, layers })
+    }
+
+    pub fn write(&mut self, records: &[ProbeRecord]) -> csv::Result<()> {
+        let number = |v: f64| v.to_string();
+        let optional = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+        for record in records {
+            let mut row = vec![
+                record.step.to_string(),
+                number(record.train_loss),
+                number(record.test_loss),
+                optional(record.train_acc),
+                optional(record.test_acc),
+            ];
+            for (k, stats) in record.layers.iter().enumerate() {
+                row.push(number(stats.grad_norm));
+                row.push(number(stats.weight_norm));
+                if k + 1 < self.layers {
+                    for value in [stats.act_mean, stats.act_std, stats.dead_frac, stats.sat_frac] {
+                        row.push(number(value));
+                    }
+                }
+            }
+            for stats in &record.layers {
+                row.push(number(stats.update_ratio));
+            }
+            self.writer.write_record(&row)?;
+        }
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> csv::Result<()> {
+        self.writer.flush()?;
+        Ok(())
+    }
+}
+
 /// Writes the history as CSV: one row per probe, step 0 first. Accuracy
 /// is empty for regression.
 pub fn write_metrics_csv<W: Write>(history: &History, layers: usize, out: W) -> csv::Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(metrics_header(layers))?;
-    let number = |v: f64| v.to_string();
-    let optional = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
-    for record in history.records() {
-        let mut row = vec![
-            record.step.to_string(),
-            number(record.train_loss),
-            number(record.test_loss),
-            optional(record.train_acc),
-            optional(record.test_acc),
-        ];
-        for (k, stats) in record.layers.iter().enumerate() {
-            row.push(number(stats.grad_norm));
-            row.push(number(stats.weight_norm));
-            if k + 1 < layers {
-                for value in [stats.act_mean, stats.act_std, stats.dead_frac, stats.sat_frac] {
-                    row.push(number(value));
-                }
-            }
-        }
-        for stats in &record.layers {
-            row.push(number(stats.update_ratio));
-        }
-        writer.write_record(&row)?;
-    }
-    writer.flush()?;
-    Ok(())
+    let mut writer = MetricsWriter::new(out, layers)?;
+    writer.write(history.records())?;
+    writer.finish()
 }
 
 #[derive(Debug, Serialize)]
@@ -257,6 +398,26 @@ pub struct Summary {
     #[serde(rename = "final")]
     pub final_metrics: FinalMetrics,
     pub diverged: Option<Divergence>,
+    /// Which kernels computed the run, and whether its bits are the same on
+    /// every CPU and in wasm.
+    pub kernels: Kernels,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Kernels {
+    /// True when every number of the run is computed in a fixed order with
+    /// portable maths: the same seed gives the same bits everywhere.
+    pub portable: bool,
+    pub dense: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub convolution: Option<String>,
+}
+
+impl Kernels {
+    pub fn of(network: &Network) -> Self {
+        let convolution = network.layers.iter().any(|l| matches!(l.kind, LayerKind::Conv(_))).then(crate::nn::conv::kernel_description);
+        Self { portable: convolution.is_none(), dense: crate::nn::kernels::dense_kernel_description(), convolution }
+    }
 }
 
 impl Summary {
@@ -275,6 +436,7 @@ impl Summary {
                 test_acc: latest.test_acc,
             },
             diverged: trainer.diverged().cloned(),
+            kernels: Kernels::of(trainer.network()),
         }
     }
 }
@@ -283,6 +445,13 @@ impl Summary {
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), WriteError> {
     let json = serde_json::to_string_pretty(value).expect("reports always serialise");
     fs::write(path, json).map_err(|e| write_error(path, e))
+}
+
+/// Creates `path` and hands a buffered writer to `write`, naming the file
+/// in any error.
+pub fn write_csv_file(path: &Path, write: impl FnOnce(std::io::BufWriter<fs::File>) -> csv::Result<()>) -> Result<(), WriteError> {
+    let file = fs::File::create(path).map_err(|e| write_error(path, e))?;
+    write(std::io::BufWriter::new(file)).map_err(|e| csv_error(path, e))
 }
 
 /// The homogenisation history: one row per probe with the means over
@@ -333,25 +502,16 @@ pub fn write_homogeneity_csv<W: Write>(history: &[crate::homogeneity::Homogeneit
     Ok(())
 }
 
-/// Writes every output of a run into `dir` (created if missing).
+/// Writes the outputs every run has (but metrics.csv, written as the run
+/// goes) into `dir`.
 pub fn write_run(dir: &Path, trainer: &Trainer, summary: &Summary) -> Result<(), WriteError> {
-    fs::create_dir_all(dir).map_err(|e| write_error(dir, e))?;
     let file = |name: &str| dir.join(name);
-    let create = |path: &Path| fs::File::create(path).map(std::io::BufWriter::new).map_err(|e| write_error(path, e));
     let data = trainer.data();
-
     let path = file("config.toml");
     fs::write(&path, trainer.config().to_toml()).map_err(|e| write_error(&path, e))?;
-    let path = file("metrics.csv");
-    write_metrics_csv(trainer.history(), trainer.network().layers.len(), create(&path)?).map_err(|e| write_error(&path, e))?;
     let path = file("model.json");
     fs::write(&path, model_json(trainer.network(), data)).map_err(|e| write_error(&path, e))?;
-    let path = file("data_train.csv");
-    write_points_csv(&data.train, data.task, &data.plane, create(&path)?).map_err(|e| write_error(&path, e))?;
-    let path = file("data_test.csv");
-    write_points_csv(&data.test, data.task, &data.plane, create(&path)?).map_err(|e| write_error(&path, e))?;
-    let path = file("summary.json");
-    let json = serde_json::to_string_pretty(summary).expect("a summary always serialises");
-    fs::write(&path, json).map_err(|e| write_error(&path, e))?;
-    Ok(())
+    write_csv_file(&file("data_train.csv"), |out| write_points_csv(&data.train, data.task, &data.plane, out))?;
+    write_csv_file(&file("data_test.csv"), |out| write_points_csv(&data.test, data.task, &data.plane, out))?;
+    write_json(&file("summary.json"), summary)
 }

@@ -291,3 +291,97 @@ fn lessons_are_listed_and_a_malformed_one_is_named() {
     contains_all(&stderr(&output), &["99-mine.toml", "nope"]);
     assert!(String::from_utf8(output.stdout).unwrap().contains("04-symmetry"), "the good lesson still loads");
 }
+
+#[test]
+fn endless_files_are_refused_not_read_forever() {
+    let m = rejected(&["run", "--config", "/dev/zero"]);
+    contains_all(&m, &["/dev/zero", "larger than"]);
+    let m = rejected(&["run", "--set", "data.dataset=csv", "--set", "data.csv=/dev/zero"]);
+    contains_all(&m, &["/dev/zero", "larger than"]);
+}
+
+/// The output directory is checked before training: a run of 100 million
+/// steps into a directory that cannot be made ends at once.
+#[test]
+fn an_impossible_output_directory_is_found_before_training() {
+    let output = run(&["run", "--steps", "100000000", "--out", "/proc/emergence-lab-cannot-be-here"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    contains_all(&stderr(&output), &["/proc/emergence-lab-cannot-be-here"]);
+}
+
+/// A second run into the same directory replaces every output of the
+/// first, not only the files it writes itself, and says so.
+#[test]
+fn a_reused_output_directory_holds_one_run() {
+    let (_keep, out) = out_dir("reused");
+    let output = run(&["run", "--preset", "digits-mlp", "--steps", "20", "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(out.join("confusion.csv").is_file());
+    let output = run(&["run", "--preset", "regression", "--steps", "20", "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    contains_all(&stderr(&output), &["replaced", "earlier run"]);
+    assert!(!out.join("confusion.csv").exists(), "a regression run has no confusion matrix");
+    assert!(read(&out.join("config.toml")).contains("gauss-mix"));
+    let leftovers: Vec<_> = std::fs::read_dir(out.parent().unwrap())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "staging folders left behind");
+}
+
+#[test]
+fn messages_name_what_the_user_typed() {
+    let m = rejected(&["run", "--set", "foo.bar=1"]);
+    contains_all(&m, &["--set foo.bar=1", "foo"]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("flat.toml");
+    std::fs::write(&file, "training = 3\n").unwrap();
+    let m = rejected(&["run", "--config", file.to_str().unwrap(), "--steps", "5"]);
+    contains_all(&m, &["--steps 5", "flat.toml"]);
+    assert!(!m.contains("--set"), "{m}");
+    let m = rejected(&["run", "--seed", "9223372036854775808"]);
+    contains_all(&m, &["--seed", "9223372036854775808"]);
+    assert!(!m.contains("invalid type"), "{m}");
+}
+
+/// A relative data.csv in a config file is read from the file's folder,
+/// and a run's config.toml replays from anywhere.
+#[test]
+fn a_config_files_relative_csv_is_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("x,y,label\n");
+    for i in 0..100 {
+        let v = (i as f64 / 10.0) - 5.0;
+        text.push_str(&format!("{v},{},{}\n", -v / 2.0, i % 2));
+    }
+    std::fs::write(dir.path().join("mine.csv"), text).unwrap();
+    std::fs::write(dir.path().join("setup.toml"), "[data]\ndataset = \"csv\"\ncsv = \"mine.csv\"\n[training]\nsteps = 10\n").unwrap();
+    let (_keep, out) = out_dir("relative");
+    let output = Command::new(env!("CARGO_BIN_EXE_emergence-lab"))
+        .current_dir("/")
+        .args(["run", "--config", dir.path().join("setup.toml").to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (_keep2, again) = out_dir("again");
+    let output = Command::new(env!("CARGO_BIN_EXE_emergence-lab"))
+        .current_dir("/tmp")
+        .args(["run", "--config", out.join("config.toml").to_str().unwrap(), "--out", again.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(read(&out.join("metrics.csv")), read(&again.join("metrics.csv")));
+}
+
+/// Keys the data set does not read are not written as if they were used.
+#[test]
+fn unused_data_keys_are_left_out_of_the_written_config() {
+    let (_keep, out) = out_dir("digits");
+    let output = run(&["run", "--preset", "digits-mlp", "--set", "data.samples=777", "--steps", "5", "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let config = read(&out.join("config.toml"));
+    for key in ["samples", "noise", "features"] {
+        assert!(!config.contains(&format!("\n{key} =")), "{key} in\n{config}");
+    }
+}

@@ -109,11 +109,11 @@ fn a_state_whose_parts_disagree_is_corrupt() {
     let mut state = trainer.snapshot();
     state.network.params.pop();
     let error = error_of(&encode(&state));
-    assert!(error.to_string().contains("network does not match"), "{error}");
+    assert!(error.to_string().contains("network does not fit"), "{error}");
 
     let mut state = trainer.snapshot();
     state.config.network.hidden.push(3);
-    assert!(error_of(&encode(&state)).to_string().contains("network does not match"));
+    assert!(error_of(&encode(&state)).to_string().contains("network does not fit"));
 
     let mut state = trainer.snapshot();
     state.config.training.learning_rate = -1.0;

@@ -158,7 +158,7 @@ fn backward_after_a_probe_pass_is_the_probe_loss_gradient() {
         let mut analytic = vec![0.0; problem.network.params.len()];
         problem.network.backward(&mut problem.ws, &mut analytic);
         let h = 1e-6;
-        for i in 0..analytic.len() {
+        for (i, &expected) in analytic.iter().enumerate() {
             let original = problem.network.params[i];
             problem.network.params[i] = original + h;
             let plus = probe_loss(&mut problem);
@@ -166,7 +166,7 @@ fn backward_after_a_probe_pass_is_the_probe_loss_gradient() {
             let minus = probe_loss(&mut problem);
             problem.network.params[i] = original;
             let numeric = (plus - minus) / (2.0 * h);
-            assert!(agrees(analytic[i], numeric), "dropout {dropout}, bn {batch_norm}: parameter {i}: {} vs {numeric}", analytic[i]);
+            assert!(agrees(expected, numeric), "dropout {dropout}, bn {batch_norm}: parameter {i}: {expected} vs {numeric}");
         }
         assert!(analytic.iter().any(|&g| g != 0.0));
     }

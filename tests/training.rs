@@ -30,10 +30,13 @@ fn playground_default_learns_circle_and_xor() {
     assert!(test_accuracy(&xor) >= 0.95, "xor: {}", test_accuracy(&xor));
 }
 
+/// Six relu layers of 8 usually fold the plane into the spirals; one seed
+/// in a few stalls in a poorer fold, which is why this checks seeds 1 to 5.
 #[test]
 fn deep_spiral_preset_learns_the_spiral() {
-    let spiral = trained(preset("deep-spiral", &[]));
-    assert!(test_accuracy(&spiral) >= 0.90, "spiral: {}", test_accuracy(&spiral));
+    let accuracies: Vec<f64> = (1..=5).map(|seed| test_accuracy(&trained(preset("deep-spiral", &[&format!("seed={seed}")])))).collect();
+    let good = accuracies.iter().filter(|&&a| a >= 0.95).count();
+    assert!(good >= 4 && accuracies.iter().all(|&a| a >= 0.8), "spiral, seeds 1 to 5: {accuracies:?}");
 }
 
 #[test]

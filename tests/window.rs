@@ -49,3 +49,25 @@ fn the_app_opens_a_window_trains_and_saves_a_screenshot() {
     let orange = rgb.iter().filter(|[r, g, b]| *r as i32 > *b as i32 + 80 && g > b).count();
     assert!(blue > 2000 && orange > 2000, "heatmap colours missing: {blue} blue, {orange} orange pixels");
 }
+
+/// No display is bad input (exit 2 and a message), not a crash in the
+/// window library; nor is a display that cannot be reached, nor a
+/// screenshot that cannot be written.
+#[test]
+fn without_a_display_the_app_says_so() {
+    let app = || Command::new(env!("CARGO_BIN_EXE_emergence-lab"));
+    let output = app().env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY").args(["gui", "--frames", "2"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no display"), "{stderr}");
+
+    let output = app().env("DISPLAY", ":97531").env_remove("WAYLAND_DISPLAY").args(["gui", "--frames", "2"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "an unreachable display: {stderr}");
+    assert!(stderr.contains("window"), "{stderr}");
+
+    let output = app().env("DISPLAY", ":0").args(["gui", "--frames", "2", "--screenshot", "/proc/nowhere/shot.png"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("/proc/nowhere/shot.png"), "{stderr}");
+}

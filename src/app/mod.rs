@@ -18,6 +18,8 @@ pub mod pictures;
 pub mod session;
 pub mod ui;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use bevy::core_pipeline::tonemapping::DebandDither;
 use bevy::prelude::*;
 use bevy::render::view::Msaa;
@@ -36,8 +38,53 @@ pub use ui::UiPlugin;
 
 pub const WINDOW_SIZE: (u32, u32) = (1280, 800);
 
+/// Why a window cannot open here, if that can be known before trying: on
+/// X11 systems, no `DISPLAY`.
+fn missing_display() -> Option<String> {
+    if cfg!(all(unix, not(target_os = "macos"))) && std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty()) {
+        return Some(
+            "no display to open a window on (DISPLAY is not set): run the app on a desktop, under `xvfb-run`, or use `emergence-lab run` to train without a window"
+                .into(),
+        );
+    }
+    None
+}
+
+/// A screenshot file that cannot be written is bad input, found before
+/// the window opens rather than after the frames have run.
+fn check_writable(path: &std::path::Path) -> Result<(), String> {
+    let existed = path.exists();
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| format!("cannot write the screenshot {}: {e}", path.display()))?;
+    if !existed {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
+}
+
+/// Set once the first frame has run: a panic before it means the window
+/// could not be opened.
+static FIRST_FRAME_RAN: AtomicBool = AtomicBool::new(false);
+
+fn mark_first_frame() {
+    FIRST_FRAME_RAN.store(true, Ordering::Relaxed);
+}
+
 /// Opens the app; returns the process exit code.
 pub fn run(args: GuiArgs) -> i32 {
+    if let Some(problem) = missing_display() {
+        eprintln!("error: {problem}");
+        return EXIT_BAD_INPUT;
+    }
+    if let Some(path) = &args.screenshot
+        && let Err(problem) = check_writable(path)
+    {
+        eprintln!("error: {problem}");
+        return EXIT_BAD_INPUT;
+    }
     let (lessons, lesson_errors, lesson_folder) = crate::lessons::available_lessons();
     let lesson = match &args.lesson {
         Some(name) => match lessons.iter().position(|l| &l.name == name) {
@@ -62,34 +109,56 @@ pub fn run(args: GuiArgs) -> i32 {
     };
     let automated = args.frames.is_some();
     let play_lesson = lesson.is_some_and(|index| lessons[index].steps[0].play);
-    let mut app = App::new();
-    app.add_plugins(DefaultPlugins.set(WindowPlugin {
-        primary_window: Some(Window {
-            title: "Emergence Lab".into(),
-            resolution: WindowResolution::new(WINDOW_SIZE.0, WINDOW_SIZE.1),
-            present_mode: PresentMode::AutoVsync,
+    let lessons = classroom::Lessons { lessons, errors: lesson_errors, folder: lesson_folder };
+    let build_and_run = move || {
+        let mut app = App::new();
+        app.add_plugins(DefaultPlugins.set(WindowPlugin {
+            primary_window: Some(Window {
+                title: "Emergence Lab".into(),
+                resolution: WindowResolution::new(WINDOW_SIZE.0, WINDOW_SIZE.1),
+                present_mode: PresentMode::AutoVsync,
+                ..default()
+            }),
             ..default()
-        }),
-        ..default()
-    }))
-    .add_plugins(EguiPlugin::default())
-    .add_plugins((
-        SessionPlugin { initial: config },
-        PicturesPlugin,
-        ClassroomPlugin { lessons: classroom::Lessons { lessons, errors: lesson_errors, folder: lesson_folder }, open: lesson },
-        FilesPlugin,
-        digits::DigitsPlugin,
-        UiPlugin,
-        KeysPlugin,
-        AutomationPlugin { frames: args.frames, screenshot: args.screenshot.clone() },
-    ))
-    .add_systems(Startup, spawn_camera);
-    if automated || play_lesson {
-        app.world_mut().resource_mut::<RunState>().playing = true;
-    }
-    match app.run() {
-        AppExit::Success => 0,
-        AppExit::Error(code) => i32::from(code.get()),
+        }))
+        .add_plugins(EguiPlugin::default())
+        .add_plugins((
+            SessionPlugin { initial: config },
+            PicturesPlugin,
+            ClassroomPlugin { lessons, open: lesson },
+            FilesPlugin,
+            digits::DigitsPlugin,
+            UiPlugin,
+            KeysPlugin,
+            AutomationPlugin { frames: args.frames, screenshot: args.screenshot.clone() },
+        ))
+        .add_systems(Startup, spawn_camera)
+        .add_systems(Last, mark_first_frame);
+        if automated || play_lesson {
+            app.world_mut().resource_mut::<RunState>().playing = true;
+        }
+        app.run()
+    };
+    // The window library panics when a display is set but cannot be
+    // reached (while the plugins are added, or at the first frame); that is
+    // bad input (exit 2) with a message, not a crash.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|info| {
+        let message =
+            info.payload().downcast_ref::<String>().cloned().or_else(|| info.payload().downcast_ref::<&str>().map(|s| s.to_string()));
+        eprintln!("error: the app stopped: {}", message.unwrap_or_else(|| "unknown panic".into()));
+    }));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(build_and_run));
+    std::panic::set_hook(default_hook);
+    match outcome {
+        Ok(AppExit::Success) => 0,
+        Ok(AppExit::Error(code)) => i32::from(code.get()),
+        Err(_) if !FIRST_FRAME_RAN.load(Ordering::Relaxed) => {
+            eprintln!("error: could not open a window (is the display {:?} reachable?)", std::env::var("DISPLAY").unwrap_or_default());
+            EXIT_BAD_INPUT
+        }
+        // A bug, not bad input: the message above says what happened.
+        Err(_) => 101,
     }
 }
 

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-pub use load::{ConfigError, ConfigSource, load_config, load_config_text, parse_override};
+pub use load::{ConfigError, ConfigSource, MAX_CONFIG_BYTES, Override, load_config, load_config_text, load_config_with};
 pub use presets::{PRESETS, Preset, preset, preset_names};
 pub use validate::{ConfigIssue, Limits};
 
@@ -38,8 +38,9 @@ pub struct Config {
 #[serde(deny_unknown_fields, default)]
 pub struct DataConfig {
     pub dataset: DatasetKind,
-    /// Standard deviation of the positional noise, as a fraction of the data
-    /// radius (0 to 0.5).
+    /// Positional noise (0 to 0.5): each point moves by up to `noise x 5`
+    /// along each axis, uniformly, as Playground's noise slider does (5 is
+    /// the data's radius). Not a standard deviation.
     pub noise: f64,
     pub samples: usize,
     pub train_fraction: f64,
@@ -237,8 +238,25 @@ impl NetworkConfig {
 
 impl Config {
     /// The resolved config as TOML, the form written next to every run.
+    /// Keys the data set does not read are left out, so the file never
+    /// records a setting as if it had been used (digits have no `noise`).
+    /// A relative `data.csv` is made absolute, so the file can be read from
+    /// anywhere. Panics only for a seed above `Limits::SEED`, which
+    /// validation rejects.
     pub fn to_toml(&self) -> String {
-        toml::to_string(self).expect("a Config always serialises to TOML")
+        let mut table = toml::Table::try_from(self).expect("a valid Config serialises to TOML");
+        if let Some(toml::Value::Table(data)) = table.get_mut("data") {
+            for key in self.data.dataset.unused_keys() {
+                data.remove(*key);
+            }
+            if let Some(csv) = &self.data.csv
+                && csv.is_relative()
+                && let Ok(absolute) = std::path::absolute(csv)
+            {
+                data.insert("csv".into(), toml::Value::String(absolute.display().to_string()));
+            }
+        }
+        toml::to_string(&table).expect("a TOML table serialises")
     }
 
     /// Checks every range and combination; an empty list means valid.

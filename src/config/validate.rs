@@ -34,6 +34,9 @@ impl Limits {
     pub const MAX_CONV_LAYERS: usize = 4;
     pub const FILTERS: (usize, usize) = (1, 64);
     pub const LOG_EVERY: (u64, u64) = (1, 10_000_000);
+    /// A TOML integer is signed 64-bit: larger seeds could not be written
+    /// to the config a run leaves beside its outputs.
+    pub const SEED: (u64, u64) = (0, i64::MAX as u64);
 }
 
 /// One problem with a config: which key, what it holds, and what is wrong.
@@ -78,6 +81,7 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigIssue> {
     let network = &config.network;
     let training = &config.training;
 
+    c.whole("seed", config.seed, Limits::SEED);
     c.real("data.noise", data.noise, Limits::NOISE);
     c.whole("data.samples", data.samples, Limits::SAMPLES);
     c.real("data.train_fraction", data.train_fraction, Limits::TRAIN_FRACTION);

@@ -10,8 +10,12 @@ use std::path::Path;
 use super::{DataError, INPUT_HALF_WIDTH, PointSet, TaskKind};
 use crate::config::Limits;
 
+/// The largest points file read: 100,000 rows of three numbers fit in a
+/// few megabytes.
+pub const MAX_CSV_BYTES: u64 = 64 << 20;
+
 pub fn read_points_csv(path: &Path) -> Result<PointSet, DataError> {
-    let text = std::fs::read_to_string(path).map_err(|error| DataError::Read { path: path.to_path_buf(), error })?;
+    let text = crate::files::read_text_capped(path, MAX_CSV_BYTES).map_err(DataError::Read)?;
     parse_points_csv(&text, path)
 }
 

@@ -7,7 +7,6 @@ use std::io::Read;
 
 use rand::RngExt;
 use rand::seq::SliceRandom;
-use rand_distr::{Distribution, Normal};
 
 use super::{Dataset, InputPlane, Split, TaskKind};
 use crate::nn::Loss;
@@ -88,7 +87,6 @@ pub fn digits(loss: Loss, train_fraction: f64, seed: u64) -> Dataset {
 /// and y (the uncovered edge left blank) and gets Gaussian noise, clamped
 /// to 0..1.
 pub fn augment(rows: &mut [f64], width: usize, height: usize, rng: &mut EngineRng) {
-    let noise = Normal::new(0.0, AUGMENT_NOISE).expect("a valid sigma");
     let mut shifted = vec![0.0; width * height];
     for image in rows.chunks_exact_mut(width * height) {
         let (dx, dy) = (rng.random_range(-1i64..=1), rng.random_range(-1i64..=1));
@@ -102,7 +100,7 @@ pub fn augment(rows: &mut [f64], width: usize, height: usize, rng: &mut EngineRn
             }
         }
         for (pixel, &value) in image.iter_mut().zip(&shifted) {
-            *pixel = (value + noise.sample(rng)).clamp(0.0, 1.0);
+            *pixel = (value + AUGMENT_NOISE * crate::maths::standard_normal(rng)).clamp(0.0, 1.0);
         }
     }
 }

@@ -6,6 +6,7 @@ use std::f64::consts::{PI, TAU};
 use rand::RngExt;
 
 use super::{DatasetKind, INPUT_HALF_WIDTH, PointSet, TaskKind};
+use crate::maths;
 use crate::rng::EngineRng;
 
 /// The radius the generated shapes fill.
@@ -43,7 +44,8 @@ pub fn generate(kind: DatasetKind, samples: usize, noise: f64, classes: usize, r
 }
 
 fn polar(r: f64, angle: f64) -> (f64, f64) {
-    (r * angle.cos(), r * angle.sin())
+    let (sin, cos) = maths::sin_cos(angle);
+    (r * cos, r * sin)
 }
 
 /// Class 1 inside half the radius, class 0 in a ring from 0.7 to 1.
@@ -66,8 +68,8 @@ fn xor(rng: &mut EngineRng) -> (f64, f64, f64) {
 fn normal_pair(rng: &mut EngineRng) -> (f64, f64) {
     // Box-Muller, so a pair costs one log, one sqrt and a sincos.
     let u: f64 = 1.0 - rng.random::<f64>();
-    let (s, c) = (rng.random_range(0.0..TAU)).sin_cos();
-    let r = (-2.0 * u.ln()).sqrt();
+    let (s, c) = maths::sin_cos(rng.random_range(0.0..TAU));
+    let r = (-2.0 * maths::ln(u)).sqrt();
     (r * c, r * s)
 }
 
@@ -95,7 +97,8 @@ fn spiral(i: usize, samples: usize, arms: usize) -> (f64, f64, f64) {
 fn moons(i: usize, rng: &mut EngineRng) -> (f64, f64, f64) {
     let upper = i.is_multiple_of(2);
     let t = rng.random_range(0.0..PI);
-    let (x, y) = if upper { (t.cos(), t.sin()) } else { (1.0 - t.cos(), 0.5 - t.sin()) };
+    let (sin, cos) = maths::sin_cos(t);
+    let (x, y) = if upper { (cos, sin) } else { (1.0 - cos, 0.5 - sin) };
     // Centre the pair (it spans x in [-1, 2], y in [-0.5, 1]) and scale.
     ((x - 0.5) * 3.0, (y - 0.25) * 3.0, if upper { 1.0 } else { 0.0 })
 }
@@ -121,6 +124,7 @@ fn gauss_mix(rng: &mut EngineRng) -> (f64, f64, f64) {
         [(-3.0, 2.5, 1.0), (0.0, 2.5, -1.0), (3.0, 2.5, 1.0), (-3.0, -2.5, -1.0), (0.0, -2.5, 1.0), (3.0, -2.5, -1.0)];
     let x = rng.random_range(-RADIUS..RADIUS);
     let y = rng.random_range(-RADIUS..RADIUS);
-    let value: f64 = BUMPS.iter().map(|&(cx, cy, sign)| sign * (-((x - cx).powi(2) + (y - cy).powi(2)) / (2.0 * 1.2 * 1.2)).exp()).sum();
+    let value: f64 =
+        BUMPS.iter().map(|&(cx, cy, sign)| sign * maths::exp(-((x - cx) * (x - cx) + (y - cy) * (y - cy)) / (2.0 * 1.2 * 1.2))).sum();
     (x, y, value.clamp(-1.0, 1.0))
 }

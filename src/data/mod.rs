@@ -21,6 +21,7 @@ pub use csv_points::read_points_csv;
 pub use generate::generate;
 
 use crate::config::Config;
+use crate::maths;
 use crate::nn::Loss;
 use crate::rng::{Stream, stream_rng};
 
@@ -83,6 +84,18 @@ impl DatasetKind {
             Self::Csv => "csv",
             Self::ModularAddition => "modular-addition",
             Self::Digits => "digits",
+        }
+    }
+
+    /// The `data` keys this data set ignores (they are left out of the
+    /// config a run writes).
+    pub fn unused_keys(self) -> &'static [&'static str] {
+        match self {
+            Self::Digits => &["samples", "noise", "features", "classes", "modulus"],
+            Self::ModularAddition => &["samples", "noise", "features", "classes", "augment"],
+            Self::Csv => &["samples", "noise", "classes", "modulus", "augment"],
+            Self::MultiSpiral => &["modulus", "augment"],
+            _ => &["classes", "modulus", "augment"],
         }
     }
 
@@ -166,10 +179,10 @@ impl Feature {
             Self::XSquared => u * u,
             Self::YSquared => v * v,
             Self::XTimesY => u * v,
-            Self::SinX => x.sin(),
-            Self::SinY => y.sin(),
-            Self::CosX => x.cos(),
-            Self::CosY => y.cos(),
+            Self::SinX => maths::sin(x),
+            Self::SinY => maths::sin(y),
+            Self::CosX => maths::cos(x),
+            Self::CosY => maths::cos(y),
         }
     }
 }
@@ -302,11 +315,11 @@ pub struct Dataset {
 
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
-    #[error("cannot read data file {path}: {error}")]
-    Read { path: PathBuf, error: std::io::Error },
-    #[error("data file {path}, {location}: {message}")]
+    #[error("cannot read data file {0}")]
+    Read(#[source] crate::files::ReadError),
+    #[error("data file {}, {location}: {message}", path.display())]
     Malformed { path: PathBuf, location: String, message: String },
-    #[error("training.loss = \"{loss}\" does not fit data file {path}: {message}")]
+    #[error("training.loss = \"{loss}\" does not fit data file {}: {message}", path.display())]
     LossMismatch { path: PathBuf, loss: String, message: String },
 }
 
@@ -393,6 +406,57 @@ impl Dataset {
 
     pub fn input_names(&self) -> Vec<String> {
         self.plane.input_names()
+    }
+
+    /// Whether the parts fit together: widths, lengths, labels. A data set
+    /// read from a saved file is checked with this before any use.
+    pub fn check(&self) -> Result<(), String> {
+        if self.input_dim != self.plane.input_dim() || self.input_dim == 0 {
+            return Err(format!("{} inputs per row for a plane of {}", self.input_dim, self.plane.input_dim()));
+        }
+        if self.target_dim != self.loss.output_dim(self.task) {
+            return Err(format!("{} targets per row where the loss needs {}", self.target_dim, self.loss.output_dim(self.task)));
+        }
+        self.loss.check_task(self.task)?;
+        let classes = self.task.classes();
+        match (&self.plane, classes) {
+            (InputPlane::Pairs { modulus }, Some(k)) if k != *modulus => return Err(format!("{k} classes for pairs modulo {modulus}")),
+            (InputPlane::Pairs { modulus }, _) if !(1..=1024).contains(modulus) => return Err(format!("modulus {modulus}")),
+            (InputPlane::Image { width, height }, _) if *width == 0 || *height == 0 || width * height > 1 << 20 => {
+                return Err(format!("images of {width} x {height}"));
+            }
+            _ => {}
+        }
+        if matches!(classes, Some(k) if !(2..=1024).contains(&k)) {
+            return Err(format!("{} classes", classes.unwrap_or(0)));
+        }
+        for (name, split) in [("training", &self.train), ("test", &self.test)] {
+            let n = split.len();
+            if n == 0 {
+                return Err(format!("the {name} set is empty"));
+            }
+            if split.inputs.len() != n * self.input_dim || split.targets.len() != n * self.target_dim {
+                return Err(format!("the {name} set's rows do not match its {n} labels"));
+            }
+            let has_points = !matches!(self.plane, InputPlane::Image { .. });
+            if has_points && split.points.len() != n {
+                return Err(format!("the {name} set has {} points for {n} labels", split.points.len()));
+            }
+            if !split.inputs.iter().chain(&split.targets).chain(&split.labels).all(|v| v.is_finite()) {
+                return Err(format!("the {name} set holds a value that is not a finite number"));
+            }
+            if let Some(k) = classes
+                && let Some(bad) = split.labels.iter().find(|&&l| l < 0.0 || l >= k as f64 || l.fract() != 0.0)
+            {
+                return Err(format!("the {name} set has label {bad} for {k} classes"));
+            }
+            if let InputPlane::Pairs { modulus } = self.plane
+                && split.points.iter().any(|p| p.iter().any(|&v| v < 0.0 || v >= modulus as f64 || v.fract() != 0.0))
+            {
+                return Err(format!("the {name} set has a pair outside 0 to {}", modulus - 1));
+            }
+        }
+        Ok(())
     }
 
     /// The features of a point data set (none for pairs and images).

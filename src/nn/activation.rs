@@ -39,7 +39,7 @@ pub(crate) fn relu(z: f64) -> f64 {
 
 #[inline]
 pub(crate) fn softplus(z: f64) -> f64 {
-    z.max(0.0) + super::fastmath::exp(-z.abs()).ln_1p()
+    z.max(0.0) + crate::maths::ln_1p(super::fastmath::exp(-z.abs()))
 }
 
 impl Activation {
@@ -117,13 +117,13 @@ impl Activation {
                 if z > 0.0 {
                     z
                 } else {
-                    z.exp_m1()
+                    crate::maths::exp_m1(z)
                 }
             }
             Activation::Gelu => 0.5 * z * (1.0 + tanh(GELU_C * (z + GELU_A * z * z * z))),
             Activation::Silu => z * sigmoid(z),
             Activation::Softplus => softplus(z),
-            Activation::Sin => z.sin(),
+            Activation::Sin => crate::maths::sin(z),
         }
     }
 
@@ -165,7 +165,7 @@ impl Activation {
                 s * (1.0 + z * (1.0 - s))
             }
             Activation::Softplus => sigmoid(z),
-            Activation::Sin => z.cos(),
+            Activation::Sin => crate::maths::cos(z),
         }
     }
 

@@ -8,6 +8,23 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
 use serde::{Deserialize, Serialize};
 
+/// The matrix products of convolutions go to `matrixmultiply`, which picks
+/// a kernel for the CPU at run time (fused multiply-adds where there are
+/// any): fast, but the last bits depend on the machine. This says which.
+pub fn kernel_description() -> String {
+    #[cfg(target_arch = "x86_64")]
+    let kernel = if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        "avx2+fma"
+    } else if std::arch::is_x86_feature_detected!("avx") {
+        "avx"
+    } else {
+        "sse2"
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let kernel = "generic";
+    format!("matrixmultiply ({kernel}): the last bits depend on the CPU")
+}
+
 /// The shapes of one convolution layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConvGeometry {

@@ -3,7 +3,6 @@
 //! the standard scale of the fan-based schemes.
 
 use rand::{Rng, RngExt};
-use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -81,7 +80,7 @@ impl Init {
         };
         let normal = |sigma: f64, w: &mut [f64], rng: &mut R| {
             for value in w {
-                let unit: f64 = StandardNormal.sample(rng);
+                let unit = crate::maths::standard_normal(rng);
                 *value = sigma * unit;
             }
         };

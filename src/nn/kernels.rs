@@ -1,48 +1,24 @@
 //! The dense layer's matrix products on row-major slices, written to
-//! allocate nothing. Three paths, chosen by shape alone so a run stays
-//! bit-reproducible:
+//! allocate nothing and to give the same bits on every CPU and in wasm:
+//! every sum is taken in one fixed order that depends on the shapes alone,
+//! with no fused multiply-add (Rust never contracts a multiply and an add
+//! on its own). Two paths, chosen by shape:
 //! - layers with at most 8 inputs (the Playground's nets) use loops over
 //!   fixed-size arrays that the compiler unrolls into straight-line code;
-//! - mid-sized products use plain loops;
-//! - large ones go to `matrixmultiply` through ndarray, which blocks and
-//!   vectorises.
+//! - wider ones use register tiles: several rows and outputs at once, each
+//!   sum still in the order of the plain loops, so a row's result does not
+//!   depend on which rows share its batch.
 //!
 //! Each entry point is compiled twice, for baseline x86-64 and for AVX2,
-//! and the CPU picks at run time; both give the same bits, because Rust
-//! never fuses a multiply and an add into an FMA on its own.
+//! and the CPU picks at run time; both give the same bits.
 
 use multiversion::multiversion;
-use ndarray::linalg::general_mat_mul;
-use ndarray::{ArrayView2, ArrayViewMut2};
 
-/// Above this many multiply-adds a product goes to the blocked kernel.
-const BLOCKED_THRESHOLD: usize = 16 * 1024;
-
-#[inline]
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    debug_assert_eq!(a.len(), b.len());
-    if a.len() < 8 {
-        let mut sum = 0.0;
-        for (x, y) in a.iter().zip(b) {
-            sum += x * y;
-        }
-        return sum;
-    }
-    // Four independent sums break the dependency chain of one accumulator.
-    let mut acc = [0.0; 4];
-    let (a_chunks, b_chunks) = (a.chunks_exact(4), b.chunks_exact(4));
-    let (a_rest, b_rest) = (a_chunks.remainder(), b_chunks.remainder());
-    for (x, y) in a_chunks.zip(b_chunks) {
-        acc[0] += x[0] * y[0];
-        acc[1] += x[1] * y[1];
-        acc[2] += x[2] * y[2];
-        acc[3] += x[3] * y[3];
-    }
-    let mut sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-    for (x, y) in a_rest.iter().zip(b_rest) {
-        sum += x * y;
-    }
-    sum
+/// Which kernels produce a run's numbers, for the run's summary: the dense
+/// products are portable, the convolutions' (through `matrixmultiply`) are
+/// not.
+pub fn dense_kernel_description() -> &'static str {
+    "portable: fixed summation order, no fused multiply-add (the same bits on every CPU and in wasm)"
 }
 
 #[inline]
@@ -92,32 +68,26 @@ fn gather_fixed<const N: usize>(source: &[f64], indices: &[usize], target: &mut 
 
 /// `out[r][j] = bias[j] + sum_i input[r][i] * weights[j][i]`, i.e.
 /// `out = input . weights^T + bias`, with weights stored `[outputs][inputs]`.
+/// Every sum runs over the inputs in order from zero, then adds the bias.
+/// `transposed` is scratch of `inputs x outputs` (unused for up to 8
+/// inputs).
 #[multiversion(targets("x86_64+avx+avx2"))]
-pub fn dense_forward(input: &[f64], rows: usize, inputs: usize, weights: &[f64], bias: &[f64], out: &mut [f64]) {
+pub fn dense_forward(input: &[f64], rows: usize, inputs: usize, weights: &[f64], bias: &[f64], out: &mut [f64], transposed: &mut [f64]) {
     let outputs = bias.len();
     let input = &input[..rows * inputs];
     let out = &mut out[..rows * outputs];
-    if rows * inputs * outputs >= BLOCKED_THRESHOLD {
-        for row in out.chunks_exact_mut(outputs) {
-            row.copy_from_slice(bias);
-        }
-        let x = ArrayView2::from_shape((rows, inputs), input).expect("input shape");
-        let w = ArrayView2::from_shape((outputs, inputs), weights).expect("weight shape");
-        let mut z = ArrayViewMut2::from_shape((rows, outputs), out).expect("output shape");
-        general_mat_mul(1.0, &x, &w.t(), 1.0, &mut z);
-        return;
-    }
     with_fixed_width!(inputs, forward_fixed(input, weights, bias, out), {
-        for (x, z) in input.chunks_exact(inputs).zip(out.chunks_exact_mut(outputs)) {
-            for ((z, w), &b) in z.iter_mut().zip(weights.chunks_exact(inputs)).zip(bias) {
-                *z = b + dot(x, w);
+        let transposed = &mut transposed[..inputs * outputs];
+        for (j, row) in weights.chunks_exact(inputs).enumerate() {
+            for (i, &w) in row.iter().enumerate() {
+                transposed[i * outputs + j] = w;
             }
         }
+        forward_tiled(input, rows, inputs, transposed, bias, out)
     })
 }
 
-/// [`dense_forward`] for N inputs: the same sums in the same order as
-/// `dot`'s short path.
+/// [`dense_forward`] for N inputs.
 #[inline(always)]
 fn forward_fixed<const N: usize>(input: &[f64], weights: &[f64], bias: &[f64], out: &mut [f64]) {
     let outputs = bias.len();
@@ -130,6 +100,55 @@ fn forward_fixed<const N: usize>(input: &[f64], weights: &[f64], bias: &[f64], o
                 sum += x[i] * w[i];
             }
             *z = b + sum;
+        }
+    }
+}
+
+/// Rows by outputs of a forward tile: with the weights transposed, each
+/// input adds a broadcast x times a vector of 8 weights to 4 rows' sums,
+/// 8 vector registers of sums in all.
+const FORWARD_TILE: (usize, usize) = (4, 8);
+
+/// The forward product for more than 8 inputs, from weights transposed to
+/// `[inputs][outputs]`: a tile of rows and outputs at a time, each sum in
+/// input order, so a row's result is the same whichever rows share its
+/// batch.
+#[inline(always)]
+fn forward_tiled(input: &[f64], rows: usize, inputs: usize, transposed: &[f64], bias: &[f64], out: &mut [f64]) {
+    const R: usize = FORWARD_TILE.0;
+    const J: usize = FORWARD_TILE.1;
+    let outputs = bias.len();
+    let full_rows = rows - rows % R;
+    let full_outputs = outputs - outputs % J;
+    for r0 in (0..full_rows).step_by(R) {
+        for j0 in (0..full_outputs).step_by(J) {
+            let mut acc = [[0.0f64; J]; R];
+            for i in 0..inputs {
+                let w: &[f64; J] = transposed[i * outputs + j0..][..J].try_into().expect("a tile of J");
+                for (r, sums) in acc.iter_mut().enumerate() {
+                    let x = input[(r0 + r) * inputs + i];
+                    for lane in 0..J {
+                        sums[lane] += x * w[lane];
+                    }
+                }
+            }
+            for (r, sums) in acc.iter().enumerate() {
+                for lane in 0..J {
+                    out[(r0 + r) * outputs + j0 + lane] = bias[j0 + lane] + sums[lane];
+                }
+            }
+        }
+    }
+    // The edges: the same sums one at a time.
+    for r in 0..rows {
+        let x = &input[r * inputs..(r + 1) * inputs];
+        let first = if r < full_rows { full_outputs } else { 0 };
+        for j in first..outputs {
+            let mut sum = 0.0;
+            for (i, &value) in x.iter().enumerate() {
+                sum += value * transposed[i * outputs + j];
+            }
+            out[r * outputs + j] = bias[j] + sum;
         }
     }
 }
@@ -153,52 +172,144 @@ pub fn dense_backward(
     let input = &input[..rows * inputs];
     let grad_out = &grad_out[..rows * outputs];
     let grad_input = grad_input.map(|g| &mut g[..rows * inputs]);
-    if rows * inputs * outputs >= BLOCKED_THRESHOLD {
-        for g in grad_out.chunks_exact(outputs) {
-            axpy(1.0, g, grad_bias);
-        }
-        let x = ArrayView2::from_shape((rows, inputs), input).expect("input shape");
-        let g = ArrayView2::from_shape((rows, outputs), grad_out).expect("gradient shape");
-        let mut gw = ArrayViewMut2::from_shape((outputs, inputs), grad_weights).expect("weight shape");
-        general_mat_mul(1.0, &g.t(), &x, 1.0, &mut gw);
-        if let Some(grad_input) = grad_input {
-            let w = ArrayView2::from_shape((outputs, inputs), weights).expect("weight shape");
-            let mut gx = ArrayViewMut2::from_shape((rows, inputs), grad_input).expect("input shape");
-            general_mat_mul(1.0, &g, &w, 0.0, &mut gx);
-        }
-        return;
-    }
     with_fixed_width!(inputs, backward_fixed(input, outputs, weights, grad_out, grad_weights, grad_bias, grad_input), {
         for g in grad_out.chunks_exact(outputs) {
             axpy(1.0, g, grad_bias);
         }
-        match grad_input {
-            Some(grad_input) => {
-                let rows_iter = input.chunks_exact(inputs).zip(grad_out.chunks_exact(outputs)).zip(grad_input.chunks_exact_mut(inputs));
-                for ((x, g), gx) in rows_iter {
-                    gx.fill(0.0);
-                    for ((&gj, gw), w) in g.iter().zip(grad_weights.chunks_exact_mut(inputs)).zip(weights.chunks_exact(inputs)) {
-                        axpy(gj, x, gw);
-                        axpy(gj, w, gx);
-                    }
-                }
-            }
-            None => {
-                for (x, g) in input.chunks_exact(inputs).zip(grad_out.chunks_exact(outputs)) {
-                    for (&gj, gw) in g.iter().zip(grad_weights.chunks_exact_mut(inputs)) {
-                        axpy(gj, x, gw);
-                    }
-                }
-            }
+        weight_gradient_tiled(input, rows, inputs, grad_out, outputs, grad_weights);
+        if let Some(grad_input) = grad_input {
+            input_gradient_tiled(rows, inputs, weights, grad_out, outputs, grad_input);
         }
     })
+}
+
+/// Inputs per tile of the wide backward products (two AVX2 vectors), and
+/// outputs (weight gradient) or rows (input gradient) beside them.
+const LANES: usize = 8;
+const BESIDE: usize = 4;
+
+/// `grad_weights[j][i] += sum over r, in row order, of g[r][j] x[r][i]`,
+/// the same additions as one axpy per row, with a tile of up to 4 outputs
+/// by 8 inputs held in registers over all rows.
+#[inline(always)]
+fn weight_gradient_tiled(input: &[f64], rows: usize, inputs: usize, grad_out: &[f64], outputs: usize, grad_weights: &mut [f64]) {
+    for j0 in (0..outputs).step_by(BESIDE) {
+        let tall = BESIDE.min(outputs - j0);
+        for i0 in (0..inputs).step_by(LANES) {
+            let wide = LANES.min(inputs - i0);
+            if tall == BESIDE && wide == LANES {
+                weight_gradient_tile::<BESIDE, LANES>(input, rows, inputs, grad_out, outputs, grad_weights, j0, i0);
+            } else {
+                weight_gradient_edge(input, rows, inputs, grad_out, outputs, grad_weights, (j0, tall), (i0, wide));
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn weight_gradient_tile<const J: usize, const L: usize>(
+    input: &[f64],
+    rows: usize,
+    inputs: usize,
+    grad_out: &[f64],
+    outputs: usize,
+    grad_weights: &mut [f64],
+    j0: usize,
+    i0: usize,
+) {
+    let mut acc = [[0.0f64; L]; J];
+    for (j, row) in acc.iter_mut().enumerate() {
+        row.copy_from_slice(&grad_weights[(j0 + j) * inputs + i0..][..L]);
+    }
+    for r in 0..rows {
+        let x: &[f64; L] = input[r * inputs + i0..][..L].try_into().expect("a tile of L");
+        for (j, row) in acc.iter_mut().enumerate() {
+            let g = grad_out[r * outputs + j0 + j];
+            for lane in 0..L {
+                row[lane] += g * x[lane];
+            }
+        }
+    }
+    for (j, row) in acc.iter().enumerate() {
+        grad_weights[(j0 + j) * inputs + i0..][..L].copy_from_slice(row);
+    }
+}
+
+/// A tile cut short by the matrix's edge: the same sums, in the same order.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn weight_gradient_edge(
+    input: &[f64],
+    rows: usize,
+    inputs: usize,
+    grad_out: &[f64],
+    outputs: usize,
+    grad_weights: &mut [f64],
+    (j0, tall): (usize, usize),
+    (i0, wide): (usize, usize),
+) {
+    let mut acc = [[0.0f64; LANES]; BESIDE];
+    for (j, row) in acc.iter_mut().enumerate().take(tall) {
+        row[..wide].copy_from_slice(&grad_weights[(j0 + j) * inputs + i0..][..wide]);
+    }
+    for r in 0..rows {
+        let x = &input[r * inputs + i0..][..wide];
+        for (j, row) in acc.iter_mut().enumerate().take(tall) {
+            let g = grad_out[r * outputs + j0 + j];
+            for (sum, &value) in row.iter_mut().zip(x) {
+                *sum += g * value;
+            }
+        }
+    }
+    for (j, row) in acc.iter().enumerate().take(tall) {
+        grad_weights[(j0 + j) * inputs + i0..][..wide].copy_from_slice(&row[..wide]);
+    }
+}
+
+/// `grad_input[r][i] = sum over j, in output order, of g[r][j] w[j][i]`,
+/// with a tile of up to 4 rows by 8 inputs held in registers over all
+/// outputs.
+#[inline(always)]
+fn input_gradient_tiled(rows: usize, inputs: usize, weights: &[f64], grad_out: &[f64], outputs: usize, grad_input: &mut [f64]) {
+    for r0 in (0..rows).step_by(BESIDE) {
+        let tall = BESIDE.min(rows - r0);
+        for i0 in (0..inputs).step_by(LANES) {
+            let wide = LANES.min(inputs - i0);
+            let mut acc = [[0.0f64; LANES]; BESIDE];
+            if tall == BESIDE && wide == LANES {
+                for j in 0..outputs {
+                    let w: &[f64; LANES] = weights[j * inputs + i0..][..LANES].try_into().expect("a tile of LANES");
+                    for (r, row) in acc.iter_mut().enumerate() {
+                        let g = grad_out[(r0 + r) * outputs + j];
+                        for lane in 0..LANES {
+                            row[lane] += g * w[lane];
+                        }
+                    }
+                }
+            } else {
+                for j in 0..outputs {
+                    let w = &weights[j * inputs + i0..][..wide];
+                    for (r, row) in acc.iter_mut().enumerate().take(tall) {
+                        let g = grad_out[(r0 + r) * outputs + j];
+                        for (sum, &value) in row.iter_mut().zip(w) {
+                            *sum += g * value;
+                        }
+                    }
+                }
+            }
+            for (r, row) in acc.iter().enumerate().take(tall) {
+                grad_input[(r0 + r) * inputs + i0..][..wide].copy_from_slice(&row[..wide]);
+            }
+        }
+    }
 }
 
 /// [`dense_backward`] for N inputs. Each sum is kept in registers over the
 /// whole batch and added to memory once: the weight and bias gradients one
 /// output at a time (summed over rows in row order, so the bits are those
-/// of the row-by-row loop above when the gradients start at zero), the
-/// input gradient one row at a time.
+/// of the row-by-row loop when the gradients start at zero), the input
+/// gradient one row at a time.
 #[inline(always)]
 fn backward_fixed<const N: usize>(
     input: &[f64],
@@ -257,7 +368,7 @@ mod tests {
             let bias = values(outputs, 3);
             let grad_out = values(rows * outputs, 4);
             let mut out = vec![0.0; rows * outputs];
-            dense_forward(&input, rows, inputs, &weights, &bias, &mut out);
+            dense_forward(&input, rows, inputs, &weights, &bias, &mut out, &mut vec![0.0; inputs * outputs]);
             let (mut gw, mut gb, mut gx) = (vec![0.0; outputs * inputs], vec![0.0; outputs], vec![0.0; rows * inputs]);
             dense_backward(&input, rows, inputs, &weights, &grad_out, &mut gw, &mut gb, Some(&mut gx));
             let mut gw_only = vec![0.0; outputs * inputs];
@@ -284,43 +395,38 @@ mod tests {
         }
     }
 
-    /// The small-shape loops and the blocked kernel compute the same
-    /// products (up to summation order).
+    /// The tiled products give exactly the bits of the plain loops, row by
+    /// row: a row's result does not depend on the batch around it, nor on
+    /// the tile edges.
     #[test]
-    fn both_paths_agree() {
-        let (rows, inputs, outputs) = (40, 30, 20);
-        assert!(rows * inputs * outputs >= BLOCKED_THRESHOLD);
-        let input: Vec<f64> = (0..rows * inputs).map(|i| ((i * 7 % 13) as f64 - 6.0) / 5.0).collect();
-        let weights: Vec<f64> = (0..outputs * inputs).map(|i| ((i * 5 % 11) as f64 - 5.0) / 7.0).collect();
-        let bias: Vec<f64> = (0..outputs).map(|j| j as f64 / 10.0).collect();
-        let mut blocked = vec![0.0; rows * outputs];
-        dense_forward(&input, rows, inputs, &weights, &bias, &mut blocked);
-        for r in 0..rows {
-            for j in 0..outputs {
-                let expected = bias[j] + dot(&input[r * inputs..(r + 1) * inputs], &weights[j * inputs..(j + 1) * inputs]);
-                assert!((blocked[r * outputs + j] - expected).abs() < 1e-12);
+    fn tiles_give_the_bits_of_the_plain_loops() {
+        for (rows, inputs, outputs) in [(40, 30, 20), (7, 33, 5), (3, 17, 9), (64, 118, 59)] {
+            let input = values(rows * inputs, 5);
+            let weights = values(outputs * inputs, 6);
+            let bias = values(outputs, 7);
+            let grad_out = values(rows * outputs, 8);
+            let mut tiled = vec![0.0; rows * outputs];
+            let mut scratch = vec![0.0; inputs * outputs];
+            dense_forward(&input, rows, inputs, &weights, &bias, &mut tiled, &mut scratch);
+            let (mut gw, mut gb, mut gx) = (vec![0.0; outputs * inputs], vec![0.0; outputs], vec![0.0; rows * inputs]);
+            dense_backward(&input, rows, inputs, &weights, &grad_out, &mut gw, &mut gb, Some(&mut gx));
+            let (mut lw, mut lb) = (vec![0.0; outputs * inputs], vec![0.0; outputs]);
+            for r in 0..rows {
+                let x = &input[r * inputs..(r + 1) * inputs];
+                let g = &grad_out[r * outputs..(r + 1) * outputs];
+                let mut one = vec![0.0; outputs];
+                dense_forward(x, 1, inputs, &weights, &bias, &mut one, &mut scratch);
+                assert_eq!(one, tiled[r * outputs..(r + 1) * outputs], "forward row {r} of {rows}x{inputs}x{outputs}");
+                let mut gx_one = vec![0.0; inputs];
+                for j in 0..outputs {
+                    axpy(g[j], &weights[j * inputs..(j + 1) * inputs], &mut gx_one);
+                    axpy(g[j], x, &mut lw[j * inputs..(j + 1) * inputs]);
+                }
+                axpy(1.0, g, &mut lb);
+                assert_eq!(gx_one, gx[r * inputs..(r + 1) * inputs], "input gradient row {r}");
             }
-        }
-        let grad_out: Vec<f64> = (0..rows * outputs).map(|i| ((i * 3 % 7) as f64 - 3.0) / 4.0).collect();
-        let (mut gw, mut gb, mut gx) = (vec![0.0; outputs * inputs], vec![0.0; outputs], vec![0.0; rows * inputs]);
-        dense_backward(&input, rows, inputs, &weights, &grad_out, &mut gw, &mut gb, Some(&mut gx));
-        // The same products on the loop path, one row at a time (each call
-        // is below the threshold).
-        let (mut lw, mut lb, mut lx) = (vec![0.0; outputs * inputs], vec![0.0; outputs], vec![0.0; rows * inputs]);
-        for r in 0..rows {
-            dense_backward(
-                &input[r * inputs..(r + 1) * inputs],
-                1,
-                inputs,
-                &weights,
-                &grad_out[r * outputs..(r + 1) * outputs],
-                &mut lw,
-                &mut lb,
-                Some(&mut lx[r * inputs..(r + 1) * inputs]),
-            );
-        }
-        for (a, b) in gw.iter().zip(&lw).chain(gb.iter().zip(&lb)).chain(gx.iter().zip(&lx)) {
-            assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+            assert_eq!(lw, gw, "weight gradient {rows}x{inputs}x{outputs}");
+            assert_eq!(lb, gb);
         }
     }
 }

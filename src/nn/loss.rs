@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::activation::{sigmoid, softplus};
 use crate::data::TaskKind;
+use crate::maths::{exp, ln};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -155,7 +156,7 @@ impl Loss {
                 Self::Bce => out.iter().zip(target).map(|(&z, &t)| softplus(z) - t * z).sum::<f64>(),
                 Self::Ce => {
                     let max = out.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                    let log_sum = max + out.iter().map(|z| (z - max).exp()).sum::<f64>().ln();
+                    let log_sum = max + ln(out.iter().map(|z| exp(z - max)).sum::<f64>());
                     log_sum - out.iter().zip(target).map(|(z, t)| z * t).sum::<f64>()
                 }
             };
@@ -207,7 +208,7 @@ pub fn softmax_in_place(values: &mut [f64]) {
     let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let mut sum = 0.0;
     for v in values.iter_mut() {
-        *v = (*v - max).exp();
+        *v = exp(*v - max);
         sum += *v;
     }
     values.iter_mut().for_each(|v| *v /= sum);

@@ -161,6 +161,9 @@ pub struct LayerBuffers {
     pub grad_linear: Vec<f64>,
     /// Max pooling: which input won each output.
     pub argmax: Vec<u32>,
+    /// Dense layers wider than 8 inputs: the weights transposed, so the
+    /// forward product runs along contiguous outputs.
+    pub weights_transposed: Vec<f64>,
     /// Convolution scratch: one image's patch matrix and its gradient.
     pub patches: Vec<f64>,
     pub patch_grads: Vec<f64>,
@@ -204,6 +207,7 @@ impl Workspace {
                     grad_pre_activation: vec![0.0; n],
                     grad_linear: sized(bn, n),
                     argmax: if matches!(layer.kind, LayerKind::MaxPool(_)) { vec![0; n] } else { Vec::new() },
+                    weights_transposed: sized(layer.kind == LayerKind::Dense && layer.inputs > 8, layer.inputs * layer.outputs),
                     patches: match layer.kind {
                         LayerKind::Conv(g) => vec![0.0; g.patch_len()],
                         _ => Vec::new(),
@@ -405,9 +409,11 @@ impl Network {
             let weights = &self.params[layer.weights.clone()];
             let bias = &self.params[layer.bias.clone()];
             match (&layer.kind, &layer.batch_norm) {
-                (LayerKind::Dense, None) => dense_forward(x, rows, layer.inputs, weights, bias, &mut buf.pre_activation),
+                (LayerKind::Dense, None) => {
+                    dense_forward(x, rows, layer.inputs, weights, bias, &mut buf.pre_activation, &mut buf.weights_transposed)
+                }
                 (LayerKind::Dense, Some(bn)) => {
-                    dense_forward(x, rows, layer.inputs, weights, bias, &mut buf.linear);
+                    dense_forward(x, rows, layer.inputs, weights, bias, &mut buf.linear, &mut buf.weights_transposed);
                     self.batch_norm_forward(layer, bn, buf, rows, mode.batch_statistics());
                 }
                 (LayerKind::Conv(g), _) => conv_forward(x, rows, g, weights, bias, &mut buf.pre_activation, &mut buf.patches),

@@ -21,7 +21,7 @@ use crate::config::{Config, TrainingConfig};
 use crate::data::{DataError, Dataset};
 use crate::nn::kernels::gather_rows;
 use crate::nn::norms::clip_to_norm;
-use crate::nn::{ConvSpec, Loss, Mode, Network, NetworkSpec, Optimizer, OptimizerSettings, Workspace};
+use crate::nn::{ConvSpec, Layer, Loss, Mode, Network, NetworkSpec, Optimizer, OptimizerSettings, Workspace};
 use crate::rng::{Stream, stream_rng};
 
 /// Replica numbers live in the high bits of a random stream's index, so
@@ -118,6 +118,99 @@ pub struct Evaluation {
     pub accuracy: Option<f64>,
     /// The first layer (from 0) that produced a non-finite value.
     pub broken_layer: Option<usize>,
+}
+
+/// Why a saved state cannot be resumed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RestoreError {
+    #[error("its config is invalid: {0}")]
+    InvalidConfig(crate::config::ConfigIssue),
+    #[error("its {part} does not fit: {problem}")]
+    Inconsistent { part: &'static str, problem: String },
+}
+
+/// The largest step, epoch or replica number a saved state may hold: far
+/// beyond any real run, and far from where counters would overflow.
+const MAX_SAVED_COUNT: u64 = 1 << 40;
+
+impl TrainerState {
+    /// Checks every part against the config and the others.
+    pub fn validate(&self) -> Result<(), RestoreError> {
+        let fail = |part: &'static str, problem: String| Err(RestoreError::Inconsistent { part, problem });
+        if let Some(issue) = self.config.issues().into_iter().next() {
+            return Err(RestoreError::InvalidConfig(issue));
+        }
+        let data = &self.data;
+        if let Err(problem) = data.check() {
+            return fail("data set", problem);
+        }
+        if data.loss != self.config.training.loss {
+            return fail(
+                "data set",
+                format!("it was encoded for loss {}, the config says {}", data.loss.name(), self.config.training.loss.name()),
+            );
+        }
+        if self.replica >= crate::config::Limits::REPLICAS.1 as u64 {
+            return fail("replica number", format!("{} (at most {})", self.replica, crate::config::Limits::REPLICAS.1 - 1));
+        }
+        for (name, value) in [("step", self.step), ("epoch", self.epoch)] {
+            if value > MAX_SAVED_COUNT {
+                return fail("training position", format!("{name} {value}"));
+            }
+        }
+        if self.cursor > data.train.len() {
+            return fail("training position", format!("row {} of {}", self.cursor, data.train.len()));
+        }
+        let expected = Network::new(&network_spec(&self.config, data), &mut stream_rng(0, Stream::Init, 0));
+        let network = &self.network;
+        if network.params.len() != expected.params.len() || network.layers.len() != expected.layers.len() {
+            return fail(
+                "network",
+                format!(
+                    "{} layers and {} parameters where the config makes {} and {}",
+                    network.layers.len(),
+                    network.params.len(),
+                    expected.layers.len(),
+                    expected.params.len()
+                ),
+            );
+        }
+        if network.leaky_slope != expected.leaky_slope {
+            return fail("network", "its leaky slope differs from the config's".into());
+        }
+        for (index, (layer, wanted)) in network.layers.iter().zip(&expected.layers).enumerate() {
+            let shape = |l: &Layer| (l.kind, l.inputs, l.outputs, l.activation, l.dropout, l.weights.clone(), l.bias.clone());
+            let norm_ranges = |l: &Layer| l.batch_norm.as_ref().map(|bn| (bn.scale.clone(), bn.shift.clone()));
+            if shape(layer) != shape(wanted) || norm_ranges(layer) != norm_ranges(wanted) {
+                return fail("network", format!("layer {} is not the layer its config describes", index + 1));
+            }
+            if let Some(bn) = &layer.batch_norm
+                && (bn.running_mean.len() != layer.outputs || bn.running_var.len() != layer.outputs)
+            {
+                return fail("network", format!("layer {}'s batch-norm statistics have the wrong length", index + 1));
+            }
+        }
+        if !self.optimizer.fits(expected.params.len()) || self.optimizer.settings.kind != self.config.training.optimizer {
+            return fail("optimiser state", format!("it is for {} and another network", self.optimizer.settings.kind.name()));
+        }
+        if !self.previous_params.is_empty() && self.previous_params.len() != expected.params.len() {
+            return fail("previous parameters", format!("{} values for {} parameters", self.previous_params.len(), expected.params.len()));
+        }
+        if let Some(record) = self.history.records().iter().find(|r| r.layers.len() != expected.layers.len()) {
+            return fail("history", format!("the record of step {} has {} layers", record.step, record.layers.len()));
+        }
+        let hidden: Vec<usize> = expected.layers[..expected.hidden_layers()].iter().map(|l| l.outputs).collect();
+        let probe_rows = data.train.len().min(PROBE_BATCH);
+        if !self.settling.fits(&hidden, probe_rows) {
+            return fail("feature settling record", "its shape is not the network's".into());
+        }
+        if let Some(divergence) = &self.diverged
+            && divergence.layer.is_some_and(|l| l == 0 || l > expected.layers.len())
+        {
+            return fail("divergence record", format!("layer {:?}", divergence.layer));
+        }
+        Ok(())
+    }
 }
 
 /// The end of one call to [`Trainer::step`].
@@ -657,30 +750,12 @@ impl Trainer {
     }
 
     /// Continues a run from a [`TrainerState`]; the next step is the one the
-    /// saved run would have taken. Fails, naming the problem, if the parts
-    /// do not fit together (a corrupt or hand-edited file).
-    pub fn restore(state: TrainerState) -> Result<Self, String> {
-        let issues = state.config.issues();
-        if let Some(issue) = issues.first() {
-            return Err(format!("its config is invalid: {issue}"));
-        }
+    /// saved run would have taken. Every part is checked against the config
+    /// and against each other first, so a corrupt or hand-edited file is an
+    /// error naming the problem, never a panic later.
+    pub fn restore(state: TrainerState) -> Result<Self, RestoreError> {
+        state.validate()?;
         let data = Arc::new(state.data);
-        let spec = network_spec(&state.config, &data);
-        let expected = Network::new(&spec, &mut stream_rng(0, Stream::Init, 0));
-        let layout =
-            |n: &Network| n.layers.iter().map(|l| (l.kind, l.inputs, l.outputs, l.activation, l.batch_norm.is_some())).collect::<Vec<_>>();
-        if layout(&expected) != layout(&state.network) || expected.params.len() != state.network.params.len() {
-            return Err("its network does not match its config".into());
-        }
-        if !state.optimizer.fits(expected.params.len()) || state.optimizer.settings.kind != state.config.training.optimizer {
-            return Err("its optimiser state does not match its network".into());
-        }
-        if data.train.inputs.len() != data.train.len() * data.input_dim || data.train.is_empty() {
-            return Err("its data set is inconsistent".into());
-        }
-        if state.cursor > data.train.len() || !state.previous_params.is_empty() && state.previous_params.len() != expected.params.len() {
-            return Err("its training position is inconsistent".into());
-        }
         let mut trainer = Self::replica(state.config, data, state.replica);
         trainer.network = state.network;
         trainer.optimizer = state.optimizer;

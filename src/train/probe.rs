@@ -79,7 +79,7 @@ impl Histogram {
         }
         let x = match self.scale {
             HistogramScale::Linear => value,
-            HistogramScale::Log10Magnitude => value.abs().log10(),
+            HistogramScale::Log10Magnitude => crate::maths::log10(value.abs()),
         };
         if x < self.low {
             self.below += 1;

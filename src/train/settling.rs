@@ -98,6 +98,16 @@ impl Settling {
         Some(settled[index])
     }
 
+    /// Whether this record can belong to hidden layers of these widths
+    /// probed on `rows` rows (a saved file could say otherwise).
+    pub fn fits(&self, widths: &[usize], rows: usize) -> bool {
+        let per_layer = |v: &Vec<Vec<u64>>| v.is_empty() || (v.len() == widths.len() && v.iter().zip(widths).all(|(u, &w)| u.len() == w));
+        let rates = self.rate.is_empty() || (self.rate.len() == widths.len() && self.rate.iter().zip(widths).all(|(u, &w)| u.len() == w));
+        let reference = self.reference.is_empty()
+            || (self.reference.len() == widths.len() && self.reference.iter().zip(widths).all(|(r, &w)| r.len() == rows * w));
+        per_layer(&self.last_change) && rates && reference && self.last_change.len() == self.rate.len()
+    }
+
     pub fn layers(&self) -> usize {
         self.rate.len()
     }
