@@ -1,0 +1,3 @@
+//! Analyses of a network that need no training: what theory predicts.
+
+pub mod theory;
