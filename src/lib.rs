@@ -2,11 +2,10 @@
 //!
 //! The engine (this library without the `gui` feature) holds everything that
 //! is computed: [`config`], [`data`], the network in [`nn`], training and
-//! probes in [`train`], the mean-field theory of initialisation in
-//! [`analysis`], and the files a run writes in [`report`]. The
-//! command line ([`cli`]) drives the engine headless; the app (`app`, with
-//! the `gui` feature) draws what the engine computes and does no maths of
-//! its own.
+//! probes in [`train`], analyses of networks and runs in [`analysis`], and
+//! the files a run writes in [`report`]. The command line ([`cli`]) drives
+//! the engine headless; the app (`app`, with the `gui` feature) draws what
+//! the engine computes and does no maths of its own.
 
 pub mod analysis;
 pub mod cli;

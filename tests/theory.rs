@@ -118,7 +118,9 @@ fn other_schemes_and_activations_match_too() {
     // and the rest; orthogonal: sigma_w2 = gain^2 min(1, fan_in / fan_out).
     assert_act_std_matches(&spec(Activation::Tanh, Init::XavierUniform, 1.3, 0.1), &[1, 2], 0.10);
     assert_act_std_matches(&spec(Activation::Tanh, Init::Orthogonal, 1.3, 0.1), &[1, 2], 0.10);
-    assert_act_std_matches(&spec(Activation::Gelu, Init::HeNormal, 1.0, 0.1), &[1, 2, 3], 0.10);
+    // gelu at He's scale wanders like relu at finite width: more seeds.
+    let seeds: Vec<u64> = (1..=16).collect();
+    assert_act_std_matches(&spec(Activation::Gelu, Init::HeNormal, 1.0, 0.1), &seeds, 0.10);
     assert_act_std_matches(&spec(Activation::Sin, Init::LecunNormal, 1.5, 0.2), &[1, 2], 0.10);
 }
 
