@@ -1,122 +1,22 @@
 //! The command line: `run` trains headless and writes a run directory,
-//! `presets` lists the presets, `gui` (with the `gui` feature) opens the app.
+//! `presets` and `lessons` list what ships, `gui` (with the `gui` feature)
+//! opens the app. Its arguments are in [`crate::args`].
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use clap::{Args, Parser, Subcommand};
+use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::config::{Config, ConfigError, ConfigSource, Override, PRESETS, load_config_with};
-use crate::emergence::emergence_report;
-use crate::homogeneity::Replicas;
+use crate::analysis::emergence::emergence_report;
+use crate::args::{Cli, Command, EXIT_BAD_INPUT, EXIT_OK, RunArgs};
+use crate::config::{Override, PRESETS};
 use crate::report::{
     MetricsWriter, RunOutput, Summary, WriteError, confusion_matrix, write_confusion_csv, write_csv_file, write_homogeneity_csv,
     write_json, write_run,
 };
-use crate::train::Trainer;
-
-/// Exit code of a run that finished or diverged.
-pub const EXIT_OK: i32 = 0;
-/// Exit code of bad input: a config, a data file, an output directory.
-pub const EXIT_BAD_INPUT: i32 = 2;
-
-#[derive(Debug, Parser)]
-#[command(name = "emergence-lab", version, about = "Watch a neural network learn: train it live, or headless from a config")]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Option<Command>,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Train headless and write config.toml, metrics.csv, model.json,
-    /// data_train.csv, data_test.csv and summary.json to --out.
-    Run(RunArgs),
-    /// List the presets with their descriptions.
-    Presets,
-    /// List the lessons and check every lesson file (exit 2 if one is
-    /// malformed).
-    Lessons {
-        /// A folder of lesson files (default: the shipped assets/lessons).
-        #[arg(long, value_name = "DIR")]
-        dir: Option<PathBuf>,
-    },
-    /// Open the app (the default when no command is given).
-    #[cfg(feature = "gui")]
-    Gui(GuiArgs),
-}
-
-/// Where the config comes from: a preset or a file, then overrides.
-#[derive(Debug, Clone, Default, Args)]
-pub struct ConfigArgs {
-    /// A shipped preset (see `emergence-lab presets`).
-    #[arg(long, conflicts_with = "config")]
-    pub preset: Option<String>,
-    /// A TOML config file.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Override one key; VALUE is TOML (`network.hidden=[8,8]`), a bare
-    /// word is a string (`data.dataset=spiral`). Repeatable.
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub overrides: Vec<String>,
-}
-
-impl ConfigArgs {
-    pub fn source(&self) -> ConfigSource {
-        match (&self.preset, &self.config) {
-            (Some(name), _) => ConfigSource::Preset(name.clone()),
-            (None, Some(path)) => ConfigSource::File(path.clone()),
-            (None, None) => ConfigSource::Preset("playground".to_string()),
-        }
-    }
-
-    /// Loads the config, with flag overrides (`--steps 5`) applied after
-    /// `--set`.
-    pub fn load(&self, flags: &[Override]) -> Result<Config, ConfigError> {
-        let mut overrides = self.overrides.iter().map(|text| Override::parse(text)).collect::<Result<Vec<_>, _>>()?;
-        overrides.extend_from_slice(flags);
-        load_config_with(&self.source(), &overrides)
-    }
-}
-
-#[derive(Debug, Args)]
-pub struct RunArgs {
-    #[command(flatten)]
-    pub config: ConfigArgs,
-    /// Steps to train (overrides training.steps).
-    #[arg(long)]
-    pub steps: Option<u64>,
-    /// Seed (overrides seed), 0 to 9223372036854775807.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
-    pub seed: Option<u64>,
-    /// The directory the outputs are written to (created if missing).
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
-    /// Train K replicas (other seeds) in lockstep and also write
-    /// homogenisation.json and homogenisation.csv (overrides
-    /// replicas.count).
-    #[arg(long, value_name = "K")]
-    pub replicas: Option<usize>,
-}
-
-#[cfg(feature = "gui")]
-#[derive(Debug, Default, Args)]
-pub struct GuiArgs {
-    #[command(flatten)]
-    pub config: ConfigArgs,
-    /// Run this many frames with training on, print the average frame time,
-    /// and exit.
-    #[arg(long)]
-    pub frames: Option<u32>,
-    /// Save the window as PNG to FILE before exiting (with --frames).
-    #[arg(long, value_name = "FILE", requires = "frames")]
-    pub screenshot: Option<PathBuf>,
-    /// Open this lesson (see `emergence-lab lessons`) at its first step.
-    #[arg(long, value_name = "NAME", conflicts_with_all = ["preset", "config"])]
-    pub lesson: Option<String>,
-}
+use crate::run::Run;
 
 /// Parses the arguments, runs the command, and returns the exit code.
 pub fn main() -> i32 {
@@ -131,7 +31,7 @@ pub fn main() -> i32 {
         #[cfg(feature = "gui")]
         Some(Command::Gui(args)) => crate::app::run(args),
         #[cfg(feature = "gui")]
-        None => crate::app::run(GuiArgs::default()),
+        None => crate::app::run(crate::args::GuiArgs::default()),
         #[cfg(not(feature = "gui"))]
         None => {
             eprintln!("this build has no app (built without the `gui` feature); try `emergence-lab run --help`");
@@ -195,11 +95,11 @@ pub fn run(args: &RunArgs) -> i32 {
         Err(error) => return bad_input(&error.to_string()),
     };
     let several = config.replicas.count > 1;
-    let mut replicas = match Replicas::new(config) {
-        Ok(replicas) => replicas,
+    let mut run = match Run::new(config) {
+        Ok(run) => run,
         Err(error) => return bad_input(&error.to_string()),
     };
-    let layers = replicas.trainers[0].network().layers.len();
+    let layers = run.main().network().layers.len();
     let metrics_path = output.file("metrics.csv");
     let mut metrics = match std::fs::File::create(&metrics_path)
         .map_err(|source| WriteError::Io { path: metrics_path.clone(), source })
@@ -210,11 +110,9 @@ pub fn run(args: &RunArgs) -> i32 {
         Ok(writer) => writer,
         Err(error) => return bad_input(&error.to_string()),
     };
-    for trainer in &mut replicas.trainers {
-        trainer.history_mut().set_limit(Some(HISTORY_IN_MEMORY));
-    }
-    replicas.trainers[0].history_mut().stream();
-    let steps = replicas.trainers[0].config().training.steps;
+    run.limit_history(HISTORY_IN_MEMORY);
+    run.stream_records();
+    let steps = run.config().training.steps;
     let progress = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(steps);
         bar.set_style(
@@ -229,26 +127,19 @@ pub fn run(args: &RunArgs) -> i32 {
     let chunk = (steps / 200).clamp(1, 10_000);
     let mut done = 0;
     // Step 0's probe was taken before streaming began.
-    if let Err(error) = metrics.write(replicas.trainers[0].history().records()).map_err(csv_failed) {
+    if let Err(error) = metrics.write(run.main().history().records()).map_err(csv_failed) {
         return bad_input(&error.to_string());
     }
     while done < steps {
         let taken = chunk.min(steps - done);
-        if several {
-            replicas.run(taken);
-        } else {
-            replicas.trainers[0].run(taken);
-        }
+        run.run(taken);
         done += taken;
-        let rows = replicas.trainers[0].history_mut().take_unwritten();
-        if let Err(error) = metrics.write(&rows).map_err(csv_failed) {
+        if let Err(error) = metrics.write(&run.take_unwritten_records()).map_err(csv_failed) {
             return bad_input(&error.to_string());
         }
         progress.set_position(done);
-        if let Some(latest) = replicas.trainers[0].history().latest() {
-            progress.set_message(format!("test loss {:.4}", latest.test_loss));
-        }
-        if replicas.trainers.iter().all(|t| t.diverged().is_some()) {
+        progress.set_message(format!("test loss {:.4}", run.main().latest().test_loss));
+        if run.all_diverged() {
             break;
         }
     }
@@ -256,21 +147,15 @@ pub fn run(args: &RunArgs) -> i32 {
     progress.finish_and_clear();
     // The final state, also after a divergence: the network as it was just
     // before the non-finite value, which shows what exploded.
-    for trainer in &mut replicas.trainers {
-        if trainer.latest().step != trainer.step_count() {
-            trainer.record_probe();
-        }
-    }
-    let rows = replicas.trainers[0].history_mut().take_unwritten();
-    if let Err(error) = metrics.write(&rows).and_then(|()| metrics.finish()).map_err(csv_failed) {
+    run.probe_stale();
+    if let Err(error) = metrics.write(&run.take_unwritten_records()).and_then(|()| metrics.finish()).map_err(csv_failed) {
         return bad_input(&error.to_string());
     }
-    let confusion = confusion_matrix(&mut replicas.trainers[0], true);
-    let trainer = &replicas.trainers[0];
-    let samples: u64 = replicas.trainers.iter().map(Trainer::samples_seen).sum();
-    let summary = Summary::of(trainer, wall, samples);
-    let written = write_run(&output.file(""), trainer, &summary)
-        .and_then(|()| write_json(&output.file("emergence.json"), &emergence_report(trainer)))
+    let data = run.data();
+    let confusion = confusion_matrix(run.main().network(), data, &data.test);
+    let summary = Summary::of(&run, wall);
+    let written = write_run(&output.file(""), &run, &summary)
+        .and_then(|()| write_json(&output.file("emergence.json"), &emergence_report(run.main())))
         .and_then(|()| match &confusion {
             Some(counts) => write_csv_file(&output.file("confusion.csv"), |out| write_confusion_csv(counts, out)),
             None => Ok(()),
@@ -279,9 +164,9 @@ pub fn run(args: &RunArgs) -> i32 {
         if !several {
             return Ok(());
         }
-        let report = replicas.measure();
+        let report = run.measure().clone();
         write_json(&output.file("homogenisation.json"), &report)?;
-        let mut history = replicas.history.clone();
+        let mut history = run.homogeneity_history().to_vec();
         if history.last().is_none_or(|h| h.step != report.step) {
             history.push(report.summary());
         }

@@ -8,18 +8,17 @@
 //! the engine computes and does no maths of its own.
 
 pub mod analysis;
+pub mod args;
 pub mod cli;
 pub mod config;
 pub mod data;
-pub mod emergence;
-pub mod experiment;
 pub mod files;
-pub mod homogeneity;
 pub mod lessons;
 pub mod maths;
 pub mod nn;
 pub mod report;
 pub mod rng;
+pub mod run;
 pub mod train;
 
 #[cfg(feature = "gui")]

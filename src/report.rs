@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use std::sync::Arc;
-
-use crate::data::{Dataset, InputPlane, Split, TaskKind};
-use crate::nn::{LayerKind, Network};
-use crate::train::{Divergence, History, ProbeRecord, Trainer};
+use crate::data::{Dataset, InputPlane, Split};
+use crate::nn::TaskKind;
+use crate::nn::{Inference, LayerKind, Network};
+use crate::run::Run;
+use crate::train::{Divergence, History, ProbeRecord};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
@@ -346,13 +346,11 @@ pub fn write_points_csv<W: Write>(split: &Split, task: TaskKind, plane: &InputPl
     Ok(())
 }
 
-/// The confusion matrix of a classifier on a split: `counts[true][predicted]`.
-pub fn confusion_matrix(trainer: &mut Trainer, test: bool) -> Option<Vec<Vec<u32>>> {
-    let classes = trainer.data().task.classes()?;
-    let data = Arc::clone(trainer.data());
-    let split = if test { &data.test } else { &data.train };
-    let predicted = trainer.predict_classes(&split.inputs);
-    // A broken network (a non-finite output) has no confusion matrix.
+/// The confusion matrix of a classifier on a split: `counts[true][predicted]`;
+/// `None` for regression or a network whose outputs are not finite.
+pub fn confusion_matrix(network: &Network, data: &Dataset, split: &Split) -> Option<Vec<Vec<u32>>> {
+    let classes = data.task.classes()?;
+    let predicted = Inference::default().classes(network, data.loss, &split.inputs);
     let predicted: Vec<usize> = predicted.into_iter().collect::<Option<_>>()?;
     let mut counts = vec![vec![0u32; classes]; classes];
     for (&label, &guess) in split.labels.iter().zip(&predicted) {
@@ -421,11 +419,15 @@ impl Kernels {
 }
 
 impl Summary {
-    pub fn of(trainer: &Trainer, wall_seconds: f64, samples: u64) -> Self {
-        let latest = trainer.latest();
+    /// The summary of a run (its main replica's numbers), `samples` per
+    /// `wall_seconds` of all replicas.
+    pub fn of(run: &Run, wall_seconds: f64) -> Self {
+        let main = run.main();
+        let latest = main.latest();
+        let samples = run.samples_seen();
         Self {
-            steps: trainer.step_count(),
-            epochs: trainer.epoch(),
+            steps: main.step_count(),
+            epochs: main.epoch(),
             samples_per_second: if wall_seconds > 0.0 { samples as f64 / wall_seconds } else { 0.0 },
             wall_seconds,
             final_metrics: FinalMetrics {
@@ -435,8 +437,8 @@ impl Summary {
                 train_acc: latest.train_acc,
                 test_acc: latest.test_acc,
             },
-            diverged: trainer.diverged().cloned(),
-            kernels: Kernels::of(trainer.network()),
+            diverged: main.diverged().cloned(),
+            kernels: Kernels::of(main.network()),
         }
     }
 }
@@ -456,7 +458,7 @@ pub fn write_csv_file(path: &Path, write: impl FnOnce(std::io::BufWriter<fs::Fil
 
 /// The homogenisation history: one row per probe with the means over
 /// replica pairs.
-pub fn write_homogeneity_csv<W: Write>(history: &[crate::homogeneity::HomogeneitySummary], out: W) -> csv::Result<()> {
+pub fn write_homogeneity_csv<W: Write>(history: &[crate::analysis::homogeneity::HomogeneitySummary], out: W) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     let layers = history.first().map_or(0, |h| h.cka.len());
     let hidden = history.first().map_or(0, |h| h.within_layer.len());
@@ -504,13 +506,14 @@ pub fn write_homogeneity_csv<W: Write>(history: &[crate::homogeneity::Homogeneit
 
 /// Writes the outputs every run has (but metrics.csv, written as the run
 /// goes) into `dir`.
-pub fn write_run(dir: &Path, trainer: &Trainer, summary: &Summary) -> Result<(), WriteError> {
+pub fn write_run(dir: &Path, run: &Run, summary: &Summary) -> Result<(), WriteError> {
     let file = |name: &str| dir.join(name);
-    let data = trainer.data();
+    let main = run.main();
+    let data = run.data();
     let path = file("config.toml");
-    fs::write(&path, trainer.config().to_toml()).map_err(|e| write_error(&path, e))?;
+    fs::write(&path, run.config().to_toml()).map_err(|e| write_error(&path, e))?;
     let path = file("model.json");
-    fs::write(&path, model_json(trainer.network(), data)).map_err(|e| write_error(&path, e))?;
+    fs::write(&path, model_json(main.network(), data)).map_err(|e| write_error(&path, e))?;
     write_csv_file(&file("data_train.csv"), |out| write_points_csv(&data.train, data.task, &data.plane, out))?;
     write_csv_file(&file("data_test.csv"), |out| write_points_csv(&data.test, data.task, &data.plane, out))?;
     write_json(&file("summary.json"), summary)

@@ -4,52 +4,72 @@
 //! line.
 #![cfg(feature = "gui")]
 
+use std::time::{Duration, Instant};
+
 use bevy::prelude::*;
 use emergence_lab::app::files::{FileRequest, Files, FilesPlugin};
-use emergence_lab::app::{Lab, RunCommand, RunState, SessionPlugin};
+use emergence_lab::app::schedule::SchedulePlugin;
+use emergence_lab::app::{Driving, Lab, RunCommand, SessionPlugin};
 use emergence_lab::config::{ConfigSource, load_config};
+use emergence_lab::run::session::{Command, Speed};
 
 fn app_in(folder: &std::path::Path) -> App {
     let config = load_config(&ConfigSource::Preset("deep-spiral".into()), &["network.dropout=0.1".into()]).unwrap();
     let mut app = App::new();
-    app.add_plugins(MinimalPlugins).add_plugins((SessionPlugin { initial: config }, FilesPlugin));
+    app.add_plugins(MinimalPlugins).add_plugins((SchedulePlugin, SessionPlugin { initial: config, driving: Driving::Thread }, FilesPlugin));
     app.world_mut().resource_mut::<Files>().folder = folder.to_path_buf();
     app.update();
     app
 }
 
-fn train(app: &mut App, frames: usize) {
-    app.world_mut().resource_mut::<RunState>().steps_per_frame = 7;
-    app.world_mut().write_message(RunCommand::Play);
-    for _ in 0..frames {
+fn lab(app: &App) -> &Lab {
+    app.world().resource::<Lab>()
+}
+
+/// Updates until `done` holds, failing after a generous timeout.
+fn settle(app: &mut App, what: &str, done: impl Fn(&App) -> bool) {
+    let started = Instant::now();
+    loop {
         app.update();
+        if done(app) {
+            return;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(2));
     }
-    app.world_mut().write_message(RunCommand::Pause);
-    app.update();
+}
+
+/// Trains `steps` more steps on the training thread, then stops.
+fn train(app: &mut App, steps: u64) {
+    let target = lab(app).step + steps;
+    app.world_mut().write_message(RunCommand(Command::SetSpeed(Speed::Max)));
+    app.world_mut().write_message(RunCommand(Command::StopAt(target)));
+    app.world_mut().write_message(RunCommand(Command::Play));
+    settle(app, "training", |app| lab(app).step == target && !lab(app).playing);
 }
 
 fn params(app: &App) -> Vec<u64> {
-    app.world().resource::<Lab>().trainer().network().params.iter().map(|p| p.to_bits()).collect()
+    lab(app).network().params.iter().map(|p| p.to_bits()).collect()
 }
 
 #[test]
 fn save_then_load_resumes_where_it_was() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = app_in(dir.path());
-    train(&mut app, 10);
-    let step = app.world().resource::<Lab>().trainer().step_count();
+    train(&mut app, 70);
+    let step = lab(&app).step;
     let saved_params = params(&app);
     app.world_mut().write_message(FileRequest::SaveExperiment);
-    app.update();
     let path = dir.path().join("session.emlab");
-    assert!(path.is_file(), "{:?}", app.world().resource::<Files>().status);
+    settle(&mut app, "the save", |_| path.is_file());
+    assert!(app.world().resource::<Files>().status.as_deref().unwrap_or("").contains("saved"));
 
-    train(&mut app, 5);
+    train(&mut app, 35);
     assert_ne!(params(&app), saved_params);
+    let generation = lab(&app).generation;
     app.world_mut().write_message(FileRequest::LoadExperiment(path));
-    app.update();
-    let lab = app.world().resource::<Lab>();
-    assert_eq!(lab.trainer().step_count(), step);
+    settle(&mut app, "the load", |app| lab(app).generation > generation);
+    assert_eq!(lab(&app).step, step);
     assert_eq!(params(&app), saved_params);
     assert!(app.world().resource::<Files>().error.is_none());
 }
@@ -58,7 +78,7 @@ fn save_then_load_resumes_where_it_was() {
 fn a_bad_file_shows_an_error_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = app_in(dir.path());
-    train(&mut app, 3);
+    train(&mut app, 21);
     let before = params(&app);
     let junk = dir.path().join("junk.emlab");
     std::fs::write(&junk, "emergence-lab experiment v1\nnot postcard at all").unwrap();
@@ -75,7 +95,7 @@ fn a_bad_file_shows_an_error_and_changes_nothing() {
 fn the_exported_config_replays_the_session_on_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = app_in(dir.path());
-    train(&mut app, 12);
+    train(&mut app, 84);
     app.world_mut().write_message(FileRequest::ExportConfig);
     app.world_mut().write_message(FileRequest::ExportModel);
     app.world_mut().write_message(FileRequest::ExportMetrics);

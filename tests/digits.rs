@@ -24,10 +24,10 @@ fn the_perceptron_reaches_95_percent() {
 
 #[test]
 fn the_convolutional_network_reaches_97_percent() {
-    let mut trainer = trained("digits-cnn");
+    let trainer = trained("digits-cnn");
     let accuracy = trainer.latest().test_acc.unwrap();
     assert!(accuracy >= 0.97, "digits-cnn: {accuracy}");
-    let confusion = confusion_matrix(&mut trainer, true).unwrap();
+    let confusion = confusion_matrix(trainer.network(), trainer.data(), &trainer.data().test).unwrap();
     let total: u32 = confusion.iter().flatten().sum();
     let correct: u32 = (0..10).map(|c| confusion[c][c]).sum();
     assert_eq!(total as usize, trainer.data().test.len());

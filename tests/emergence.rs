@@ -2,9 +2,9 @@
 //! that agree without sharing weights, constant init's perfect homogeneity,
 //! features that settle.
 
+use emergence_lab::analysis::emergence::{FIT_ACCURACY, emergence_report, fit_moments};
 use emergence_lab::config::{Config, ConfigSource, load_config};
-use emergence_lab::emergence::{FIT_ACCURACY, emergence_report, fit_moments};
-use emergence_lab::homogeneity::Replicas;
+use emergence_lab::run::Run;
 use emergence_lab::train::Trainer;
 
 fn preset(name: &str, overrides: &[&str]) -> Config {
@@ -33,9 +33,9 @@ fn grokking_test_accuracy_lags_training_accuracy() {
 
 #[test]
 fn replicas_agree_on_predictions_but_not_on_raw_weights() {
-    let mut replicas = Replicas::new(preset("homogenisation", &[])).unwrap();
-    replicas.run(3000);
-    let report = replicas.measure();
+    let mut run = Run::new(preset("homogenisation", &[])).unwrap();
+    run.run(3000);
+    let report = run.measure().clone();
     assert_eq!(report.replicas, 4);
     for i in 0..4 {
         assert_eq!(report.agreement[i][i], Some(1.0), "a network agrees with itself");
@@ -56,31 +56,30 @@ fn replicas_agree_on_predictions_but_not_on_raw_weights() {
     assert!(summary.cka[0].unwrap() > summary.cka[1].unwrap(), "the first layer is the most alike: {summary:?}");
     assert!(summary.cka[0].unwrap() > summary.cka_chance[0].unwrap(), "{summary:?}");
     assert!(report.ood_agreement.is_some());
-    assert_eq!(replicas.history.first().map(|h| h.step), Some(0));
+    assert_eq!(run.homogeneity_history().first().map(|h| h.step), Some(0));
     // Replicas really are different runs.
-    let (a, b) = (&replicas.trainers[0], &replicas.trainers[1]);
+    let (a, b) = (&run.replicas()[0], &run.replicas()[1]);
     assert_ne!(a.network().params, b.network().params);
     assert_eq!(a.data(), b.data());
 }
 
 #[test]
 fn constant_init_gives_within_layer_homogeneity_one() {
-    let mut replicas = Replicas::new(preset("constant-init", &["replicas.count=2", "training.steps=300"])).unwrap();
-    replicas.run(300);
-    for row in &replicas.measure().within_layer {
+    let mut run = Run::new(preset("constant-init", &["replicas.count=2", "training.steps=300"])).unwrap();
+    run.run(300);
+    for row in &run.measure().within_layer {
         for &value in row {
             assert!((value.unwrap() - 1.0).abs() < 1e-12, "{row:?}");
         }
     }
-    let random = Replicas::new(preset("playground", &["replicas.count=2"])).unwrap().measure();
+    let random = Run::new(preset("playground", &["replicas.count=2"])).unwrap().measure().clone();
     assert!(random.within_layer[0][0].unwrap() < 0.9);
 }
 
 #[test]
 fn replicas_with_other_inits_use_them() {
-    let replicas =
-        Replicas::new(preset("deep-relu-he", &["replicas.count=2", "replicas.inits=[\"he-normal\", \"xavier-normal\"]"])).unwrap();
-    let inits: Vec<_> = replicas.trainers.iter().map(|t| t.config().network.init).collect();
+    let run = Run::new(preset("deep-relu-he", &["replicas.count=2", "replicas.inits=[\"he-normal\", \"xavier-normal\"]"])).unwrap();
+    let inits: Vec<_> = run.replicas().iter().map(|t| t.config().network.init).collect();
     assert_eq!(inits, vec![emergence_lab::nn::Init::HeNormal, emergence_lab::nn::Init::XavierNormal]);
 }
 

@@ -409,7 +409,7 @@ fn following_rows_agrees_with_one_second_moment_when_rows_agree() {
 #[test]
 fn a_run_config_gets_its_theory() {
     let config = Config::default();
-    let data = Dataset::from_config(&config).unwrap();
+    let data = Dataset::build(&config.data, config.training.loss, config.seed).unwrap();
     let report = theory_for_run(&config, &data);
     assert!(report.applies, "{:?}", report.reason);
     assert_eq!(report.layers.len(), config.network.hidden.len());

@@ -1,7 +1,18 @@
 //! Analyses: plain functions over a run's data (its networks, histories,
 //! probe activations), for the command line's reports and the app's views.
-//! What theory predicts of a network ([`theory`]), what a grokking network
-//! has learned ([`fourier`]).
+//!
+//! - [`similarity`]: how alike two networks, layers or neurons are, and by
+//!   chance;
+//! - [`homogeneity`]: those measures across a run's replicas;
+//! - [`emergence`]: fit moments, loss plateaus and sudden drops, when
+//!   features settled;
+//! - [`maps`]: every neuron's output over the input plane;
+//! - [`theory`]: what mean-field theory predicts of an initialisation;
+//! - [`fourier`]: the waves a network learning modular addition grows.
 
+pub mod emergence;
 pub mod fourier;
+pub mod homogeneity;
+pub mod maps;
+pub mod similarity;
 pub mod theory;

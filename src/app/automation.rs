@@ -1,6 +1,6 @@
 //! `--frames N [--screenshot FILE]`: run N frames with training on, save
-//! the window, print the average frame time, exit. For tests and for the
-//! screenshots in the README.
+//! the window, print the average frame time and how fast training went,
+//! exit. For tests, for measuring, and for the screenshots in the README.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured, save_to_disk};
+
+use super::session::Lab;
 
 /// Frames to wait for a requested screenshot to be written before giving
 /// up with an error.
@@ -31,6 +33,8 @@ struct Automation {
     frame: u32,
     measured: Duration,
     measured_frames: u32,
+    /// Steps and samples when measuring began.
+    start: Option<(u64, u64)>,
     requested: bool,
     /// Set by the capture observer once the file is written (or failed).
     saved: Arc<Mutex<Option<Result<(), String>>>>,
@@ -45,6 +49,7 @@ impl Plugin for AutomationPlugin {
                 frame: 0,
                 measured: Duration::ZERO,
                 measured_frames: 0,
+                start: None,
                 requested: false,
                 saved: Arc::new(Mutex::new(None)),
             })
@@ -53,8 +58,17 @@ impl Plugin for AutomationPlugin {
     }
 }
 
-fn count_frames_and_exit(mut automation: ResMut<Automation>, time: Res<Time>, mut commands: Commands, mut exit: MessageWriter<AppExit>) {
+fn count_frames_and_exit(
+    mut automation: ResMut<Automation>,
+    time: Res<Time>,
+    lab: Res<Lab>,
+    mut commands: Commands,
+    mut exit: MessageWriter<AppExit>,
+) {
     automation.frame += 1;
+    if automation.frame == WARMUP_FRAMES {
+        automation.start = Some((lab.step, lab.samples_seen));
+    }
     if automation.frame > WARMUP_FRAMES && automation.frame <= automation.frames {
         automation.measured += time.delta();
         automation.measured_frames += 1;
@@ -73,14 +87,24 @@ fn count_frames_and_exit(mut automation: ResMut<Automation>, time: Res<Time>, mu
             *saved.lock().expect("the flag is never poisoned") = Some(result);
         });
     }
+    if frame == automation.frames {
+        let seconds = automation.measured.as_secs_f64();
+        let average = seconds * 1000.0 / f64::from(automation.measured_frames.max(1));
+        let (steps, samples) = automation.start.map_or((0, 0), |(s, n)| (lab.step.saturating_sub(s), lab.samples_seen.saturating_sub(n)));
+        let per_second = |count: u64| if seconds > 0.0 { count as f64 / seconds } else { 0.0 };
+        println!(
+            "{} frames, average frame time {average:.2} ms; trained {steps} steps over the measured frames ({:.0} steps/s, {:.0} samples/s)",
+            automation.frames,
+            per_second(steps),
+            per_second(samples)
+        );
+    }
     if frame < automation.frames {
         return;
     }
     let outcome = if automation.screenshot.is_some() { automation.saved.lock().expect("never poisoned").clone() } else { Some(Ok(())) };
     match outcome {
         Some(Ok(())) => {
-            let average = automation.measured.as_secs_f64() * 1000.0 / f64::from(automation.measured_frames.max(1));
-            println!("{} frames, average frame time {average:.2} ms", automation.frames);
             if let Some(path) = &automation.screenshot {
                 println!("screenshot saved to {}", path.display());
             }

@@ -7,7 +7,10 @@ use bevy::prelude::*;
 use bevy::window::{MonitorSelection, PrimaryWindow, WindowMode};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
+use super::schedule::{DrawSet, LabSet};
+use super::session::RunCommand;
 use crate::lessons::{Lesson, LessonError, available_lessons};
+use crate::run::session::Command;
 
 pub const ZOOM_RANGE: (f32, f32) = (0.6, 3.0);
 const ZOOM_STEP: f32 = 0.1;
@@ -24,9 +27,26 @@ pub struct Lessons {
 /// Which lesson is open, and at which step.
 #[derive(Resource, Debug, Default, Clone, PartialEq)]
 pub struct LessonProgress {
-    pub open: bool,
     pub lesson: Option<usize>,
     pub step: usize,
+}
+
+/// Enter a lesson's step: its settings with a fresh network, and training
+/// started if the step says so.
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnterStep {
+    pub lesson: usize,
+    pub step: usize,
+}
+
+/// A change of how the app is presented.
+#[derive(Message, Debug, Clone, Copy, PartialEq)]
+pub enum PresentationRequest {
+    /// Interface size up (+1) or down (-1) a step.
+    Zoom(f32),
+    Presenting(bool),
+    HighContrast(bool),
+    Fullscreen(bool),
 }
 
 #[derive(Resource, Debug, Clone, PartialEq)]
@@ -71,12 +91,40 @@ impl Plugin for ClassroomPlugin {
         for error in &self.lessons.errors {
             warn!("{error}");
         }
-        let progress = LessonProgress { open: self.open.is_some(), lesson: self.open, step: 0 };
+        let progress = LessonProgress { lesson: self.open, step: 0 };
         app.insert_resource(self.lessons.clone())
             .insert_resource(progress)
             .init_resource::<Presentation>()
-            .add_systems(Update, apply_fullscreen)
-            .add_systems(EguiPrimaryContextPass, apply_presentation.before(super::ui::draw_ui));
+            .add_message::<EnterStep>()
+            .add_message::<PresentationRequest>()
+            .add_systems(Update, (enter_steps, present).in_set(LabSet::Input))
+            .add_systems(Update, apply_fullscreen.in_set(LabSet::ApplyChanges))
+            .add_systems(EguiPrimaryContextPass, apply_presentation.in_set(DrawSet::Theme));
+    }
+}
+
+fn enter_steps(
+    mut requests: MessageReader<EnterStep>,
+    lessons: Res<Lessons>,
+    mut progress: ResMut<LessonProgress>,
+    mut commands: MessageWriter<RunCommand>,
+) {
+    for request in requests.read() {
+        let Some(step) = lessons.lessons.get(request.lesson).and_then(|l| l.steps.get(request.step)) else { continue };
+        *progress = LessonProgress { lesson: Some(request.lesson), step: request.step };
+        commands.write(RunCommand(Command::Restart(Box::new(step.config.clone()))));
+        commands.write(RunCommand(if step.play { Command::Play } else { Command::Pause }));
+    }
+}
+
+fn present(mut requests: MessageReader<PresentationRequest>, mut presentation: ResMut<Presentation>) {
+    for request in requests.read() {
+        match *request {
+            PresentationRequest::Zoom(steps) => presentation.zoom_by(steps),
+            PresentationRequest::Presenting(on) => presentation.presenting = on,
+            PresentationRequest::HighContrast(on) => presentation.high_contrast = on,
+            PresentationRequest::Fullscreen(on) => presentation.fullscreen = on,
+        }
     }
 }
 

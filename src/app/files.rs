@@ -1,28 +1,45 @@
 //! Saving, loading and exporting: experiments (resumable), screenshots,
-//! metrics, the model and the config. The engine writes every file; this
-//! plugin only decides where, and reports what happened. A file that cannot
-//! be read leaves the running session untouched.
+//! metrics, the model and the config. The engine writes every file's
+//! contents; this plugin decides where they go (a folder natively, the
+//! browser's downloads on the web: see [`super::platform`]) and reports
+//! what happened. A file that cannot be read leaves the session untouched.
 
-use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use bevy::prelude::*;
-use bevy::render::view::screenshot::{Screenshot, save_to_disk};
 
-use super::session::{DraftConfig, Lab, RunState};
-use crate::experiment;
-use crate::homogeneity::Replicas;
+use super::platform;
+use super::schedule::LabSet;
+use super::session::{Lab, RunCommand, SavedExperiment};
 use crate::report::{model_json, write_metrics_csv};
+use crate::run::experiment::{self, ExperimentError};
+use crate::run::session::Command;
 
 /// What the user asked to save, export or load.
 #[derive(Message, Debug, Clone, PartialEq)]
 pub enum FileRequest {
     SaveExperiment,
     LoadExperiment(PathBuf),
+    /// A file the browser handed over (its name, for messages).
+    LoadExperimentBytes {
+        name: String,
+        bytes: Arc<Vec<u8>>,
+    },
     Screenshot,
     ExportMetrics,
     ExportModel,
     ExportConfig,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error(transparent)]
+    Experiment(#[from] Box<ExperimentError>),
+    #[error(transparent)]
+    Save(#[from] platform::SaveError),
+    #[error("cannot write the metrics: {0}")]
+    Csv(#[source] csv::Error),
 }
 
 /// Where exports go, and what the last request did.
@@ -31,26 +48,42 @@ pub struct Files {
     pub folder: PathBuf,
     /// The file name stem exports get (with a suffix per kind).
     pub name: String,
-    /// The path typed in the load field.
-    pub load_path: String,
     /// What the last request did, for the status in the files window.
     pub status: Option<String>,
     /// An error to show in a dialog until dismissed.
     pub error: Option<String>,
+    /// A save was asked of the run; its bytes come back in a later frame.
+    saving: bool,
 }
 
 impl Default for Files {
     fn default() -> Self {
-        Self { folder: PathBuf::from("emergence-lab-exports"), name: "session".into(), load_path: String::new(), status: None, error: None }
+        Self { folder: PathBuf::from("emergence-lab-exports"), name: "session".into(), status: None, error: None, saving: false }
     }
 }
 
 impl Files {
-    fn target(&self, suffix: &str) -> Result<PathBuf, String> {
-        std::fs::create_dir_all(&self.folder).map_err(|e| format!("cannot create the folder {}: {e}", self.folder.display()))?;
-        Ok(self.folder.join(format!("{}{suffix}", self.name)))
+    fn report(&mut self, outcome: Result<String, FileError>) {
+        match outcome {
+            Ok(status) => {
+                info!("{status}");
+                self.status = Some(status);
+            }
+            Err(error) => {
+                self.status = Some(format!("failed: {error}"));
+                self.error = Some(error.to_string());
+            }
+        }
+    }
+
+    fn save(&self, suffix: &str, bytes: &[u8]) -> Result<String, FileError> {
+        Ok(platform::save_bytes(&self.folder, &format!("{}{suffix}", self.name), bytes)?)
     }
 }
+
+/// A dismissable dialog's worth of text, for the files window.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+pub struct DismissFileError;
 
 pub struct FilesPlugin;
 
@@ -58,81 +91,82 @@ impl Plugin for FilesPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<Files>()
             .add_message::<FileRequest>()
-            .add_systems(Update, handle_file_requests.before(super::session::apply_run_commands));
+            .add_message::<DismissFileError>()
+            .add_systems(Update, (handle_file_requests, write_saved_experiments).in_set(LabSet::ApplyChanges));
     }
-}
-
-fn write(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), String> {
-    std::fs::write(path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
-
-fn seconds_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 /// The config that `emergence-lab run --config` replays this session with.
 pub fn replay_config(lab: &Lab) -> crate::config::Config {
-    let mut config = lab.trainer().config().clone();
-    config.training.steps = lab.trainer().step_count();
+    let mut config = lab.config.clone();
+    config.training.steps = lab.step;
     config
 }
 
 fn handle_file_requests(
     mut requests: MessageReader<FileRequest>,
+    mut dismissed: MessageReader<DismissFileError>,
     mut files: ResMut<Files>,
-    mut lab: ResMut<Lab>,
-    mut draft: ResMut<DraftConfig>,
-    mut run: ResMut<RunState>,
+    lab: Res<Lab>,
+    mut run: MessageWriter<RunCommand>,
     mut commands: Commands,
 ) {
+    if dismissed.read().count() > 0 {
+        files.error = None;
+    }
     for request in requests.read() {
-        let outcome: Result<String, String> = match request {
-            FileRequest::SaveExperiment => files.target(".emlab").and_then(|path| {
-                experiment::save(lab.trainers(), &path).map_err(|e| e.to_string())?;
-                Ok(format!("saved the experiment to {}", path.display()))
+        let outcome: Result<String, FileError> = match request {
+            FileRequest::SaveExperiment => {
+                files.saving = true;
+                run.write(RunCommand(Command::Save));
+                continue;
+            }
+            FileRequest::LoadExperiment(path) => experiment::load(path).map_err(|e| FileError::from(Box::new(e))).map(|loaded| {
+                let step = loaded.step_count();
+                run.write(RunCommand(Command::Load(Box::new(loaded))));
+                format!("loaded {} at step {step}", path.display())
             }),
-            FileRequest::LoadExperiment(path) => match experiment::load(path) {
-                Ok(trainers) => {
-                    draft.0 = trainers[0].config().clone();
-                    lab.replace(Replicas::from_trainers(trainers));
-                    run.playing = false;
-                    Ok(format!("loaded {} at step {}", path.display(), lab.trainer().step_count()))
-                }
-                Err(error) => Err(error.to_string()),
-            },
-            FileRequest::Screenshot => files.target(&format!("-{}.png", seconds_now())).map(|path| {
-                commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path.clone()));
-                format!("screenshot saved to {}", path.display())
-            }),
-            FileRequest::ExportMetrics => files.target("-metrics.csv").and_then(|path| {
-                let file = std::fs::File::create(&path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                write_metrics_csv(lab.trainer().history(), lab.trainer().network().layers.len(), std::io::BufWriter::new(file))
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                Ok(format!("metrics written to {}", path.display()))
-            }),
-            FileRequest::ExportModel => files.target("-model.json").and_then(|path| {
-                write(&path, model_json(lab.trainer().network(), lab.trainer().data()))?;
-                Ok(format!("model written to {}", path.display()))
-            }),
-            FileRequest::ExportConfig => files.target("-config.toml").and_then(|path| {
-                write(&path, replay_config(&lab).to_toml())?;
+            FileRequest::LoadExperimentBytes { name, bytes } => {
+                experiment::from_bytes(bytes, name).map_err(|e| FileError::from(Box::new(e))).map(|loaded| {
+                    let step = loaded.step_count();
+                    run.write(RunCommand(Command::Load(Box::new(loaded))));
+                    format!("loaded {name} at step {step}")
+                })
+            }
+            FileRequest::Screenshot => {
+                platform::screenshot(&mut commands, &files.folder, &format!("{}-{}.png", files.name, platform::seconds_now()))
+                    .map_err(FileError::from)
+            }
+            FileRequest::ExportMetrics => {
+                let mut bytes = Vec::new();
+                write_metrics_csv(&lab.parts.history, lab.network().layers.len(), &mut bytes)
+                    .map_err(FileError::Csv)
+                    .and_then(|()| files.save("-metrics.csv", &bytes))
+                    .map(|place| format!("metrics written to {place}"))
+            }
+            FileRequest::ExportModel => {
+                files.save("-model.json", model_json(lab.network(), &lab.data).as_bytes()).map(|place| format!("model written to {place}"))
+            }
+            FileRequest::ExportConfig => files.save("-config.toml", replay_config(&lab).to_toml().as_bytes()).map(|place| {
                 let caveat = if lab.changed_in_place {
                     " (training settings changed during this run: `run --config` replays the final settings from step 0)"
                 } else {
                     ""
                 };
-                Ok(format!("config written to {}; `emergence-lab run --config` replays it{caveat}", path.display()))
+                format!("config written to {place}; `emergence-lab run --config` replays it{caveat}")
             }),
         };
-        match outcome {
-            Ok(status) => {
-                info!("{status}");
-                files.status = Some(status);
-            }
-            Err(error) => {
-                files.status = Some(format!("failed: {error}"));
-                files.error = Some(error);
-            }
+        files.report(outcome);
+    }
+}
+
+fn write_saved_experiments(mut saved: MessageReader<SavedExperiment>, mut files: ResMut<Files>) {
+    for SavedExperiment(bytes) in saved.read() {
+        if !files.saving {
+            continue;
         }
+        files.saving = false;
+        let outcome = files.save(".emlab", bytes).map(|place| format!("saved the experiment to {place}"));
+        files.report(outcome);
     }
 }

@@ -1,23 +1,26 @@
 //! Keyboard shortcuts. They are ignored while a text field has the
-//! keyboard.
+//! keyboard. Each key only asks (a message); the plugin that owns the
+//! state decides.
 
 use bevy::prelude::*;
 use bevy_egui::input::egui_wants_any_keyboard_input;
 
-use super::classroom::Presentation;
+use super::classroom::{Presentation, PresentationRequest};
 use super::files::FileRequest;
+use super::schedule::LabSet;
 use super::session::RunCommand;
-use super::ui::ViewState;
+use super::windows::Toggle;
+use crate::run::session::Command;
 
 pub struct KeysPlugin;
 
 impl Plugin for KeysPlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(Update, shortcuts.run_if(not(egui_wants_any_keyboard_input)).before(super::session::apply_run_commands));
+        app.add_systems(Update, shortcuts.run_if(not(egui_wants_any_keyboard_input)).in_set(LabSet::Input));
     }
 }
 
-/// What each key asks for, in the order the help overlay lists them.
+/// What each key asks for, in the order the help window lists them.
 pub const SHORTCUTS: [(&str, &str); 10] = [
     ("Space", "play / pause"),
     ("S", "one step"),
@@ -33,43 +36,44 @@ pub const SHORTCUTS: [(&str, &str); 10] = [
 
 fn shortcuts(
     keys: Res<ButtonInput<KeyCode>>,
-    mut commands: MessageWriter<RunCommand>,
+    presentation: Res<Presentation>,
+    mut run: MessageWriter<RunCommand>,
     mut files: MessageWriter<FileRequest>,
-    mut view: ResMut<ViewState>,
-    mut presentation: ResMut<Presentation>,
-    mut progress: ResMut<super::classroom::LessonProgress>,
+    mut toggles: MessageWriter<Toggle>,
+    mut present: MessageWriter<PresentationRequest>,
 ) {
-    if keys.just_pressed(KeyCode::Space) {
-        commands.write(RunCommand::TogglePlay);
+    let pressed = |key| keys.just_pressed(key);
+    if pressed(KeyCode::Space) {
+        run.write(RunCommand(Command::TogglePlay));
     }
-    if keys.just_pressed(KeyCode::KeyS) {
-        commands.write(RunCommand::StepOnce);
+    if pressed(KeyCode::KeyS) {
+        run.write(RunCommand(Command::StepOnce));
     }
-    if keys.just_pressed(KeyCode::KeyR) {
-        commands.write(RunCommand::Reset);
+    if pressed(KeyCode::KeyR) {
+        run.write(RunCommand(Command::Reset));
     }
-    if keys.just_pressed(KeyCode::KeyH) {
-        view.show_help = !view.show_help;
+    if pressed(KeyCode::KeyH) {
+        toggles.write(Toggle::Help);
+    }
+    if pressed(KeyCode::KeyL) {
+        toggles.write(Toggle::Lessons);
     }
     if keys.any_just_pressed([KeyCode::Equal, KeyCode::NumpadAdd]) {
-        presentation.zoom_by(1.0);
+        present.write(PresentationRequest::Zoom(1.0));
     }
     if keys.any_just_pressed([KeyCode::Minus, KeyCode::NumpadSubtract]) {
-        presentation.zoom_by(-1.0);
+        present.write(PresentationRequest::Zoom(-1.0));
     }
-    if keys.just_pressed(KeyCode::KeyP) {
-        presentation.presenting = !presentation.presenting;
+    if pressed(KeyCode::KeyP) {
+        present.write(PresentationRequest::Presenting(!presentation.presenting));
     }
-    if keys.just_pressed(KeyCode::KeyC) {
-        presentation.high_contrast = !presentation.high_contrast;
+    if pressed(KeyCode::KeyC) {
+        present.write(PresentationRequest::HighContrast(!presentation.high_contrast));
     }
-    if keys.just_pressed(KeyCode::KeyL) {
-        progress.open = !progress.open;
+    if pressed(KeyCode::F11) {
+        present.write(PresentationRequest::Fullscreen(!presentation.fullscreen));
     }
-    if keys.just_pressed(KeyCode::F11) {
-        presentation.fullscreen = !presentation.fullscreen;
-    }
-    if keys.just_pressed(KeyCode::F12) {
+    if pressed(KeyCode::F12) {
         files.write(FileRequest::Screenshot);
     }
 }

@@ -1,12 +1,19 @@
 //! The live app: a Bevy window with egui panels in which the engine trains
 //! a network and every neuron and weight is drawn as it changes.
 //!
-//! One plugin per feature: [`session`] holds the trainer and runs it within
-//! a frame budget; [`pictures`] turns the engine's neuron maps into
-//! textures; [`ui`] lays out the panels; [`keys`] maps shortcuts to run
-//! commands; [`automation`] runs a fixed number of frames and takes a
-//! screenshot for tests. The app reads the engine and draws; it computes
-//! nothing about the network itself.
+//! One plugin per feature, layered (each imports only those above it in
+//! this list, and [`schedule`], [`palette`], [`platform`], [`windows`]):
+//! - [`session`]: the run, on a training thread or in-frame, its commands
+//!   and its snapshot (`Lab`);
+//! - [`pictures`]: every neuron's map as textures; [`digits`]: the image
+//!   view's predictions;
+//! - [`classroom`]: lessons and presentation; [`files`]: save, load,
+//!   export;
+//! - [`keys`]: shortcuts; [`automation`]: `--frames` and screenshots;
+//! - [`ui`]: the panels, which read a frame's snapshot and send requests.
+//!
+//! The frame's order is declared once in [`schedule`]. The app reads the
+//! engine and draws; it computes nothing about the network itself.
 
 pub mod automation;
 pub mod classroom;
@@ -15,8 +22,11 @@ pub mod files;
 pub mod keys;
 pub mod palette;
 pub mod pictures;
+pub mod platform;
+pub mod schedule;
 pub mod session;
 pub mod ui;
+pub mod windows;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -26,14 +36,15 @@ use bevy::render::view::Msaa;
 use bevy::window::{PresentMode, WindowResolution};
 use bevy_egui::EguiPlugin;
 
-use crate::cli::{EXIT_BAD_INPUT, GuiArgs};
+use crate::args::{EXIT_BAD_INPUT, GuiArgs};
 
 pub use automation::AutomationPlugin;
 pub use classroom::ClassroomPlugin;
 pub use files::FilesPlugin;
 pub use keys::KeysPlugin;
 pub use pictures::PicturesPlugin;
-pub use session::{Change, DraftConfig, Lab, Notice, RunCommand, RunState, SessionPlugin, Throughput};
+pub use schedule::SchedulePlugin;
+pub use session::{DraftConfig, Driving, Lab, Notice, RunCommand, SessionPlugin};
 pub use ui::UiPlugin;
 
 pub const WINDOW_SIZE: (u32, u32) = (1280, 800);
@@ -65,13 +76,9 @@ fn check_writable(path: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Set once the first frame has run: a panic before it means the window
-/// could not be opened.
-static FIRST_FRAME_RAN: AtomicBool = AtomicBool::new(false);
-
-fn mark_first_frame() {
-    FIRST_FRAME_RAN.store(true, Ordering::Relaxed);
-}
+/// Set once the app is built and starts running: the window library fails
+/// (panics) while it is built when it cannot reach a display.
+static APP_BUILT: AtomicBool = AtomicBool::new(false);
 
 /// Opens the app; returns the process exit code.
 pub fn run(args: GuiArgs) -> i32 {
@@ -123,7 +130,8 @@ pub fn run(args: GuiArgs) -> i32 {
         }))
         .add_plugins(EguiPlugin::default())
         .add_plugins((
-            SessionPlugin { initial: config },
+            SchedulePlugin,
+            SessionPlugin::new(config),
             PicturesPlugin,
             ClassroomPlugin { lessons, open: lesson },
             FilesPlugin,
@@ -132,11 +140,14 @@ pub fn run(args: GuiArgs) -> i32 {
             KeysPlugin,
             AutomationPlugin { frames: args.frames, screenshot: args.screenshot.clone() },
         ))
-        .add_systems(Startup, spawn_camera)
-        .add_systems(Last, mark_first_frame);
+        .add_systems(Startup, spawn_camera);
         if automated || play_lesson {
-            app.world_mut().resource_mut::<RunState>().playing = true;
+            app.world_mut().write_message(RunCommand(crate::run::session::Command::Play));
         }
+        if automated {
+            app.world_mut().write_message(RunCommand(crate::run::session::Command::SetSpeed(crate::run::session::Speed::Max)));
+        }
+        APP_BUILT.store(true, Ordering::Relaxed);
         app.run()
     };
     // The window library panics when a display is set but cannot be
@@ -153,7 +164,7 @@ pub fn run(args: GuiArgs) -> i32 {
     match outcome {
         Ok(AppExit::Success) => 0,
         Ok(AppExit::Error(code)) => i32::from(code.get()),
-        Err(_) if !FIRST_FRAME_RAN.load(Ordering::Relaxed) => {
+        Err(_) if !APP_BUILT.load(Ordering::Relaxed) => {
             eprintln!("error: could not open a window (is the display {:?} reachable?)", std::env::var("DISPLAY").unwrap_or_default());
             EXIT_BAD_INPUT
         }

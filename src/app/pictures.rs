@@ -2,16 +2,18 @@
 //! refreshed while training runs, and turned into egui textures: one atlas
 //! holding every small tile, and a larger picture of the output.
 
-use std::time::{Duration, Instant};
-
 use bevy::prelude::*;
 use bevy_egui::egui::{self, Color32, ColorImage, TextureHandle, TextureOptions};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
+use web_time::Instant;
 
 use super::palette;
+use super::schedule::{DrawSet, LabSet};
 use super::session::Lab;
-use crate::data::{Feature, InputPlane, TaskKind};
-use crate::train::{NeuronMaps, OutputMap, feature_maps, neuron_maps, output_map};
+use crate::analysis::maps::{NeuronMaps, OutputMap, feature_maps, neuron_maps, output_map};
+use crate::data::{Feature, InputPlane};
+use crate::nn::TaskKind;
+use crate::run::cadence::Cadence;
 
 /// Resolution of each neuron's map.
 pub const TILE_RESOLUTION: usize = 32;
@@ -22,8 +24,8 @@ pub const REPLICA_RESOLUTION: usize = 32;
 /// At most this many neurons of a layer are drawn.
 pub const MAX_DRAWN_UNITS: usize = 16;
 /// Pictures are refreshed at most this often, and less often when
-/// computing them takes long, so they never eat the training budget.
-const MIN_REFRESH_INTERVAL: Duration = Duration::from_millis(80);
+/// computing them takes long (a quarter of the time at most).
+const REFRESH: Cadence = Cadence::new(web_time::Duration::from_millis(80), 4);
 
 /// How the pictures are coloured; the UI's switches.
 #[derive(Resource, Clone, Debug, PartialEq, Default)]
@@ -45,8 +47,7 @@ pub struct NeuronPictures {
     /// The lab generation and step the maps show.
     pub generation: u64,
     pub step: u64,
-    last_refresh: Option<Instant>,
-    pub compute_time: Duration,
+    refresh: Option<Cadence>,
     textures_stale: bool,
     drawn_settings: Option<PictureSettings>,
     pub atlas: Option<TextureHandle>,
@@ -81,16 +82,15 @@ impl Plugin for PicturesPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<PictureSettings>()
             .insert_resource(NeuronPictures { all_features: feature_maps(&Feature::ALL, TILE_RESOLUTION), ..default() })
-            .add_systems(Update, refresh_maps.after(super::session::train_within_budget))
-            .add_systems(EguiPrimaryContextPass, upload_textures.before(super::ui::draw_ui));
+            .add_systems(Update, refresh_maps.in_set(LabSet::Refresh))
+            .add_systems(EguiPrimaryContextPass, upload_textures.in_set(DrawSet::Upload));
     }
 }
 
 /// Asks the engine for new maps when the network changed and enough time
 /// has passed.
 pub fn refresh_maps(lab: Res<Lab>, mut pictures: ResMut<NeuronPictures>) {
-    let trainer = lab.trainer();
-    if !trainer.data().plane.has_grid() {
+    if !lab.data.plane.has_grid() {
         // Images have no plane to draw neurons over; the digits view shows
         // them instead.
         pictures.maps = None;
@@ -100,18 +100,17 @@ pub fn refresh_maps(lab: Res<Lab>, mut pictures: ResMut<NeuronPictures>) {
         return;
     }
     let rebuilt = pictures.maps.is_none() || pictures.generation != lab.generation;
-    let moved = pictures.step != trainer.step_count();
-    let interval = MIN_REFRESH_INTERVAL.max(pictures.compute_time * 4);
-    let due = pictures.last_refresh.is_none_or(|t| t.elapsed() >= interval);
-    if !(rebuilt || (moved && due)) {
+    let moved = pictures.step != lab.step;
+    let cadence = pictures.refresh.get_or_insert(REFRESH);
+    if !(rebuilt || (moved && cadence.due(Instant::now()))) {
         return;
     }
     let started = Instant::now();
-    let data = trainer.data();
-    pictures.maps = Some(neuron_maps(trainer.network(), &data.plane, data.loss, TILE_RESOLUTION));
-    pictures.output = Some(output_map(trainer.network(), &data.plane, data.loss, OUTPUT_RESOLUTION));
-    pictures.replica_outputs =
-        lab.trainers()[1..].iter().map(|t| output_map(t.network(), &data.plane, data.loss, REPLICA_RESOLUTION)).collect();
+    let data = &lab.data;
+    let network = lab.network();
+    pictures.maps = Some(neuron_maps(network, &data.plane, data.loss, TILE_RESOLUTION, MAX_DRAWN_UNITS));
+    pictures.output = Some(output_map(network, &data.plane, data.loss, OUTPUT_RESOLUTION));
+    pictures.replica_outputs = lab.networks[1..].iter().map(|n| output_map(n, &data.plane, data.loss, REPLICA_RESOLUTION)).collect();
     if rebuilt {
         pictures.training_cells = match data.plane {
             InputPlane::Pairs { modulus } => {
@@ -125,9 +124,10 @@ pub fn refresh_maps(lab: Res<Lab>, mut pictures: ResMut<NeuronPictures>) {
         };
     }
     pictures.generation = lab.generation;
-    pictures.step = trainer.step_count();
-    pictures.compute_time = started.elapsed();
-    pictures.last_refresh = Some(Instant::now());
+    pictures.step = lab.step;
+    if let Some(cadence) = pictures.refresh.as_mut() {
+        cadence.done(started);
+    }
     pictures.textures_stale = true;
 }
 
@@ -179,7 +179,7 @@ fn upload_textures(
     let Some(maps) = pictures.maps.as_ref() else { return Ok(()) };
     let hidden = maps.layers.len() - 1;
     let tile = maps.resolution;
-    let pairs = matches!(lab.trainer().data().plane, InputPlane::Pairs { .. });
+    let pairs = matches!(lab.data.plane, InputPlane::Pairs { .. });
     // Column 0: every feature of a point plane (on or off), or a and b.
     let inputs: &[Vec<f32>] = if pairs { &maps.inputs } else { &pictures.all_features };
     let widest = maps.layers.iter().map(Vec::len).max().unwrap_or(1).min(MAX_DRAWN_UNITS);
@@ -193,7 +193,7 @@ fn upload_textures(
             paint_tile(&mut atlas, tile, layer + 1, row, values, map_scale(values, settings.per_neuron_scale));
         }
     }
-    let task = lab.trainer().data().task;
+    let task = lab.data.task;
     let picture = |output: &OutputMap, training_cells: &[bool]| {
         let pixels = (0..output.value.len()).map(|cell| output_colour(task, output, cell, settings.discretise, training_cells)).collect();
         ColorImage::new([output.resolution, output.resolution], pixels)

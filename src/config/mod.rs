@@ -8,15 +8,13 @@ mod load;
 mod presets;
 mod validate;
 
-use std::path::PathBuf;
-
 use serde::{Deserialize, Serialize};
 
 pub use load::{ConfigError, ConfigSource, MAX_CONFIG_BYTES, Override, load_config, load_config_text, load_config_with};
 pub use presets::{PRESETS, Preset, preset, preset_names};
 pub use validate::{ConfigIssue, Limits};
 
-use crate::data::{DatasetKind, Feature};
+pub use crate::data::DataConfig;
 use crate::nn::{Activation, Init, Loss, OptimizerKind};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,29 +30,6 @@ pub struct Config {
     /// Replicas trained side by side for the homogenisation measures.
     #[serde(skip_serializing_if = "ReplicasConfig::is_single")]
     pub replicas: ReplicasConfig,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DataConfig {
-    pub dataset: DatasetKind,
-    /// Positional noise (0 to 0.5): each point moves by up to `noise x 5`
-    /// along each axis, uniformly, as Playground's noise slider does (5 is
-    /// the data's radius). Not a standard deviation.
-    pub noise: f64,
-    pub samples: usize,
-    pub train_fraction: f64,
-    pub features: Vec<Feature>,
-    /// Number of classes of the `multi-spiral` data set.
-    pub classes: usize,
-    /// The modulus p of the `modular-addition` data set.
-    pub modulus: usize,
-    /// Image data sets: shift each training image by up to a pixel and add
-    /// a little noise, anew at every step.
-    pub augment: bool,
-    /// The file read when `dataset = "csv"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub csv: Option<PathBuf>,
 }
 
 /// One convolution layer (stride 1), optionally followed by 2x2 max
@@ -173,22 +148,6 @@ impl Default for Config {
             network: NetworkConfig::default(),
             training: TrainingConfig::default(),
             replicas: ReplicasConfig::default(),
-        }
-    }
-}
-
-impl Default for DataConfig {
-    fn default() -> Self {
-        Self {
-            dataset: DatasetKind::Circle,
-            noise: 0.0,
-            samples: 500,
-            train_fraction: 0.5,
-            features: vec![Feature::X, Feature::Y],
-            classes: 3,
-            modulus: 97,
-            augment: false,
-            csv: None,
         }
     }
 }

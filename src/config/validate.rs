@@ -15,9 +15,9 @@ impl Limits {
     pub const MAX_HIDDEN_LAYERS: usize = 32;
     pub const MAX_WIDTH: usize = 256;
     pub const NOISE: (f64, f64) = (0.0, 0.5);
-    pub const SAMPLES: (usize, usize) = (10, 100_000);
+    pub const SAMPLES: (usize, usize) = (10, crate::data::MAX_POINTS);
     pub const TRAIN_FRACTION: (f64, f64) = (0.05, 0.95);
-    pub const CLASSES: (usize, usize) = (2, 10);
+    pub const CLASSES: (usize, usize) = (2, crate::data::MAX_CLASSES);
     pub const MODULUS: (usize, usize) = (3, 127);
     pub const LEAKY_SLOPE: (f64, f64) = (0.0, 1.0);
     pub const GAIN: (f64, f64) = (-100.0, 100.0);
@@ -213,9 +213,9 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigIssue> {
     // The loss must fit the task; csv data is only known once read, so the
     // trainer checks it again then.
     if let Some(task) = data.dataset.task(data.classes)
-        && let Err(message) = training.loss.check_task(task)
+        && let Err(mismatch) = training.loss.check_task(task)
     {
-        c.fail("training.loss", format!("\"{}\"", training.loss.name()), message);
+        c.fail("training.loss", format!("\"{}\"", training.loss.name()), mismatch.to_string());
     }
     c.issues
 }

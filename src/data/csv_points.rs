@@ -7,8 +7,8 @@
 
 use std::path::Path;
 
-use super::{DataError, INPUT_HALF_WIDTH, PointSet, TaskKind};
-use crate::config::Limits;
+use super::{DataError, INPUT_HALF_WIDTH, PointSet};
+use crate::nn::TaskKind;
 
 /// The largest points file read: 100,000 rows of three numbers fit in a
 /// few megabytes.
@@ -58,7 +58,7 @@ fn parse_points_csv(text: &str, path: &Path) -> Result<PointSet, DataError> {
         points.push([values[0], values[1]]);
         labels.push(values[2]);
     }
-    let (_, max) = Limits::SAMPLES;
+    let max = super::MAX_POINTS;
     if labels.len() < 4 {
         return Err(malformed("whole file".into(), format!("has {} points; at least 4 are needed to train and test", labels.len())));
     }
@@ -80,7 +80,7 @@ fn classify_labels(labels: &mut [f64]) -> Result<TaskKind, String> {
         labels.iter_mut().for_each(|l| *l = if *l > 0.0 { 1.0 } else { 0.0 });
         return Ok(TaskKind::Classification { classes: 2 });
     }
-    let (_, max_classes) = Limits::CLASSES;
+    let max_classes = super::MAX_CLASSES;
     if lowest < 0.0 || highest >= max_classes as f64 {
         return Err(format!(
             "whole-number labels must be -1/1 or classes 0 to {} (found {lowest} to {highest}); use fractional values for regression",

@@ -8,8 +8,9 @@ use std::io::Read;
 use rand::RngExt;
 use rand::seq::SliceRandom;
 
-use super::{Dataset, InputPlane, Split, TaskKind};
+use super::{Dataset, InputPlane, Split};
 use crate::nn::Loss;
+use crate::nn::TaskKind;
 use crate::rng::{EngineRng, Stream, stream_rng};
 
 pub const SIDE: usize = 8;

@@ -5,8 +5,9 @@ use std::f64::consts::{PI, TAU};
 
 use rand::RngExt;
 
-use super::{DatasetKind, INPUT_HALF_WIDTH, PointSet, TaskKind};
+use super::{DatasetKind, INPUT_HALF_WIDTH, PointSet};
 use crate::maths;
+use crate::nn::TaskKind;
 use crate::rng::EngineRng;
 
 /// The radius the generated shapes fill.

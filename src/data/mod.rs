@@ -10,6 +10,7 @@
 mod csv_points;
 pub mod digits;
 mod generate;
+mod spec;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -19,11 +20,16 @@ use serde::{Deserialize, Serialize};
 
 pub use csv_points::read_points_csv;
 pub use generate::generate;
+pub use spec::DataConfig;
 
-use crate::config::Config;
 use crate::maths;
-use crate::nn::Loss;
+use crate::nn::{Loss, TaskKind};
 use crate::rng::{Stream, stream_rng};
+
+/// The most points a data set may have (generated or read).
+pub const MAX_POINTS: usize = 100_000;
+/// The most classes of a point set (multi-spiral, a CSV's labels).
+pub const MAX_CLASSES: usize = 10;
 
 /// Half the side of the input square: points live in [-6, 6]^2, as in
 /// TensorFlow Playground.
@@ -108,21 +114,6 @@ impl DatasetKind {
             Self::Digits => Some(TaskKind::Classification { classes: 10 }),
             Self::Csv => None,
             _ => Some(TaskKind::Classification { classes: 2 }),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum TaskKind {
-    Classification { classes: usize },
-    Regression,
-}
-
-impl TaskKind {
-    pub fn classes(self) -> Option<usize> {
-        match self {
-            Self::Classification { classes } => Some(classes),
-            Self::Regression => None,
         }
     }
 }
@@ -319,8 +310,13 @@ pub enum DataError {
     Read(#[source] crate::files::ReadError),
     #[error("data file {}, {location}: {message}", path.display())]
     Malformed { path: PathBuf, location: String, message: String },
-    #[error("training.loss = \"{loss}\" does not fit data file {}: {message}", path.display())]
-    LossMismatch { path: PathBuf, loss: String, message: String },
+    #[error("training.loss = \"{}\" does not fit data file {}: {source}", loss.name(), path.display())]
+    LossMismatch {
+        path: PathBuf,
+        loss: Loss,
+        #[source]
+        source: crate::nn::TaskMismatch,
+    },
 }
 
 impl fmt::Display for DatasetKind {
@@ -330,32 +326,28 @@ impl fmt::Display for DatasetKind {
 }
 
 impl Dataset {
-    /// Builds the data set a config describes: generates or reads the
-    /// points, splits them with the seed, and encodes inputs and targets.
-    pub fn from_config(config: &Config) -> Result<Self, DataError> {
-        let data = &config.data;
+    /// Builds the data set `data` describes for a loss: generates or reads
+    /// the points, splits them with the seed, and encodes inputs and
+    /// targets.
+    pub fn build(data: &DataConfig, loss: Loss, seed: u64) -> Result<Self, DataError> {
         if data.dataset == DatasetKind::ModularAddition {
-            return Ok(Self::modular_addition(data.modulus, config.training.loss, data.train_fraction, config.seed));
+            return Ok(Self::modular_addition(data.modulus, loss, data.train_fraction, seed));
         }
         if data.dataset == DatasetKind::Digits {
-            return Ok(digits::digits(config.training.loss, data.train_fraction, config.seed));
+            return Ok(digits::digits(loss, data.train_fraction, seed));
         }
         let set = match (&data.dataset, &data.csv) {
             (DatasetKind::Csv, Some(path)) => {
                 let set = read_points_csv(path)?;
-                config.training.loss.check_task(set.task).map_err(|message| DataError::LossMismatch {
-                    path: path.clone(),
-                    loss: config.training.loss.name().to_string(),
-                    message,
-                })?;
+                loss.check_task(set.task).map_err(|source| DataError::LossMismatch { path: path.clone(), loss, source })?;
                 set
             }
             (kind, _) => {
-                let mut rng = stream_rng(config.seed, Stream::Data, 0);
+                let mut rng = stream_rng(seed, Stream::Data, 0);
                 generate(*kind, data.samples, data.noise, data.classes, &mut rng)
             }
         };
-        Ok(Self::from_points(set, &data.features, config.training.loss, data.train_fraction, config.seed))
+        Ok(Self::from_points(set, &data.features, loss, data.train_fraction, seed))
     }
 
     /// Shuffles `set` with the seed's split stream, keeps `train_fraction`
@@ -417,7 +409,7 @@ impl Dataset {
         if self.target_dim != self.loss.output_dim(self.task) {
             return Err(format!("{} targets per row where the loss needs {}", self.target_dim, self.loss.output_dim(self.task)));
         }
-        self.loss.check_task(self.task)?;
+        self.loss.check_task(self.task).map_err(|e| e.to_string())?;
         let classes = self.task.classes();
         match (&self.plane, classes) {
             (InputPlane::Pairs { modulus }, Some(k)) if k != *modulus => return Err(format!("{k} classes for pairs modulo {modulus}")),

@@ -5,9 +5,18 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::TaskKind;
 use super::activation::{sigmoid, softplus};
-use crate::data::TaskKind;
 use crate::maths::{exp, ln};
+
+/// Why a loss cannot train on a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TaskMismatch {
+    #[error("bce is for two classes and this data set has {classes}: use \"ce\"")]
+    BinaryLossForClasses { classes: usize },
+    #[error("a regression data set needs loss = \"mse\"")]
+    RegressionNeedsMse,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -33,15 +42,13 @@ impl Loss {
     }
 
     /// Whether this loss can train on the task, and why not.
-    pub fn check_task(self, task: TaskKind) -> Result<(), String> {
+    pub fn check_task(self, task: TaskKind) -> Result<(), TaskMismatch> {
         match (self, task) {
             (Self::Mse, _) => Ok(()),
             (Self::Bce, TaskKind::Classification { classes: 2 }) => Ok(()),
-            (Self::Bce, TaskKind::Classification { classes }) => {
-                Err(format!("bce is for two classes and this data set has {classes}: use \"ce\""))
-            }
+            (Self::Bce, TaskKind::Classification { classes }) => Err(TaskMismatch::BinaryLossForClasses { classes }),
             (Self::Ce, TaskKind::Classification { .. }) => Ok(()),
-            (_, TaskKind::Regression) => Err("a regression data set needs loss = \"mse\"".to_string()),
+            (_, TaskKind::Regression) => Err(TaskMismatch::RegressionNeedsMse),
         }
     }
 

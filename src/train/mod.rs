@@ -2,7 +2,6 @@
 //! the history it keeps.
 
 mod history;
-mod maps;
 mod probe;
 mod settling;
 
@@ -13,7 +12,6 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 pub use history::{History, ProbeRecord};
-pub use maps::{NeuronMaps, OutputMap, cell_centre, feature_maps, neuron_maps, output_map};
 pub use probe::{Histogram, HistogramScale, LayerDetail, LayerStats, measure_layers};
 pub use settling::{SETTLED_RATE, Settling};
 
@@ -21,7 +19,7 @@ use crate::config::{Config, TrainingConfig};
 use crate::data::{DataError, Dataset};
 use crate::nn::kernels::gather_rows;
 use crate::nn::norms::clip_to_norm;
-use crate::nn::{ConvSpec, Layer, Loss, Mode, Network, NetworkSpec, Optimizer, OptimizerSettings, Workspace};
+use crate::nn::{ConvSpec, Evaluation, Inference, Layer, Mode, Network, NetworkSpec, Optimizer, OptimizerSettings, Workspace};
 use crate::rng::{Stream, stream_rng};
 
 /// Replica numbers live in the high bits of a random stream's index, so
@@ -30,9 +28,6 @@ const REPLICA_SHIFT: u32 = 48;
 
 /// The probe batch: the first this many training points.
 pub const PROBE_BATCH: usize = 256;
-/// Evaluation runs in chunks of this many rows, so memory does not grow
-/// with the data set.
-const EVAL_CHUNK: usize = 256;
 
 /// What went non-finite first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,16 +103,6 @@ pub struct TrainerState {
 /// The target rows of a batch starting at row `start` of the epoch.
 fn targets_of(targets: &[f64], start: usize, rows: usize, dim: usize) -> &[f64] {
     &targets[start * dim..(start + rows) * dim]
-}
-
-/// A split's loss and accuracy in evaluation mode.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Evaluation {
-    pub loss: f64,
-    /// `None` for regression; NaN if an output was not a finite number.
-    pub accuracy: Option<f64>,
-    /// The first layer (from 0) that produced a non-finite value.
-    pub broken_layer: Option<usize>,
 }
 
 /// Why a saved state cannot be resumed.
@@ -283,7 +268,7 @@ pub struct Trainer {
     batch: Workspace,
     probe: Workspace,
     probe_grads: Vec<f64>,
-    eval: Workspace,
+    inference: Inference,
     /// The ranges that take weight decay, computed once.
     decayed: Vec<std::ops::Range<usize>>,
     /// Parameters before the last update.
@@ -311,7 +296,7 @@ impl Trainer {
     /// Builds the data set and network a config describes, and probes the
     /// untrained network (step 0).
     pub fn new(config: Config) -> Result<Self, DataError> {
-        let data = Arc::new(Dataset::from_config(&config)?);
+        let data = Arc::new(Dataset::build(&config.data, config.training.loss, config.seed)?);
         Ok(Self::with_data(config, data))
     }
 
@@ -337,7 +322,7 @@ impl Trainer {
             batch: Workspace::new(&network, batch_capacity),
             probe,
             probe_grads: vec![0.0; network.params.len()],
-            eval: Workspace::new(&network, EVAL_CHUNK),
+            inference: Inference::default(),
             decayed: network.weight_ranges(),
             previous_params: Vec::new(),
             step: 0,
@@ -413,18 +398,6 @@ impl Trainer {
         self.probe.rows()
     }
 
-    /// The class the network predicts (evaluation mode) for each row of
-    /// `inputs` (`rows x input_dim`); `None` where the output is not finite.
-    pub fn predict_classes(&mut self, inputs: &[f64]) -> Vec<Option<usize>> {
-        self.map_outputs(inputs, Loss::predicted_class)
-    }
-
-    /// The first output of each row of `inputs` (evaluation mode): a
-    /// regression's prediction, NaN where the network broke.
-    pub fn predict_values(&mut self, inputs: &[f64]) -> Vec<f64> {
-        self.map_outputs(inputs, |_, row| row[0])
-    }
-
     /// The network this replica started from: the same draw from the same
     /// seed stream as at construction.
     pub fn initial_network(&self) -> Network {
@@ -434,60 +407,9 @@ impl Trainer {
         )
     }
 
-    /// Runs `inputs` through the network in evaluation mode, in chunks, and
-    /// maps each output row with the loss's reading of it.
-    fn map_outputs<T>(&mut self, inputs: &[f64], read: impl Fn(Loss, &[f64]) -> T) -> Vec<T> {
-        let (d, t) = (self.data.input_dim, self.data.target_dim);
-        let loss = self.data.loss;
-        let mut outputs = Vec::with_capacity(inputs.len() / d.max(1));
-        for chunk in inputs.chunks(EVAL_CHUNK * d) {
-            self.eval.load_input(chunk);
-            self.network.forward(&mut self.eval, Mode::Eval);
-            let rows = self.eval.rows();
-            outputs.extend(self.eval.logits()[..rows * t].chunks_exact(t).map(|row| read(loss, row)));
-        }
-        outputs
-    }
-
-    /// Every layer's output (after its activation) for one input row, in
-    /// evaluation mode: what the app draws as feature maps.
-    pub fn activations_for(&mut self, input: &[f64]) -> Vec<Vec<f64>> {
-        self.eval.load_input(&input[..self.data.input_dim]);
-        self.network.forward(&mut self.eval, Mode::Eval);
-        (0..self.network.layers.len()).map(|k| self.eval.activation(k)[..self.network.layers[k].outputs].to_vec()).collect()
-    }
-
-    /// The class probabilities of each input row (evaluation mode).
-    pub fn predict_probabilities(&mut self, inputs: &[f64]) -> Vec<Vec<f64>> {
-        self.map_outputs(inputs, Loss::probabilities)
-    }
-
-    /// The mean output of every unit of `layer` for each class of the test
-    /// set (`[unit][class]`), in evaluation mode: what a deeper neuron
-    /// responds to.
-    pub fn class_mean_activations(&mut self, layer: usize) -> Vec<Vec<f64>> {
-        let Some(classes) = self.data.task.classes() else { return Vec::new() };
-        let width = self.network.layers[layer].outputs;
-        let d = self.data.input_dim;
-        let data = Arc::clone(&self.data);
-        let mut sums = vec![vec![0.0; classes]; width];
-        let mut counts = vec![0usize; classes];
-        for (chunk, labels) in data.test.inputs.chunks(EVAL_CHUNK * d).zip(data.test.labels.chunks(EVAL_CHUNK)) {
-            self.eval.load_input(chunk);
-            self.network.forward(&mut self.eval, Mode::Eval);
-            for (row, &label) in self.eval.activation(layer)[..labels.len() * width].chunks_exact(width).zip(labels) {
-                counts[label as usize] += 1;
-                for (unit, &value) in row.iter().enumerate() {
-                    sums[unit][label as usize] += value;
-                }
-            }
-        }
-        for unit in &mut sums {
-            for (sum, &count) in unit.iter_mut().zip(&counts) {
-                *sum /= count.max(1) as f64;
-            }
-        }
-        sums
+    /// Which replica of its run this is (0: the plain run).
+    pub fn replica_index(&self) -> u64 {
+        self.replica
     }
 
     /// Histograms and per-unit statistics of the latest probe.
@@ -677,36 +599,9 @@ impl Trainer {
     }
 
     /// Mean loss (without penalties) and accuracy (for classification) of
-    /// the network in evaluation mode on a split. A non-finite output makes
-    /// the accuracy NaN: a guess is never read from it.
+    /// the network in evaluation mode on a split.
     pub fn evaluate(&mut self, split: &crate::data::Split) -> Evaluation {
-        let (d, t) = (self.data.input_dim, self.data.target_dim);
-        let mut loss = 0.0;
-        let mut correct = 0usize;
-        let mut unreadable = 0usize;
-        let mut broken_layer = None;
-        let n = split.len();
-        if n == 0 {
-            return Evaluation { loss: f64::NAN, accuracy: None, broken_layer: None };
-        }
-        for start in (0..n).step_by(EVAL_CHUNK) {
-            let rows = EVAL_CHUNK.min(n - start);
-            self.eval.load_input(&split.inputs[start * d..(start + rows) * d]);
-            self.network.forward(&mut self.eval, Mode::Eval);
-            if broken_layer.is_none() {
-                broken_layer = self.network.first_non_finite_layer(&self.eval);
-            }
-            let logits = &self.eval.logits()[..rows * t];
-            loss += self.data.loss.sum(logits, &split.targets[start * t..(start + rows) * t], rows, t);
-            for (row, label) in logits.chunks_exact(t).zip(&split.labels[start..start + rows]) {
-                match self.data.loss.predicted_class(row) {
-                    Some(class) => correct += usize::from(class as f64 == *label),
-                    None => unreadable += 1,
-                }
-            }
-        }
-        let accuracy = self.data.task.classes().map(|_| if unreadable > 0 { f64::NAN } else { correct as f64 / n as f64 });
-        Evaluation { loss: loss / n as f64, accuracy, broken_layer }
+        self.inference.evaluate(&self.network, self.data.loss, self.data.task, &split.inputs, &split.targets, &split.labels)
     }
 
     /// The latest probe record (step 0 before any training).
@@ -718,16 +613,6 @@ impl Trainer {
     /// as the network's parameters): what the app colours edges by.
     pub fn latest_gradients(&self) -> &[f64] {
         &self.probe_grads
-    }
-
-    /// A histogram of one unit's activation over the probe batch at the
-    /// latest probe (`layer` counted from 0).
-    pub fn unit_activation_histogram(&self, layer: usize, unit: usize) -> Histogram {
-        let mut histogram = Histogram::activations();
-        let width = self.network.layers[layer].outputs;
-        let rows = self.probe.rows();
-        histogram.extend(self.probe.activation(layer)[..rows * width].iter().skip(unit).step_by(width));
-        histogram
     }
 
     /// Everything needed to continue this run exactly where it is.

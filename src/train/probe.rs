@@ -133,6 +133,9 @@ pub struct LayerDetail {
     /// Norm of the weight gradient of each row of weights: each unit of a
     /// dense layer, each filter of a convolution (none for pooling).
     pub unit_grad_norm: Vec<f64>,
+    /// Each unit's activation over the probe batch (dense layers only: a
+    /// convolution's outputs are maps, not units).
+    pub unit_activations: Vec<Histogram>,
 }
 
 use crate::nn::norms::{l2_distance, l2_norm as norm};
@@ -217,7 +220,17 @@ pub fn measure_layers(
                 Some(per_row) if per_row > 0 => weight_grads.chunks_exact(per_row).map(norm).collect(),
                 _ => Vec::new(),
             },
+            unit_activations: Vec::new(),
         };
+        if layer.kind == crate::nn::LayerKind::Dense {
+            detail.unit_activations = (0..width)
+                .map(|unit| {
+                    let mut histogram = Histogram::activations();
+                    histogram.extend(act.iter().skip(unit).step_by(width));
+                    histogram
+                })
+                .collect();
+        }
         detail.weights.extend(weights);
         detail.pre_activations.extend(pre);
         detail.activations.extend(act);

@@ -5,10 +5,50 @@
 use bevy_egui::egui::{self, Color32};
 use egui_plot::{Bar, BarChart, GridInput, GridMark, Legend, Line, Plot, PlotPoints, Polygon, VLine};
 
-use super::{HistogramKind, UiParams};
+use super::{Frame, Requests};
+use crate::analysis::emergence::PhaseKind;
 use crate::app::palette;
-use crate::emergence::{FIT_ACCURACY, PhaseKind, fit_moments, loss_phases};
 use crate::train::{Histogram, HistogramScale, LayerStats, ProbeRecord};
+
+/// Which quantity the histogram chart shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HistogramKind {
+    #[default]
+    Weights,
+    PreActivations,
+    Activations,
+    Gradients,
+}
+
+/// The charts' own settings.
+#[derive(Default)]
+pub struct Charts {
+    /// Charts over steps use a logarithmic step axis.
+    log_steps: bool,
+    histogram_layer: usize,
+    histogram: HistogramKind,
+}
+
+/// At most this many points per line: about two per pixel of a chart, so
+/// a long history costs the renderer no more than a short one.
+const MAX_POINTS: usize = 700;
+
+/// Keeps the lowest and highest value of each of `MAX_POINTS / 2` runs of
+/// points: the line's envelope is unchanged at the chart's resolution.
+fn decimate(points: Vec<[f64; 2]>) -> Vec<[f64; 2]> {
+    if points.len() <= MAX_POINTS {
+        return points;
+    }
+    let run = points.len().div_ceil(MAX_POINTS / 2);
+    points
+        .chunks(run)
+        .flat_map(|chunk| {
+            let low = chunk.iter().min_by(|a, b| a[1].total_cmp(&b[1])).copied().unwrap_or(chunk[0]);
+            let high = chunk.iter().max_by(|a, b| a[1].total_cmp(&b[1])).copied().unwrap_or(chunk[0]);
+            if low[0] <= high[0] { [low, high] } else { [high, low] }
+        })
+        .collect()
+}
 
 const CHART_HEIGHT: f32 = 130.0;
 
@@ -53,7 +93,7 @@ impl StepAxis {
 }
 
 fn series(records: &[ProbeRecord], axis: StepAxis, value: impl Fn(&ProbeRecord) -> Option<f64>) -> PlotPoints<'static> {
-    records.iter().filter_map(|r| value(r).filter(|v| v.is_finite()).map(|v| [axis.x(r.step), v])).collect()
+    PlotPoints::from(decimate(records.iter().filter_map(|r| value(r).filter(|v| v.is_finite()).map(|v| [axis.x(r.step), v])).collect()))
 }
 
 /// Above this many layers a legend would hide the chart; the colours (dark
@@ -88,195 +128,204 @@ fn per_layer_log_chart(ui: &mut egui::Ui, id: &str, records: &[ProbeRecord], axi
     });
 }
 
-pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
-    let trainer = p.lab.trainer();
-    let records = trainer.history().records();
-    let layers = trainer.network().layers.len();
-    let hidden = layers - 1;
+impl Charts {
+    pub fn show(&mut self, ui: &mut egui::Ui, frame: &Frame, _requests: &mut Requests) {
+        let lab = frame.lab;
+        let records = lab.parts.history.records();
+        let layers = lab.network().layers.len();
+        let hidden = layers - 1;
 
-    let axis = StepAxis { log: p.view.log_steps };
-    ui.horizontal(|ui| {
-        ui.strong("Loss");
-        ui.checkbox(&mut p.view.log_steps, "log steps").on_hover_text("A logarithmic step axis: early phases and late jumps both visible");
-    });
-    let phases = loss_phases(records, |r| r.train_loss);
-    let (low, high) = records
-        .iter()
-        .map(|r| r.train_loss.max(r.test_loss))
-        .filter(|v| v.is_finite())
-        .fold((0.0f64, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
-    Plot::new("loss")
-        .height(CHART_HEIGHT)
-        .legend(Legend::default())
-        .allow_scroll(false)
-        .include_y(0.0)
-        .x_axis_formatter(move |mark, _| axis.label(mark))
-        .show(ui, |plot| {
-            for phase in &phases {
-                let (a, b) = (axis.x(phase.start_step), axis.x(phase.end_step));
-                match phase.kind {
-                    PhaseKind::Plateau => plot.polygon(
-                        Polygon::new("plateau", PlotPoints::from(vec![[a, low], [b, low], [b, high], [a, high]]))
-                            .fill_color(Color32::from_rgba_unmultiplied(120, 160, 255, 40))
-                            .stroke(egui::Stroke::NONE),
-                    ),
-                    PhaseKind::SuddenDrop => plot.vline(VLine::new("sudden drop", a).color(Color32::from_rgb(220, 60, 60))),
-                }
-            }
-            plot.line(Line::new("train", series(records, axis, |r| Some(r.train_loss))).color(Color32::from_rgb(120, 120, 120)));
-            plot.line(Line::new("test", series(records, axis, |r| Some(r.test_loss))).color(Color32::from_rgb(230, 120, 20)).width(2.0));
+        let axis = StepAxis { log: self.log_steps };
+        ui.horizontal(|ui| {
+            ui.strong("Loss");
+            ui.checkbox(&mut self.log_steps, "log steps")
+                .on_hover_text("A logarithmic step axis: early phases and late jumps both visible");
         });
-    if trainer.data().task.classes().is_some() {
-        let moments = fit_moments(trainer.history(), FIT_ACCURACY);
-        ui.strong("Accuracy").on_hover_text("Vertical lines: when training and test accuracy first reached 95%");
-        Plot::new("accuracy")
-            .height(90.0)
+        let phases = &lab.parts.phases;
+        let (low, high) = records
+            .iter()
+            .map(|r| r.train_loss.max(r.test_loss))
+            .filter(|v| v.is_finite())
+            .fold((0.0f64, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
+        Plot::new("loss")
+            .height(CHART_HEIGHT)
             .legend(Legend::default())
             .allow_scroll(false)
             .include_y(0.0)
-            .include_y(1.0)
             .x_axis_formatter(move |mark, _| axis.label(mark))
             .show(ui, |plot| {
-                if let Some(step) = moments.train_step {
-                    plot.vline(VLine::new(format!("train fitted (step {step})"), axis.x(step)).color(Color32::from_rgb(150, 150, 150)));
+                for phase in phases {
+                    let (a, b) = (axis.x(phase.start_step), axis.x(phase.end_step));
+                    match phase.kind {
+                        PhaseKind::Plateau => plot.polygon(
+                            Polygon::new("plateau", PlotPoints::from(vec![[a, low], [b, low], [b, high], [a, high]]))
+                                .fill_color(Color32::from_rgba_unmultiplied(120, 160, 255, 40))
+                                .stroke(egui::Stroke::NONE),
+                        ),
+                        PhaseKind::SuddenDrop => plot.vline(VLine::new("sudden drop", a).color(Color32::from_rgb(220, 60, 60))),
+                    }
                 }
-                if let Some(step) = moments.test_step {
-                    plot.vline(VLine::new(format!("test fitted (step {step})"), axis.x(step)).color(Color32::from_rgb(230, 120, 20)));
-                }
-                plot.line(Line::new("train", series(records, axis, |r| r.train_acc)).color(Color32::from_rgb(120, 120, 120)));
-                plot.line(Line::new("test", series(records, axis, |r| r.test_acc)).color(Color32::from_rgb(230, 120, 20)).width(2.0));
+                plot.line(Line::new("train", series(records, axis, |r| Some(r.train_loss))).color(Color32::from_rgb(120, 120, 120)));
+                plot.line(
+                    Line::new("test", series(records, axis, |r| Some(r.test_loss))).color(Color32::from_rgb(230, 120, 20)).width(2.0),
+                );
             });
-        if let (Some(train), Some(test)) = (moments.train_step, moments.test_step)
-            && test >= 3 * train.max(1)
-        {
-            ui.small(format!("test accuracy followed {} steps after training accuracy: a delayed generalisation", test - train));
+        if lab.data.task.classes().is_some() {
+            let moments = lab.parts.moments;
+            ui.strong("Accuracy").on_hover_text("Vertical lines: when training and test accuracy first reached 95%");
+            Plot::new("accuracy")
+                .height(90.0)
+                .legend(Legend::default())
+                .allow_scroll(false)
+                .include_y(0.0)
+                .include_y(1.0)
+                .x_axis_formatter(move |mark, _| axis.label(mark))
+                .show(ui, |plot| {
+                    if let Some(step) = moments.train_step {
+                        plot.vline(VLine::new(format!("train fitted (step {step})"), axis.x(step)).color(Color32::from_rgb(150, 150, 150)));
+                    }
+                    if let Some(step) = moments.test_step {
+                        plot.vline(VLine::new(format!("test fitted (step {step})"), axis.x(step)).color(Color32::from_rgb(230, 120, 20)));
+                    }
+                    plot.line(Line::new("train", series(records, axis, |r| r.train_acc)).color(Color32::from_rgb(120, 120, 120)));
+                    plot.line(Line::new("test", series(records, axis, |r| r.test_acc)).color(Color32::from_rgb(230, 120, 20)).width(2.0));
+                });
+            if let (Some(train), Some(test)) = (moments.train_step, moments.test_step)
+                && test >= 3 * train.max(1)
+            {
+                ui.small(format!("test accuracy followed {} steps after training accuracy: a delayed generalisation", test - train));
+            }
         }
+
+        ui.strong("Gradient norm per layer").on_hover_text(
+            "The size of the loss gradient reaching each layer's weights. Lines far apart, input layers lowest: vanishing gradients.",
+        );
+        per_layer_log_chart(ui, "gradient-norms", records, axis, layers, |s| s.grad_norm);
+        ui.strong("Activation spread per layer (std)");
+        per_layer_log_chart(ui, "activation-std", records, axis, hidden, |s| s.act_std);
+
+        if let Some(latest) = records.last() {
+            ui.strong(format!("Per layer at step {}", latest.step))
+                .on_hover_text("Bars: log10 of each layer's gradient norm; the signal-propagation picture at a glance.");
+            let bars: Vec<Bar> = latest
+                .layers
+                .iter()
+                .enumerate()
+                .filter_map(|(k, s)| {
+                    log10(s.grad_norm).map(|v| Bar::new((k + 1) as f64, v).width(0.7).fill(palette::layer_colour(k, layers)))
+                })
+                .collect();
+            Plot::new("profile")
+                .height(90.0)
+                .allow_scroll(false)
+                .allow_drag(false)
+                .y_axis_formatter(decade_label)
+                .y_grid_spacer(decade_spacer)
+                .show(ui, |plot| plot.bar_chart(BarChart::new("log10 gradient norm", bars)));
+            let hidden_layers = &latest.layers[..hidden];
+            let dead = layers_above(hidden_layers, 0.0, |s| s.dead_frac);
+            if !dead.is_empty() {
+                ui.small(format!("dead units: {dead}"));
+            }
+            let saturated = layers_above(hidden_layers, 0.05, |s| s.sat_frac);
+            if !saturated.is_empty() {
+                ui.small(format!("saturated outputs: {saturated}"));
+            }
+        }
+
+        self.settling_chart(ui, frame);
+        self.histogram_chart(ui, frame);
     }
-
-    ui.strong("Gradient norm per layer").on_hover_text(
-        "The size of the loss gradient reaching each layer's weights. Lines far apart, input layers lowest: vanishing gradients.",
-    );
-    per_layer_log_chart(ui, "gradient-norms", records, axis, layers, |s| s.grad_norm);
-    ui.strong("Activation spread per layer (std)");
-    per_layer_log_chart(ui, "activation-std", records, axis, hidden, |s| s.act_std);
-
-    if let Some(latest) = records.last() {
-        ui.strong(format!("Per layer at step {}", latest.step))
-            .on_hover_text("Bars: log10 of each layer's gradient norm; the signal-propagation picture at a glance.");
-        let bars: Vec<Bar> = latest
-            .layers
-            .iter()
-            .enumerate()
-            .filter_map(|(k, s)| log10(s.grad_norm).map(|v| Bar::new((k + 1) as f64, v).width(0.7).fill(palette::layer_colour(k, layers))))
-            .collect();
-        Plot::new("profile")
-            .height(90.0)
-            .allow_scroll(false)
-            .allow_drag(false)
-            .y_axis_formatter(decade_label)
-            .y_grid_spacer(decade_spacer)
-            .show(ui, |plot| plot.bar_chart(BarChart::new("log10 gradient norm", bars)));
-        let hidden_layers = &latest.layers[..hidden];
-        let dead = layers_above(hidden_layers, 0.0, |s| s.dead_frac);
-        if !dead.is_empty() {
-            ui.small(format!("dead units: {dead}"));
-        }
-        let saturated = layers_above(hidden_layers, 0.05, |s| s.sat_frac);
-        if !saturated.is_empty() {
-            ui.small(format!("saturated outputs: {saturated}"));
-        }
-    }
-
-    settling_chart(ui, p);
-    histogram_chart(ui, p);
 }
 
 /// When each hidden layer's features settled (90% of its neurons), and how
 /// alike each layer's neurons are.
-fn settling_chart(ui: &mut egui::Ui, p: &mut UiParams) {
-    let trainer = p.lab.trainer();
-    let hidden = trainer.network().hidden_layers();
-    if hidden == 0 {
-        return;
-    }
-    let settling = trainer.settling();
-    let settled: Vec<Option<u64>> = (0..hidden).map(|l| settling.layer_settled_step(l)).collect();
-    ui.strong("Features settled").on_hover_text(
+impl Charts {
+    fn settling_chart(&self, ui: &mut egui::Ui, frame: &Frame) {
+        let lab = frame.lab;
+        let hidden = lab.network().hidden_layers();
+        if hidden == 0 {
+            return;
+        }
+        let settling = &lab.parts.settling;
+        let settled: Vec<Option<u64>> = (0..hidden).map(|l| settling.layer_settled_step(l)).collect();
+        ui.strong("Features settled").on_hover_text(
         "The step by which 90% of a layer's neurons stopped changing (less than 2% per 100 steps); no bar: still changing. Green dots on the tiles mark settled neurons.",
     );
-    let layers = hidden + 1;
-    let bars: Vec<Bar> = settled
-        .iter()
-        .enumerate()
-        .filter_map(|(k, s)| s.map(|step| Bar::new((k + 1) as f64, step as f64).width(0.7).fill(palette::layer_colour(k, layers))))
-        .collect();
-    Plot::new("settled")
-        .height(80.0)
-        .allow_scroll(false)
-        .allow_drag(false)
-        .include_y(0.0)
-        .include_x(0.5)
-        .include_x(hidden as f64 + 0.5)
-        .show(ui, |plot| {
-            plot.bar_chart(BarChart::new("settled at step", bars));
-        });
-    if let Some(report) = &p.lab.homogeneity
-        && let Some(within) = report.within_layer.first()
-    {
-        let bars: Vec<Bar> = within
+        let layers = hidden + 1;
+        let bars: Vec<Bar> = settled
             .iter()
             .enumerate()
-            .filter_map(|(k, v)| v.map(|v| Bar::new((k + 1) as f64, v).width(0.7).fill(palette::layer_colour(k, layers))))
+            .filter_map(|(k, s)| s.map(|step| Bar::new((k + 1) as f64, step as f64).width(0.7).fill(palette::layer_colour(k, layers))))
             .collect();
-        ui.strong("Alike within each layer").on_hover_text(
-            "Mean correlation between the outputs of a layer's neurons on the probe batch: 1 means every neuron does the same thing, 0 is what unrelated neurons give (the chance level), whatever the activation.",
-        );
-        Plot::new("within-layer")
+        Plot::new("settled")
             .height(80.0)
             .allow_scroll(false)
             .allow_drag(false)
             .include_y(0.0)
-            .include_y(1.0)
             .include_x(0.5)
             .include_x(hidden as f64 + 0.5)
-            .show(ui, |plot| plot.bar_chart(BarChart::new("mean pairwise correlation", bars)));
-    }
-}
-
-fn histogram_chart(ui: &mut egui::Ui, p: &mut UiParams) {
-    let details = p.lab.trainer().latest_detail();
-    if details.is_empty() {
-        return;
-    }
-    ui.horizontal(|ui| {
-        ui.strong("Histogram");
-        let layers = details.len();
-        p.view.histogram_layer = p.view.histogram_layer.min(layers - 1);
-        egui::ComboBox::from_id_salt("histogram-layer").selected_text(format!("layer {}", p.view.histogram_layer + 1)).width(70.0).show_ui(
-            ui,
-            |ui| {
-                for k in 0..layers {
-                    ui.selectable_value(&mut p.view.histogram_layer, k, format!("layer {}", k + 1));
-                }
-            },
+            .show(ui, |plot| {
+                plot.bar_chart(BarChart::new("settled at step", bars));
+            });
+        if let Some(report) = &lab.homogeneity
+            && let Some(within) = report.within_layer.first()
+        {
+            let bars: Vec<Bar> = within
+                .iter()
+                .enumerate()
+                .filter_map(|(k, v)| v.map(|v| Bar::new((k + 1) as f64, v).width(0.7).fill(palette::layer_colour(k, layers))))
+                .collect();
+            ui.strong("Alike within each layer").on_hover_text(
+            "Mean correlation between the outputs of a layer's neurons on the probe batch: 1 means every neuron does the same thing, 0 is what unrelated neurons give (the chance level), whatever the activation.",
         );
-        for (kind, name) in [
-            (HistogramKind::Weights, "weights"),
-            (HistogramKind::PreActivations, "pre-act."),
-            (HistogramKind::Activations, "act."),
-            (HistogramKind::Gradients, "gradients"),
-        ] {
-            ui.selectable_value(&mut p.view.histogram_kind, kind, name);
+            Plot::new("within-layer")
+                .height(80.0)
+                .allow_scroll(false)
+                .allow_drag(false)
+                .include_y(0.0)
+                .include_y(1.0)
+                .include_x(0.5)
+                .include_x(hidden as f64 + 0.5)
+                .show(ui, |plot| plot.bar_chart(BarChart::new("mean pairwise correlation", bars)));
         }
-    });
-    let detail = &details[p.view.histogram_layer];
-    let histogram = match p.view.histogram_kind {
-        HistogramKind::Weights => &detail.weights,
-        HistogramKind::PreActivations => &detail.pre_activations,
-        HistogramKind::Activations => &detail.activations,
-        HistogramKind::Gradients => &detail.gradients,
-    };
-    draw_histogram(ui, "histogram", histogram);
+    }
+
+    fn histogram_chart(&mut self, ui: &mut egui::Ui, frame: &Frame) {
+        let details = &frame.lab.parts.detail;
+        if details.is_empty() {
+            return;
+        }
+        ui.horizontal(|ui| {
+            ui.strong("Histogram");
+            let layers = details.len();
+            self.histogram_layer = self.histogram_layer.min(layers - 1);
+            egui::ComboBox::from_id_salt("histogram-layer")
+                .selected_text(format!("layer {}", self.histogram_layer + 1))
+                .width(70.0)
+                .show_ui(ui, |ui| {
+                    for k in 0..layers {
+                        ui.selectable_value(&mut self.histogram_layer, k, format!("layer {}", k + 1));
+                    }
+                });
+            for (kind, name) in [
+                (HistogramKind::Weights, "weights"),
+                (HistogramKind::PreActivations, "pre-act."),
+                (HistogramKind::Activations, "act."),
+                (HistogramKind::Gradients, "gradients"),
+            ] {
+                ui.selectable_value(&mut self.histogram, kind, name);
+            }
+        });
+        let detail = &details[self.histogram_layer];
+        let histogram = match self.histogram {
+            HistogramKind::Weights => &detail.weights,
+            HistogramKind::PreActivations => &detail.pre_activations,
+            HistogramKind::Activations => &detail.activations,
+            HistogramKind::Gradients => &detail.gradients,
+        };
+        draw_histogram(ui, "histogram", histogram);
+    }
 }
 
 /// A fixed-bin histogram as bars; values outside the bins are counted in

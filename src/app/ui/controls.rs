@@ -3,7 +3,7 @@
 
 use bevy_egui::egui;
 
-use super::{UiParams, edit_draft};
+use super::{Frame, Requests};
 use crate::config::{Config, ConvConfig, Limits, Padding};
 use crate::data::{DatasetKind, Feature};
 use crate::nn::{Activation, Init, Loss, OptimizerKind};
@@ -21,23 +21,15 @@ fn log_slider(ui: &mut egui::Ui, value: &mut f64, (low, high): (f64, f64), small
     ui.add(egui::Slider::new(value, low..=high).logarithmic(true).smallest_positive(smallest).text(label))
 }
 
-pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
-    edit_draft(&mut p.draft, |config| {
+#[derive(Default)]
+pub struct Controls;
+
+impl Controls {
+    pub fn show(&mut self, ui: &mut egui::Ui, _frame: &Frame, config: &mut Config, _requests: &mut Requests) {
         egui::CollapsingHeader::new("Data").default_open(true).show(ui, |ui| data_section(ui, config));
         egui::CollapsingHeader::new("Network").default_open(true).show(ui, |ui| network_section(ui, config));
         egui::CollapsingHeader::new("Training").default_open(true).show(ui, |ui| training_section(ui, config));
-    });
-    egui::CollapsingHeader::new("View").default_open(true).show(ui, |ui| {
-        ui.checkbox(&mut p.view.show_test_points, "Show test data");
-        ui.checkbox(&mut p.picture_settings.discretise, "Discretise output");
-        ui.checkbox(&mut p.picture_settings.per_neuron_scale, "Scale each neuron's colours to its own range")
-            .on_hover_text("Shows the shape of tiny signals; off, faint squares mean small outputs (vanishing signal).");
-        ui.horizontal(|ui| {
-            ui.label("Edges:");
-            ui.selectable_value(&mut p.view.edge_colouring, super::EdgeColouring::Weight, "weight");
-            ui.selectable_value(&mut p.view.edge_colouring, super::EdgeColouring::Gradient, "gradient");
-        });
-    });
+    }
 }
 
 fn data_section(ui: &mut egui::Ui, config: &mut Config) {

@@ -6,8 +6,8 @@
 
 use bevy_egui::egui::{self, Color32, Painter, Rect, Sense, Stroke, Vec2, pos2, vec2};
 
-use super::UiParams;
-use crate::app::digits::{DigitSource, DigitsCache, TEST_GRID};
+use super::{Frame, Requests};
+use crate::app::digits::{DigitSource, DigitsCache, DigitsRequest, TEST_GRID};
 use crate::app::palette;
 use crate::data::InputPlane;
 use crate::nn::{Layer, LayerKind};
@@ -70,8 +70,8 @@ fn feature_maps(ui: &mut egui::Ui, values: &[f64], channels: usize, height: usiz
     });
 }
 
-fn network_side(ui: &mut egui::Ui, p: &UiParams, cache: &DigitsCache) {
-    let network = p.lab.trainer().network();
+fn network_side(ui: &mut egui::Ui, frame: &Frame, cache: &DigitsCache) {
+    let network = frame.lab.network();
     let hidden = network.hidden_layers();
     for (index, layer) in network.layers.iter().enumerate().take(hidden) {
         ui.strong(layer_title(layer, index));
@@ -102,7 +102,7 @@ fn network_side(ui: &mut egui::Ui, p: &UiParams, cache: &DigitsCache) {
             }
             LayerKind::MaxPool(g) => feature_maps(ui, activations, g.channels, g.out_height(), g.out_width()),
             LayerKind::Dense => {
-                if let (0, InputPlane::Image { width, height }) = (index, &p.lab.trainer().data().plane) {
+                if let (0, InputPlane::Image { width, height }) = (index, &frame.lab.data.plane) {
                     ui.small("each neuron's receptive field: its incoming weights as an image (blue positive, orange negative)");
                     let weights = network.weights(0);
                     ui.horizontal_wrapped(|ui| {
@@ -146,10 +146,10 @@ fn class_bars(ui: &mut egui::Ui, means: &[Vec<f64>]) {
     });
 }
 
-fn test_side(ui: &mut egui::Ui, p: &mut UiParams, cache: &DigitsCache) {
-    let InputPlane::Image { width, height } = p.lab.trainer().data().plane else { return };
+fn test_side(ui: &mut egui::Ui, frame: &Frame, cache: &DigitsCache, canvas: &mut Canvas, requests: &mut Requests) {
+    let InputPlane::Image { width, height } = frame.lab.data.plane else { return };
     let pixels = width * height;
-    let data = p.lab.trainer().data().clone();
+    let data = &frame.lab.data;
     ui.strong("Test digits").on_hover_text("The network's guess and confidence under each; red: wrong. Click one to see its feature maps.");
     let mut chosen = None;
     ui.horizontal_wrapped(|ui| {
@@ -163,7 +163,7 @@ fn test_side(ui: &mut egui::Ui, p: &mut UiParams, cache: &DigitsCache) {
             let picture = Rect::from_min_size(cell.min, Vec2::splat(32.0));
             paint_image(ui.painter(), picture, image, width, height, &ink);
             let wrong = guess != label;
-            let selected = p.digits.source == DigitSource::Test(index);
+            let selected = frame.digits.source == DigitSource::Test(index);
             let border = match (selected, wrong) {
                 (true, _) => Stroke::new(2.0, Color32::YELLOW),
                 (false, true) => Stroke::new(2.0, Color32::from_rgb(230, 40, 40)),
@@ -184,11 +184,10 @@ fn test_side(ui: &mut egui::Ui, p: &mut UiParams, cache: &DigitsCache) {
         }
     });
     if let Some(index) = chosen {
-        p.digits.source = DigitSource::Test(index);
-        p.digits.dirty = true;
+        requests.digits.push(DigitsRequest::Show(DigitSource::Test(index)));
     }
     ui.add_space(6.0);
-    canvas(ui, p, cache, width, height);
+    canvas.show(ui, frame, cache, width, height, requests);
     ui.add_space(6.0);
     confusion(ui, &cache.confusion);
 }
@@ -227,77 +226,102 @@ fn confusion(ui: &mut egui::Ui, counts: &[Vec<u32>]) {
     }
 }
 
-/// An 8x8 canvas: drag to draw, right-drag to erase. The network's guess
-/// and every layer's response update as you draw.
-fn canvas(ui: &mut egui::Ui, p: &mut UiParams, cache: &DigitsCache, width: usize, height: usize) {
-    ui.strong("Draw a digit");
-    let size = 160.0;
-    let (rect, response) = ui.allocate_exact_size(vec2(size, size), Sense::click_and_drag());
-    paint_image(ui.painter(), rect, &p.digits.canvas, width, height, &ink);
-    ui.painter().rect_stroke(rect, 0.0, Stroke::new(1.0, Color32::GRAY), egui::StrokeKind::Outside);
-    if let Some(pointer) = response.interact_pointer_pos() {
-        let (x, y) = (((pointer.x - rect.left()) / size * width as f32) as i64, ((pointer.y - rect.top()) / size * height as f32) as i64);
-        let erase = ui.input(|i| i.pointer.secondary_down());
-        // A soft brush: full ink at the cell, a little on its neighbours.
-        for (dx, dy, amount) in [(0, 0, 0.5), (1, 0, 0.12), (-1, 0, 0.12), (0, 1, 0.12), (0, -1, 0.12)] {
-            let (cx, cy) = (x + dx, y + dy);
-            if (0..width as i64).contains(&cx) && (0..height as i64).contains(&cy) {
-                let pixel = &mut p.digits.canvas[cy as usize * width + cx as usize];
-                *pixel = if erase { (*pixel - 2.0 * amount).max(0.0) } else { (*pixel + amount).min(1.0) };
+/// The drawing canvas's pixels while the user draws (sent on as a request
+/// whenever they change).
+#[derive(Default)]
+pub struct Canvas {
+    pixels: Vec<f64>,
+}
+
+impl Canvas {
+    /// A canvas of the images' size: drag to draw, right-drag to erase. The
+    /// network's guess and every layer's response update as you draw.
+    fn show(&mut self, ui: &mut egui::Ui, frame: &Frame, cache: &DigitsCache, width: usize, height: usize, requests: &mut Requests) {
+        if self.pixels.len() != width * height {
+            self.pixels = frame.digits.canvas.clone();
+            self.pixels.resize(width * height, 0.0);
+        }
+        ui.strong("Draw a digit");
+        let size = 160.0;
+        let (rect, response) = ui.allocate_exact_size(vec2(size, size), Sense::click_and_drag());
+        paint_image(ui.painter(), rect, &self.pixels, width, height, &ink);
+        ui.painter().rect_stroke(rect, 0.0, Stroke::new(1.0, Color32::GRAY), egui::StrokeKind::Outside);
+        if let Some(pointer) = response.interact_pointer_pos() {
+            let (x, y) =
+                (((pointer.x - rect.left()) / size * width as f32) as i64, ((pointer.y - rect.top()) / size * height as f32) as i64);
+            let erase = ui.input(|i| i.pointer.secondary_down());
+            // A soft brush: full ink at the cell, a little on its neighbours.
+            for (dx, dy, amount) in [(0, 0, 0.5), (1, 0, 0.12), (-1, 0, 0.12), (0, 1, 0.12), (0, -1, 0.12)] {
+                let (cx, cy) = (x + dx, y + dy);
+                if (0..width as i64).contains(&cx) && (0..height as i64).contains(&cy) {
+                    let pixel = &mut self.pixels[cy as usize * width + cx as usize];
+                    *pixel = if erase { (*pixel - 2.0 * amount).max(0.0) } else { (*pixel + amount).min(1.0) };
+                }
             }
+            requests.digits.push(DigitsRequest::Draw(self.pixels.clone()));
         }
-        p.digits.source = DigitSource::Canvas;
-        p.digits.dirty = true;
-    }
-    ui.horizontal(|ui| {
-        if ui.button("Clear").clicked() {
-            p.digits.canvas.fill(0.0);
-            p.digits.source = DigitSource::Canvas;
-            p.digits.dirty = true;
+        ui.horizontal(|ui| {
+            if ui.button("Clear").clicked() {
+                self.pixels.fill(0.0);
+                requests.digits.push(DigitsRequest::Draw(self.pixels.clone()));
+            }
+            if frame.digits.source == DigitSource::Canvas {
+                let (guess, confidence) =
+                    cache.probabilities.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or((0, 0.0), |(c, &p)| (c, p));
+                ui.heading(format!("{guess}"));
+                ui.label(format!("{:.0}% sure", 100.0 * confidence));
+            } else if ui.button("Show the canvas's maps").clicked() {
+                requests.digits.push(DigitsRequest::Show(DigitSource::Canvas));
+            }
+        });
+        // The output: one bar per class.
+        let (rect, _) = ui.allocate_exact_size(vec2(size, 40.0), Sense::hover());
+        let bar = rect.width() / cache.probabilities.len().max(1) as f32;
+        for (class, &probability) in cache.probabilities.iter().enumerate() {
+            let x = rect.left() + class as f32 * bar;
+            let top = rect.bottom() - 12.0 - probability as f32 * (rect.height() - 12.0);
+            ui.painter().rect_filled(
+                Rect::from_min_max(pos2(x + 1.0, top), pos2(x + bar - 1.0, rect.bottom() - 12.0)),
+                0.0,
+                palette::POSITIVE,
+            );
+            ui.painter().text(
+                pos2(x + bar / 2.0, rect.bottom()),
+                egui::Align2::CENTER_BOTTOM,
+                class.to_string(),
+                egui::FontId::proportional(9.0),
+                ui.visuals().text_color(),
+            );
         }
-        if p.digits.source == DigitSource::Canvas {
-            let (guess, confidence) =
-                cache.probabilities.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or((0, 0.0), |(c, &p)| (c, p));
-            ui.heading(format!("{guess}"));
-            ui.label(format!("{:.0}% sure", 100.0 * confidence));
-        } else if ui.button("Show the canvas's maps").clicked() {
-            p.digits.source = DigitSource::Canvas;
-            p.digits.dirty = true;
-        }
-    });
-    // The output: one bar per class.
-    let (rect, _) = ui.allocate_exact_size(vec2(size, 40.0), Sense::hover());
-    let bar = rect.width() / cache.probabilities.len().max(1) as f32;
-    for (class, &probability) in cache.probabilities.iter().enumerate() {
-        let x = rect.left() + class as f32 * bar;
-        let top = rect.bottom() - 12.0 - probability as f32 * (rect.height() - 12.0);
-        ui.painter().rect_filled(Rect::from_min_max(pos2(x + 1.0, top), pos2(x + bar - 1.0, rect.bottom() - 12.0)), 0.0, palette::POSITIVE);
-        ui.painter().text(
-            pos2(x + bar / 2.0, rect.bottom()),
-            egui::Align2::CENTER_BOTTOM,
-            class.to_string(),
-            egui::FontId::proportional(9.0),
-            ui.visuals().text_color(),
-        );
     }
 }
 
-pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
-    let Some(cache) = p.digits.cache.clone() else {
-        ui.label("Looking at the digits...");
-        return;
-    };
-    let source = match p.digits.source {
-        DigitSource::Test(index) => {
-            format!("test digit {} (true label {})", index + 1, p.lab.trainer().data().test.labels.get(index).map_or(0, |&l| l as usize))
-        }
-        DigitSource::Canvas => "the digit on the canvas".to_string(),
-    };
-    ui.columns(2, |columns| {
-        egui::ScrollArea::vertical().id_salt("digits-network").show(&mut columns[0], |ui| {
-            ui.small(format!("Feature maps and outputs are for {source}."));
-            network_side(ui, p, &cache);
+/// The digits view's own state: the canvas being drawn on.
+#[derive(Default)]
+pub struct DigitsView {
+    canvas: Canvas,
+}
+
+impl DigitsView {
+    pub fn show(&mut self, ui: &mut egui::Ui, frame: &Frame, requests: &mut Requests) {
+        let Some(cache) = &frame.digits.cache else {
+            ui.label("Looking at the digits...");
+            return;
+        };
+        let source = match frame.digits.source {
+            DigitSource::Test(index) => {
+                format!("test digit {} (true label {})", index + 1, frame.lab.data.test.labels.get(index).map_or(0, |&l| l as usize))
+            }
+            DigitSource::Canvas => "the digit on the canvas".to_string(),
+        };
+        ui.columns(2, |columns| {
+            egui::ScrollArea::vertical().id_salt("digits-network").show(&mut columns[0], |ui| {
+                ui.small(format!("Feature maps and outputs are for {source}."));
+                network_side(ui, frame, cache);
+            });
+            egui::ScrollArea::vertical()
+                .id_salt("digits-tests")
+                .show(&mut columns[1], |ui| test_side(ui, frame, cache, &mut self.canvas, requests));
         });
-        egui::ScrollArea::vertical().id_salt("digits-tests").show(&mut columns[1], |ui| test_side(ui, p, &cache));
-    });
+    }
 }

@@ -1,7 +1,12 @@
 //! The window's layout: a top bar with the run controls, settings on the
 //! left, charts on the right, the network in the middle, and the windows
-//! that float over it (neuron inspector, help). egui panels share one root
-//! `Ui`, so one system lays them out and each module draws its own part.
+//! that float over it (neuron inspector, lessons, replicas, files, help).
+//!
+//! Each panel is a struct that owns its own state (which histogram, which
+//! layer, whether it is open) and is drawn from a read-only [`Frame`] of
+//! this frame's data; what the user asks for comes back as [`Requests`]
+//! (and settings edits in the draft config), and one place sends them on.
+//! No panel changes another's state.
 
 mod charts;
 mod controls;
@@ -11,161 +16,235 @@ mod inspector;
 mod lessons_window;
 mod network_view;
 mod replicas_window;
-mod status;
+mod run_bar;
 
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
-use super::classroom::{LessonProgress, Lessons, Presentation};
-use super::digits::DigitsState;
-use super::files::{FileRequest, Files};
+use super::classroom::{EnterStep, LessonProgress, Lessons, Presentation, PresentationRequest};
+use super::digits::{DigitsRequest, DigitsState};
+use super::files::{DismissFileError, FileRequest, Files};
 use super::pictures::{NeuronPictures, PictureSettings};
-use super::session::{DraftConfig, Lab, Notice, RunCommand, RunState, Throughput};
+use super::schedule::DrawSet;
+use super::session::{DraftConfig, Lab, Notice, RunCommand};
+use super::windows::Toggle;
+use crate::config::Config;
+use crate::run::session::{Command, SessionView};
 
-/// How edges between neurons are coloured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum EdgeColouring {
-    /// Colour is the weight's sign, thickness its magnitude.
-    #[default]
-    Weight,
-    /// Brightness is the magnitude of the loss gradient through the weight:
-    /// where gradient flows and where it dies.
-    Gradient,
+/// What every panel reads this frame.
+pub struct Frame<'a> {
+    pub lab: &'a SessionView,
+    pub pictures: &'a NeuronPictures,
+    pub picture_settings: &'a PictureSettings,
+    pub digits: &'a DigitsState,
+    pub lessons: &'a Lessons,
+    pub progress: &'a LessonProgress,
+    pub presentation: &'a Presentation,
+    pub notice: &'a Notice,
+    pub files: &'a Files,
+    /// The last frame's duration.
+    pub frame_ms: f64,
 }
 
-/// Which quantity the histogram chart shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum HistogramKind {
-    #[default]
-    Weights,
-    PreActivations,
-    Activations,
-    Gradients,
+/// What the panels asked for this frame, sent on once they are drawn.
+#[derive(Default)]
+pub struct Requests {
+    pub run: Vec<Command>,
+    pub files: Vec<FileRequest>,
+    pub present: Vec<PresentationRequest>,
+    pub lesson_steps: Vec<EnterStep>,
+    pub digits: Vec<DigitsRequest>,
+    pub toggles: Vec<Toggle>,
+    pub picture_settings: Option<PictureSettings>,
+    pub dismiss_file_error: bool,
+    /// Text for the clipboard.
+    pub copy: Option<String>,
 }
 
-/// What the user has chosen to look at; none of it changes the training.
-#[derive(Resource, Debug, Clone)]
-pub struct ViewState {
-    pub show_help: bool,
-    pub show_controls: bool,
-    pub show_charts: bool,
-    pub show_test_points: bool,
-    pub edge_colouring: EdgeColouring,
-    /// The neuron whose inspector is open: (layer from 0, unit).
-    pub inspected: Option<(usize, usize)>,
-    pub histogram_layer: usize,
-    pub histogram_kind: HistogramKind,
-    pub show_files: bool,
-    pub show_replicas: bool,
-    /// Charts over steps use a logarithmic step axis.
-    pub log_steps: bool,
-    /// The layer whose replica-to-replica CKA matrix is shown.
-    pub cka_layer: usize,
-}
-
-impl Default for ViewState {
-    fn default() -> Self {
-        Self {
-            show_help: false,
-            show_controls: true,
-            show_charts: true,
-            show_test_points: false,
-            edge_colouring: EdgeColouring::Weight,
-            inspected: None,
-            histogram_layer: 0,
-            histogram_kind: HistogramKind::Weights,
-            show_files: false,
-            show_replicas: false,
-            log_steps: false,
-            cka_layer: 0,
-        }
+impl Requests {
+    pub fn run(&mut self, command: Command) {
+        self.run.push(command);
     }
 }
 
-/// Everything the panels read and edit.
+/// Every panel and window, each with its own state.
+#[derive(Resource, Default)]
+pub struct Panels {
+    run_bar: run_bar::RunBar,
+    controls: controls::Controls,
+    charts: charts::Charts,
+    network: network_view::NetworkView,
+    digits: digits_view::DigitsView,
+    inspector: inspector::Inspector,
+    replicas: replicas_window::ReplicasWindow,
+    files: files_window::FilesWindow,
+    lessons: lessons_window::LessonsWindow,
+    help: run_bar::HelpWindow,
+    hide_controls: bool,
+    hide_charts: bool,
+    seen_generation: Option<u64>,
+    opened_lesson: bool,
+}
+
+/// The resources the panels read.
 #[derive(SystemParam)]
-pub struct UiParams<'w> {
-    pub lab: Res<'w, Lab>,
-    pub draft: ResMut<'w, DraftConfig>,
-    pub run: ResMut<'w, RunState>,
-    pub throughput: Res<'w, Throughput>,
-    pub notice: ResMut<'w, Notice>,
-    pub view: ResMut<'w, ViewState>,
-    pub pictures: Res<'w, NeuronPictures>,
-    pub picture_settings: ResMut<'w, PictureSettings>,
-    pub commands: MessageWriter<'w, RunCommand>,
-    pub time: Res<'w, Time>,
-    pub lessons: Res<'w, Lessons>,
-    pub progress: ResMut<'w, LessonProgress>,
-    pub presentation: ResMut<'w, Presentation>,
-    pub files: ResMut<'w, Files>,
-    pub file_requests: MessageWriter<'w, FileRequest>,
-    pub digits: ResMut<'w, DigitsState>,
+pub struct Reads<'w> {
+    lab: Res<'w, Lab>,
+    pictures: Res<'w, NeuronPictures>,
+    digits: Res<'w, DigitsState>,
+    lessons: Res<'w, Lessons>,
+    progress: Res<'w, LessonProgress>,
+    presentation: Res<'w, Presentation>,
+    notice: Res<'w, Notice>,
+    files: Res<'w, Files>,
+    time: Res<'w, Time>,
+}
+
+/// Where the panels' requests go.
+#[derive(SystemParam)]
+pub struct Sends<'w> {
+    run: MessageWriter<'w, RunCommand>,
+    files: MessageWriter<'w, FileRequest>,
+    present: MessageWriter<'w, PresentationRequest>,
+    lesson_steps: MessageWriter<'w, EnterStep>,
+    digits: MessageWriter<'w, DigitsRequest>,
+    dismiss: MessageWriter<'w, DismissFileError>,
+    picture_settings: ResMut<'w, PictureSettings>,
 }
 
 pub struct UiPlugin;
 
 impl Plugin for UiPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<ViewState>().add_systems(EguiPrimaryContextPass, draw_ui);
+        app.init_resource::<Panels>().add_message::<Toggle>().add_systems(EguiPrimaryContextPass, draw_ui.in_set(DrawSet::Draw));
     }
 }
 
-pub fn draw_ui(mut contexts: EguiContexts, mut params: UiParams, mut seen_generation: Local<Option<u64>>) -> Result {
+pub fn draw_ui(
+    mut contexts: EguiContexts,
+    mut panels: ResMut<Panels>,
+    reads: Reads,
+    mut draft: ResMut<DraftConfig>,
+    mut toggles: MessageReader<Toggle>,
+    mut sends: Sends,
+) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
-    // A session that starts with replicas opens their window.
-    if *seen_generation != Some(params.lab.generation) {
-        *seen_generation = Some(params.lab.generation);
-        if params.lab.trainers().len() > 1 {
-            params.view.show_replicas = true;
+    let picture_settings = sends.picture_settings.clone();
+    let frame = Frame {
+        lab: &reads.lab,
+        pictures: &reads.pictures,
+        picture_settings: &picture_settings,
+        digits: &reads.digits,
+        lessons: &reads.lessons,
+        progress: &reads.progress,
+        presentation: &reads.presentation,
+        notice: &reads.notice,
+        files: &reads.files,
+        frame_ms: reads.time.delta_secs_f64() * 1000.0,
+    };
+    let panels = &mut *panels;
+    let mut requests = Requests::default();
+    for toggle in toggles.read() {
+        panels.toggle(*toggle);
+    }
+    // A session that starts with replicas opens their window; one that
+    // starts in a lesson opens the lessons.
+    if panels.seen_generation != Some(frame.lab.generation) {
+        panels.seen_generation = Some(frame.lab.generation);
+        if frame.lab.networks.len() > 1 {
+            panels.replicas.open = true;
         }
     }
+    if !panels.opened_lesson && frame.progress.lesson.is_some() {
+        panels.opened_lesson = true;
+        panels.lessons.open = true;
+    }
+    let mut config: Config = draft.0.clone();
     let mut root = egui::Ui::new(
         ctx.clone(),
         "root".into(),
         egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
     );
-    egui::Panel::top("run-bar").show(&mut root, |ui| status::run_bar(ui, &mut params));
-    egui::Panel::bottom("status-line").show(&mut root, |ui| status::status_line(ui, &mut params));
-    let presenting = params.presentation.presenting;
-    if params.view.show_controls && !presenting {
+    let presenting = frame.presentation.presenting;
+    egui::Panel::top("run-bar").show(&mut root, |ui| {
+        let shown = run_bar::Shown {
+            controls: !panels.hide_controls,
+            charts: !panels.hide_charts,
+            files: panels.files.open,
+            replicas: panels.replicas.open,
+            lessons: panels.lessons.open,
+            help: panels.help.open,
+        };
+        panels.run_bar.show(ui, &frame, &mut config, shown, &mut requests);
+    });
+    egui::Panel::bottom("status-line").show(&mut root, |ui| run_bar::status_line(ui, &frame));
+    if !panels.hide_controls && !presenting {
         egui::Panel::left("controls")
             .default_size(250.0)
             .resizable(true)
-            .show(&mut root, |ui| egui::ScrollArea::vertical().show(ui, |ui| controls::show(ui, &mut params)));
+            .show(&mut root, |ui| egui::ScrollArea::vertical().show(ui, |ui| panels.controls.show(ui, &frame, &mut config, &mut requests)));
     }
-    if params.view.show_charts && !presenting {
+    if !panels.hide_charts && !presenting {
         egui::Panel::right("charts")
             .default_size(340.0)
             .resizable(true)
-            .show(&mut root, |ui| egui::ScrollArea::vertical().show(ui, |ui| charts::show(ui, &mut params)));
+            .show(&mut root, |ui| egui::ScrollArea::vertical().show(ui, |ui| panels.charts.show(ui, &frame, &mut requests)));
     }
     egui::CentralPanel::default().show(&mut root, |ui| {
-        status::divergence_banner(ui, &mut params);
-        if params.lab.trainer().data().plane.has_grid() {
-            network_view::show(ui, &mut params);
+        run_bar::divergence_banner(ui, &frame, &mut config, &mut requests);
+        if frame.lab.data.plane.has_grid() {
+            if let Some(clicked) = panels.network.show(ui, &frame, &mut config, &mut requests) {
+                panels.inspector.target = Some(clicked);
+            }
         } else {
-            digits_view::show(ui, &mut params);
+            panels.digits.show(ui, &frame, &mut requests);
         }
     });
-    inspector::show(&ctx, &mut params);
-    lessons_window::show(&ctx, &mut params);
-    replicas_window::show(&ctx, &mut params);
-    let mut show_files = params.view.show_files;
-    files_window::show(&ctx, &mut params, &mut show_files);
-    params.view.show_files = show_files;
-    files_window::error_dialog(&ctx, &mut params);
-    status::help_window(&ctx, &mut params);
+    panels.inspector.show(&ctx, &frame);
+    panels.lessons.show(&ctx, &frame, &mut requests);
+    panels.replicas.show(&ctx, &frame, &mut config, &mut requests);
+    panels.files.show(&ctx, &frame, &mut requests);
+    files_window::error_dialog(&ctx, &frame, &mut requests);
+    panels.help.show(&ctx);
+    for toggle in std::mem::take(&mut requests.toggles) {
+        panels.toggle(toggle);
+    }
+    if let Some(text) = requests.copy.take() {
+        ctx.copy_text(text);
+    }
+    send(requests, &mut sends);
+    if config != draft.0 {
+        draft.0 = config;
+    }
     Ok(())
 }
 
-/// Edits a copy of the draft config and writes it back only if something
-/// changed, so the session rebuilds only on a real change.
-pub(crate) fn edit_draft(draft: &mut DraftConfig, edit: impl FnOnce(&mut crate::config::Config)) {
-    let mut config = draft.0.clone();
-    edit(&mut config);
-    if config != draft.0 {
-        draft.0 = config;
+impl Panels {
+    fn toggle(&mut self, toggle: Toggle) {
+        match toggle {
+            Toggle::Help => self.help.open = !self.help.open,
+            Toggle::Lessons => self.lessons.open = !self.lessons.open,
+            Toggle::Files => self.files.open = !self.files.open,
+            Toggle::Replicas => self.replicas.open = !self.replicas.open,
+            Toggle::Settings => self.hide_controls = !self.hide_controls,
+            Toggle::Charts => self.hide_charts = !self.hide_charts,
+        }
+    }
+}
+
+fn send(requests: Requests, sends: &mut Sends) {
+    sends.run.write_batch(requests.run.into_iter().map(RunCommand));
+    sends.files.write_batch(requests.files);
+    sends.present.write_batch(requests.present);
+    sends.lesson_steps.write_batch(requests.lesson_steps);
+    sends.digits.write_batch(requests.digits);
+    if requests.dismiss_file_error {
+        sends.dismiss.write(DismissFileError);
+    }
+    if let Some(settings) = requests.picture_settings
+        && *sends.picture_settings != settings
+    {
+        *sends.picture_settings = settings;
     }
 }

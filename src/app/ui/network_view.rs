@@ -1,21 +1,43 @@
 //! The network, left to right: input features, hidden layers, output units,
 //! and the output's decision picture with the data on it. Each neuron is a
-//! tile of its map; each weight a line coloured by sign (or by gradient)
-//! with thickness by magnitude.
+//! square tile of its map; each weight a line coloured by sign (or by
+//! gradient) with thickness by magnitude. Tiles never shrink below a
+//! readable size: a deep or wide network scrolls instead.
 
-use bevy_egui::egui::{self, Color32, Pos2, Rect, Sense, Stroke, Vec2, pos2, vec2};
+use bevy_egui::egui::{self, Color32, Mesh, Pos2, Rect, Sense, Shape, Stroke, Vec2, pos2, vec2};
 
-use super::controls::toggle_feature;
-use super::{EdgeColouring, UiParams, edit_draft};
+use super::{Frame, Requests};
 use crate::app::palette;
-use crate::app::pictures::MAX_DRAWN_UNITS;
-use crate::config::Limits;
-use crate::data::{Feature, INPUT_HALF_WIDTH, InputPlane, TaskKind};
-use crate::nn::Activation;
+use crate::app::pictures::{MAX_DRAWN_UNITS, PictureSettings};
+use crate::config::{Config, Limits};
+use crate::data::{Feature, INPUT_HALF_WIDTH, InputPlane};
+use crate::nn::{Activation, TaskKind};
 
 const HEADER_HEIGHT: f32 = 58.0;
 /// How near (in points) the pointer must be to a line to hover it.
 const EDGE_HOVER_DISTANCE: f32 = 4.0;
+/// Tiles stay at least this big (a scroll bar appears instead) and at most
+/// this big.
+const TILE_RANGE: (f32, f32) = (22.0, 72.0);
+const TILE_PITCH: f32 = 1.25;
+
+/// How edges between neurons are coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EdgeColouring {
+    /// Colour is the weight's sign, thickness its magnitude.
+    #[default]
+    Weight,
+    /// Brightness is the magnitude of the loss gradient through the weight:
+    /// where gradient flows and where it dies.
+    Gradient,
+}
+
+/// The network view's own settings.
+#[derive(Default)]
+pub struct NetworkView {
+    edges: EdgeColouring,
+    show_test_points: bool,
+}
 
 /// Where everything sits this frame.
 struct Geometry {
@@ -29,25 +51,34 @@ struct Geometry {
 
 impl Geometry {
     fn tile_rect(&self, column: usize, row: usize, rows: usize) -> Rect {
-        let pitch = self.tile * 1.25;
+        let pitch = self.tile * TILE_PITCH;
         let first = self.top + (self.height - rows as f32 * pitch).max(0.0) / 2.0;
         Rect::from_min_size(pos2(self.column_left[column], first + row as f32 * pitch), Vec2::splat(self.tile))
     }
+
+    fn pitch(&self) -> f32 {
+        if self.column_left.len() > 1 { self.column_left[1] - self.column_left[0] } else { 100.0 }
+    }
 }
 
-fn geometry(area: Rect, columns: usize, rows: usize) -> Geometry {
-    let output_size = (area.height() * 0.55).min(area.width() * 0.32).clamp(120.0, 360.0);
-    let top = area.top() + HEADER_HEIGHT;
-    let height = area.height() - HEADER_HEIGHT - 40.0;
-    let spare_width = area.width() - output_size - 30.0;
+/// The size the network needs to draw its tiles at least `TILE_RANGE.0`
+/// big, and where it all goes within `area` (which may then be larger than
+/// the visible part: the view scrolls).
+fn geometry(visible: Rect, columns: usize, rows: usize) -> (Vec2, Geometry) {
+    let output_size = (visible.height() * 0.55).min(visible.width() * 0.32).clamp(120.0, 360.0);
+    let height = (visible.height() - HEADER_HEIGHT - 40.0).max(rows as f32 * TILE_RANGE.0 * TILE_PITCH);
+    let spare_width = (visible.width() - output_size - 30.0).max(columns as f32 * TILE_RANGE.0 * 1.8);
     let column_pitch = spare_width / columns as f32;
-    let tile = (column_pitch * 0.7).min(height / (rows as f32 * 1.25)).clamp(5.0, 72.0);
+    let tile = (column_pitch * 0.6).min(height / (rows as f32 * TILE_PITCH)).clamp(TILE_RANGE.0, TILE_RANGE.1);
+    let size = vec2(spare_width + output_size + 30.0, height + HEADER_HEIGHT + 40.0);
+    let area = Rect::from_min_size(visible.min, size);
+    let top = area.top() + HEADER_HEIGHT;
     let column_left = (0..columns).map(|c| area.left() + 8.0 + c as f32 * column_pitch + (column_pitch - tile) / 2.0).collect();
     let output_rect = Rect::from_min_size(
-        pos2(area.right() - output_size - 8.0, top + ((height - output_size) / 2.0).max(0.0)),
+        pos2(area.right() - output_size - 8.0, top + ((height - output_size) / 2.0).clamp(0.0, visible.height() * 0.3)),
         Vec2::splat(output_size),
     );
-    Geometry { tile, column_left, top, height, output_rect }
+    (size, Geometry { tile, column_left, top, height, output_rect })
 }
 
 fn distance_to_segment(point: Pos2, a: Pos2, b: Pos2) -> f32 {
@@ -67,62 +98,125 @@ struct Edge {
     gradient: f64,
 }
 
-pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
-    let Some(atlas) = p.pictures.atlas.as_ref().map(|t| t.id()) else {
-        ui.label("Preparing the pictures...");
-        return;
-    };
-    let layout = p.pictures.layout;
-    let trainer = p.lab.trainer();
-    let network = trainer.network();
-    let data = trainer.data();
-    let hidden = network.hidden_layers();
-    let columns = hidden + 2;
-    let drawn = |units: usize| units.min(MAX_DRAWN_UNITS);
-    let widest = network.layers.iter().map(|l| drawn(l.outputs)).max().unwrap_or(1).max(Feature::ALL.len());
-    let area = ui.available_rect_before_wrap();
-    let g = geometry(area, columns, widest);
-    let pairs = match data.plane {
-        InputPlane::Pairs { modulus } => Some(modulus),
-        InputPlane::Points { .. } | InputPlane::Image { .. } => None,
-    };
-    let input_tiles = if pairs.is_some() { 2 } else { Feature::ALL.len() };
-    let rows_in = |column: usize| if column == 0 { input_tiles } else { drawn(network.layers[column - 1].outputs) };
-    // The tile of each network input: its feature's row in column 0. A
-    // pair's one-hot inputs have no tile each, so no first-layer lines.
-    let input_row: Vec<usize> =
-        data.features().iter().map(|f| Feature::ALL.iter().position(|g| g == f).expect("a known feature")).collect();
-
-    let pointer = ui.ctx().pointer_hover_pos().filter(|p| area.contains(*p));
-    let painter = ui.painter_at(area);
-
-    // Edges first, under the tiles.
-    let gradients = trainer.latest_gradients();
-    let mut edges = Vec::new();
-    for (k, layer) in network.layers.iter().enumerate() {
-        let weights = network.weights(k);
-        let grads = &gradients[layer.weights.clone()];
-        let sources: Vec<(usize, usize)> =
-            if k == 0 { input_row.iter().copied().enumerate().collect() } else { (0..drawn(layer.inputs)).map(|i| (i, i)).collect() };
-        if sources.is_empty() {
+/// Every edge as one mesh of quads: one draw call instead of thousands of
+/// line shapes, which a software rasteriser feels.
+fn edge_mesh(edges: &[Edge], style: impl Fn(&Edge) -> (f32, Color32)) -> Mesh {
+    let mut mesh = Mesh::default();
+    for edge in edges {
+        let (width, colour) = style(edge);
+        let along = edge.to - edge.from;
+        let length = along.length();
+        if length < 0.5 {
             continue;
         }
-        for j in 0..drawn(layer.outputs) {
-            let to = g.tile_rect(k + 1, j, rows_in(k + 1)).left_center();
-            for &(i, row) in &sources {
-                let from = g.tile_rect(k, row, rows_in(k)).right_center();
-                let index = j * layer.inputs + i;
-                edges.push(Edge { from, to, layer: k + 1, input: i, output: j, weight: weights[index], gradient: grads[index] });
+        let across = vec2(-along.y, along.x) / length * (width / 2.0);
+        let base = mesh.vertices.len() as u32;
+        for corner in [edge.from + across, edge.from - across, edge.to - across, edge.to + across] {
+            mesh.colored_vertex(corner, colour);
+        }
+        mesh.add_triangle(base, base + 1, base + 2);
+        mesh.add_triangle(base, base + 2, base + 3);
+    }
+    mesh
+}
+
+impl NetworkView {
+    /// Draws the network; returns the neuron clicked, to inspect.
+    pub fn show(&mut self, ui: &mut egui::Ui, frame: &Frame, config: &mut Config, requests: &mut Requests) -> Option<(usize, usize)> {
+        self.view_options(ui, frame, requests);
+        let Some(atlas) = frame.pictures.atlas.as_ref().map(|t| t.id()) else {
+            ui.label("Preparing the pictures...");
+            return None;
+        };
+        let mut clicked = None;
+        egui::ScrollArea::both().auto_shrink([false, false]).show_viewport(ui, |ui, _viewport| {
+            let visible = ui.max_rect();
+            let network = frame.lab.network();
+            let widest = network.layers.iter().map(|l| l.outputs.min(MAX_DRAWN_UNITS)).max().unwrap_or(1).max(Feature::ALL.len());
+            let columns = network.hidden_layers() + 2;
+            let (size, g) = geometry(visible, columns, widest);
+            ui.allocate_rect(Rect::from_min_size(visible.min, size), Sense::hover());
+            clicked = self.draw_network(ui, frame, atlas, &g, config);
+            layer_headers(ui, &g, network.hidden_layers(), config);
+            self.output_picture(ui, frame, &g);
+        });
+        clicked
+    }
+
+    fn view_options(&mut self, ui: &mut egui::Ui, frame: &Frame, requests: &mut Requests) {
+        ui.horizontal_wrapped(|ui| {
+            let mut settings: PictureSettings = frame.picture_settings.clone();
+            ui.checkbox(&mut self.show_test_points, "test data");
+            ui.checkbox(&mut settings.discretise, "discretise output");
+            ui.checkbox(&mut settings.per_neuron_scale, "scale each neuron")
+                .on_hover_text("Colours scaled to each neuron's own range: shows the shape of tiny signals; off, faint squares mean small outputs (vanishing signal).");
+            ui.label("edges:");
+            ui.selectable_value(&mut self.edges, EdgeColouring::Weight, "weight");
+            ui.selectable_value(&mut self.edges, EdgeColouring::Gradient, "gradient");
+            if settings != *frame.picture_settings {
+                requests.picture_settings = Some(settings);
+            }
+        });
+    }
+
+    fn draw_network(
+        &self,
+        ui: &mut egui::Ui,
+        frame: &Frame,
+        atlas: egui::TextureId,
+        g: &Geometry,
+        config: &mut Config,
+    ) -> Option<(usize, usize)> {
+        let lab = frame.lab;
+        let layout = frame.pictures.layout;
+        let network = lab.network();
+        let data = &lab.data;
+        let hidden = network.hidden_layers();
+        let columns = hidden + 2;
+        let drawn = |units: usize| units.min(MAX_DRAWN_UNITS);
+        let pairs = match data.plane {
+            InputPlane::Pairs { modulus } => Some(modulus),
+            InputPlane::Points { .. } | InputPlane::Image { .. } => None,
+        };
+        let input_tiles = if pairs.is_some() { 2 } else { Feature::ALL.len() };
+        let rows_in = |column: usize| if column == 0 { input_tiles } else { drawn(network.layers[column - 1].outputs) };
+        // The tile of each network input: its feature's row in column 0. A
+        // pair's one-hot inputs have no tile each, so no first-layer lines.
+        let input_row: Vec<usize> =
+            data.features().iter().map(|f| Feature::ALL.iter().position(|g| g == f).expect("a known feature")).collect();
+        let area = ui.max_rect();
+        let pointer = ui.ctx().pointer_hover_pos().filter(|p| ui.clip_rect().contains(*p));
+        let painter = ui.painter();
+
+        // Edges first, under the tiles.
+        let gradients = &lab.parts.gradients;
+        let mut edges = Vec::new();
+        for (k, layer) in network.layers.iter().enumerate() {
+            let weights = network.weights(k);
+            let grads = gradients.get(layer.weights.clone()).unwrap_or(&[]);
+            let sources: Vec<(usize, usize)> =
+                if k == 0 { input_row.iter().copied().enumerate().collect() } else { (0..drawn(layer.inputs)).map(|i| (i, i)).collect() };
+            for j in 0..drawn(layer.outputs) {
+                let to = g.tile_rect(k + 1, j, rows_in(k + 1)).left_center();
+                for &(i, row) in &sources {
+                    let from = g.tile_rect(k, row, rows_in(k)).right_center();
+                    let index = j * layer.inputs + i;
+                    edges.push(Edge {
+                        from,
+                        to,
+                        layer: k + 1,
+                        input: i,
+                        output: j,
+                        weight: weights[index],
+                        gradient: grads.get(index).copied().unwrap_or(0.0),
+                    });
+                }
             }
         }
-    }
-    let largest_gradient = edges.iter().map(|e| e.gradient.abs()).filter(|g| g.is_finite()).fold(0.0f64, f64::max);
-    for edge in &edges {
-        let stroke = match p.view.edge_colouring {
-            EdgeColouring::Weight => {
-                let width = (edge.weight.abs() as f32 * 1.5).clamp(0.3, 5.0);
-                Stroke::new(width, palette::diverging(edge.weight as f32, 1e-9))
-            }
+        let largest_gradient = edges.iter().map(|e| e.gradient.abs()).filter(|g| g.is_finite()).fold(0.0f64, f64::max);
+        let colouring = self.edges;
+        painter.add(Shape::mesh(edge_mesh(&edges, |edge| match colouring {
+            EdgeColouring::Weight => ((edge.weight.abs() as f32 * 1.5).clamp(0.8, 5.0), palette::diverging(edge.weight as f32, 1e-9)),
             EdgeColouring::Gradient => {
                 // Brightness on a log scale over six decades below the
                 // largest gradient in the network.
@@ -132,51 +226,49 @@ pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
                 } else {
                     0.0
                 };
-                Stroke::new(1.0 + 2.0 * t.max(0.0), palette::heat(t))
+                (1.0 + 2.0 * t.max(0.0), palette::heat(t))
             }
-        };
-        painter.line_segment([edge.from, edge.to], stroke);
-    }
+        })));
 
-    // Tiles.
-    let per_layer = &p.lab.trainer().latest_detail();
-    let mut feature_clicked = None;
-    for column in 0..columns {
-        for row in 0..rows_in(column) {
-            let rect = g.tile_rect(column, row, rows_in(column));
-            let enabled = column > 0 || pairs.is_some() || input_row.contains(&row);
-            let tint = if enabled { Color32::WHITE } else { Color32::from_white_alpha(50) };
-            painter.image(atlas, rect, layout.uv(column, row), tint);
-            let response = ui.interact(rect, ui.id().with(("tile", column, row)), Sense::click());
-            if let (0, Some(modulus)) = (column, pairs) {
-                response.on_hover_text(format!(
-                    "input {}: one-hot over 0 to {} (this picture shows its value over the table)",
-                    ["a", "b"][row],
-                    modulus - 1
-                ));
-                continue;
-            }
-            if column == 0 {
-                let feature = Feature::ALL[row];
-                let response = response.on_hover_text(format!(
-                    "input feature {}{}",
-                    feature.name(),
-                    if enabled { "" } else { " (off: click to use it)" }
-                ));
-                if response.clicked() {
-                    feature_clicked = Some((feature, !enabled));
+        // Tiles.
+        let details = &lab.parts.detail;
+        let settling = &lab.parts.settling;
+        let mut clicked = None;
+        let mut feature_clicked = None;
+        for column in 0..columns {
+            for row in 0..rows_in(column) {
+                let rect = g.tile_rect(column, row, rows_in(column));
+                let enabled = column > 0 || pairs.is_some() || input_row.contains(&row);
+                let tint = if enabled { Color32::WHITE } else { Color32::from_white_alpha(50) };
+                painter.image(atlas, rect, layout.uv(column, row), tint);
+                let response = ui.interact(rect, ui.id().with(("tile", column, row)), Sense::click());
+                if let (0, Some(modulus)) = (column, pairs) {
+                    response.on_hover_text(format!(
+                        "input {}: one-hot over 0 to {} (this picture shows its value over the table)",
+                        ["a", "b"][row],
+                        modulus - 1
+                    ));
+                    continue;
                 }
-                continue;
-            }
-            let layer = column - 1;
-            let border =
-                if p.view.inspected == Some((layer, row)) { Stroke::new(2.0, Color32::YELLOW) } else { Stroke::new(0.5, Color32::GRAY) };
-            painter.rect_stroke(rect, 0.0, border, egui::StrokeKind::Outside);
-            let settled = (layer < hidden).then(|| trainer.settling().settled_since(layer, row)).flatten();
-            if settled.is_some() && g.tile >= 12.0 {
-                painter.circle_filled(rect.right_top() + vec2(-3.0, 3.0), 2.5, Color32::from_rgb(40, 200, 90));
-            }
-            if let Some(detail) = per_layer.get(layer) {
+                if column == 0 {
+                    let feature = Feature::ALL[row];
+                    let response = response.on_hover_text(format!(
+                        "input feature {}{}",
+                        feature.name(),
+                        if enabled { "" } else { " (off: click to use it)" }
+                    ));
+                    if response.clicked() {
+                        feature_clicked = Some((feature, !enabled));
+                    }
+                    continue;
+                }
+                let layer = column - 1;
+                painter.rect_stroke(rect, 0.0, Stroke::new(0.5, Color32::GRAY), egui::StrokeKind::Outside);
+                let settled = (layer < hidden).then(|| settling.settled_since(layer, row)).flatten();
+                if settled.is_some() && g.tile >= 12.0 {
+                    painter.circle_filled(rect.right_top() + vec2(-3.0, 3.0), 2.5, Color32::from_rgb(40, 200, 90));
+                }
+                let Some(detail) = details.get(layer) else { continue };
                 if g.tile >= 16.0 && detail.unit_dead.get(row).copied().unwrap_or(false) {
                     painter.text(
                         rect.center(),
@@ -202,7 +294,7 @@ pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
                     }
                     ui.label(format!("incoming gradient norm {:.3e}", detail.unit_grad_norm[row]));
                     if layer < hidden {
-                        match (settled, trainer.settling().rate(layer, row).filter(|r| r.is_finite())) {
+                        match (settled, settling.rate(layer, row).filter(|r| r.is_finite())) {
                             (Some(step), _) => ui.label(format!("feature settled since step {step} (green dot)")),
                             (None, Some(rate)) => ui.label(format!("feature still changing: {:.1}% per 100 steps", 100.0 * rate)),
                             (None, None) => ui.label("too early to tell whether its feature has settled"),
@@ -211,163 +303,165 @@ pub fn show(ui: &mut egui::Ui, p: &mut UiParams) {
                     ui.small("click to inspect");
                 });
                 if response.clicked() {
-                    p.view.inspected = Some((layer, row));
+                    clicked = Some((layer, row));
                 }
             }
+            let units = if column == 0 { 0 } else { network.layers[column - 1].outputs };
+            if units > MAX_DRAWN_UNITS {
+                let below = g.tile_rect(column, rows_in(column) - 1, rows_in(column)).center_bottom() + vec2(0.0, 10.0);
+                painter.text(
+                    below,
+                    egui::Align2::CENTER_TOP,
+                    format!("+{} more", units - MAX_DRAWN_UNITS),
+                    egui::FontId::proportional(11.0),
+                    Color32::GRAY,
+                );
+            }
         }
-        let units = if column == 0 { 0 } else { network.layers[column - 1].outputs };
-        if units > MAX_DRAWN_UNITS {
-            let below = g.tile_rect(column, rows_in(column) - 1, rows_in(column)).center_bottom() + vec2(0.0, 10.0);
+        if let Some((feature, on)) = feature_clicked {
+            super::controls::toggle_feature(&mut config.data.features, feature, on);
+        }
+
+        // Hovering a line shows its weight (only away from the tiles).
+        if let Some(point) = pointer.filter(|pt| !g.output_rect.contains(*pt) && area.contains(*pt)) {
+            let nearest = edges
+                .iter()
+                .map(|e| (distance_to_segment(point, e.from, e.to), e))
+                .filter(|(d, _)| *d < EDGE_HOVER_DISTANCE)
+                .min_by(|a, b| a.0.total_cmp(&b.0));
+            let over_tile = (0..columns).any(|c| (0..rows_in(c)).any(|r| g.tile_rect(c, r, rows_in(c)).contains(point)));
+            if let (Some((_, edge)), false) = (nearest, over_tile) {
+                painter.line_segment([edge.from, edge.to], Stroke::new(3.0, Color32::YELLOW));
+                let from = if edge.layer == 1 { data.input_names()[edge.input].clone() } else { format!("unit {}", edge.input + 1) };
+                egui::Tooltip::always_open(ui.ctx().clone(), ui.layer_id(), ui.id().with("edge-tip"), egui::PopupAnchor::Pointer).show(
+                    |ui| {
+                        ui.label(format!("weight {:.4}", edge.weight));
+                        ui.label(format!("layer {}: from {from} to unit {}", edge.layer, edge.output + 1));
+                        ui.label(format!("loss gradient {:.3e}", edge.gradient));
+                    },
+                );
+            }
+        }
+        clicked
+    }
+
+    /// The output's decision picture with the data on it, and the losses.
+    fn output_picture(&self, ui: &mut egui::Ui, frame: &Frame, g: &Geometry) {
+        let rect = g.output_rect;
+        let painter = ui.painter();
+        if let Some(texture) = &frame.pictures.output_texture {
+            painter.image(texture.id(), rect, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
+        }
+        painter.rect_stroke(rect, 0.0, Stroke::new(1.0, Color32::GRAY), egui::StrokeKind::Outside);
+        let lab = frame.lab;
+        let data = &lab.data;
+        let to_screen = |[x, y]: [f64; 2]| {
+            let u = ((x + INPUT_HALF_WIDTH) / (2.0 * INPUT_HALF_WIDTH)) as f32;
+            let v = ((INPUT_HALF_WIDTH - y) / (2.0 * INPUT_HALF_WIDTH)) as f32;
+            pos2(rect.left() + u * rect.width(), rect.top() + v * rect.height())
+        };
+        let point_colour = |label: f64| match data.task {
+            TaskKind::Classification { .. } => palette::class_colour(label as usize),
+            TaskKind::Regression => palette::diverging(label as f32, 1.0),
+        };
+        if let InputPlane::Pairs { modulus } = data.plane {
+            let caption = format!("a + b mod {modulus}, a down, b across\ngreen right, red wrong, pale: trained on");
             painter.text(
-                below,
-                egui::Align2::CENTER_TOP,
-                format!("+{} more", units - MAX_DRAWN_UNITS),
-                egui::FontId::proportional(11.0),
-                Color32::GRAY,
+                rect.left_top() - vec2(0.0, 4.0),
+                egui::Align2::LEFT_BOTTOM,
+                caption,
+                egui::FontId::proportional(10.0),
+                ui.visuals().text_color(),
             );
         }
-    }
-    if let Some((feature, on)) = feature_clicked {
-        edit_draft(&mut p.draft, |config| toggle_feature(&mut config.data.features, feature, on));
-    }
-
-    // Hovering a line shows its weight (only away from the tiles).
-    if let Some(point) = pointer.filter(|pt| !g.output_rect.contains(*pt)) {
-        let nearest = edges
-            .iter()
-            .map(|e| (distance_to_segment(point, e.from, e.to), e))
-            .filter(|(d, _)| *d < EDGE_HOVER_DISTANCE)
-            .min_by(|a, b| a.0.total_cmp(&b.0));
-        let over_tile = (0..columns).any(|c| (0..rows_in(c)).any(|r| g.tile_rect(c, r, rows_in(c)).contains(point)));
-        if let (Some((_, edge)), false) = (nearest, over_tile) {
-            painter.line_segment([edge.from, edge.to], Stroke::new(3.0, Color32::YELLOW));
-            let from = if edge.layer == 1 { data.input_names()[edge.input].clone() } else { format!("unit {}", edge.input + 1) };
-            egui::Tooltip::always_open(ui.ctx().clone(), ui.layer_id(), ui.id().with("edge-tip"), egui::PopupAnchor::Pointer).show(|ui| {
-                ui.label(format!("weight {:.4}", edge.weight));
-                ui.label(format!("layer {}: from {from} to unit {}", edge.layer, edge.output + 1));
-                ui.label(format!("loss gradient {:.3e}", edge.gradient));
-            });
+        let radius = (rect.width() / 120.0).clamp(2.0, 4.0);
+        let plotted = if matches!(data.plane, InputPlane::Points { .. }) { data.train.points.len() } else { 0 };
+        let mut dots = Vec::with_capacity(plotted * 2);
+        for (&point, &label) in data.train.points.iter().zip(&data.train.labels).take(plotted) {
+            dots.push(Shape::circle_filled(to_screen(point), radius + 1.0, Color32::WHITE));
+            dots.push(Shape::circle_filled(to_screen(point), radius, point_colour(label)));
         }
+        if self.show_test_points && plotted > 0 {
+            for (&point, &label) in data.test.points.iter().zip(&data.test.labels) {
+                dots.push(Shape::circle_filled(to_screen(point), radius + 1.2, Color32::BLACK));
+                dots.push(Shape::circle_filled(to_screen(point), radius, point_colour(label)));
+            }
+        }
+        painter.extend(dots);
+        let latest = lab.latest();
+        let accuracy = |a: Option<f64>| a.map(|a| format!("  {:.1}%", 100.0 * a)).unwrap_or_default();
+        let text = format!(
+            "test  loss {:.4}{}\ntrain loss {:.4}{}",
+            latest.test_loss,
+            accuracy(latest.test_acc),
+            latest.train_loss,
+            accuracy(latest.train_acc)
+        );
+        painter.text(
+            rect.left_bottom() + vec2(0.0, 6.0),
+            egui::Align2::LEFT_TOP,
+            text,
+            egui::FontId::monospace(11.0),
+            ui.visuals().text_color(),
+        );
     }
-
-    layer_headers(ui, p, &g, hidden, area);
-    output_picture(ui, p, &g);
 }
 
 /// Above each hidden column: its width with − and +, and its activation.
-fn layer_headers(ui: &mut egui::Ui, p: &mut UiParams, g: &Geometry, hidden: usize, area: Rect) {
+fn layer_headers(ui: &mut egui::Ui, g: &Geometry, hidden: usize, config: &mut Config) {
+    let top = g.top - HEADER_HEIGHT;
     let label_at = |ui: &mut egui::Ui, column: usize, text: &str| {
-        let rect = Rect::from_min_size(pos2(g.column_left[column] - 10.0, area.top() + 4.0), vec2(g.tile + 20.0, 16.0));
+        let rect = Rect::from_min_size(pos2(g.column_left[column] - 10.0, top + 4.0), vec2(g.tile + 20.0, 16.0));
         ui.put(rect, egui::Label::new(egui::RichText::new(text).small().strong()));
     };
     label_at(ui, 0, "inputs");
     label_at(ui, hidden + 1, "output");
-    let pitch = if g.column_left.len() > 1 { g.column_left[1] - g.column_left[0] } else { 100.0 };
+    let pitch = g.pitch();
     // Narrow columns get only the width; the activation is then set in the
     // settings panel.
     let show_buttons = pitch >= 44.0;
     let show_activation = pitch >= 64.0;
-    edit_draft(&mut p.draft, |config| {
-        let network = &mut config.network;
-        for layer in 0..hidden.min(network.hidden.len()) {
-            let column = layer + 1;
-            let half = (pitch / 2.0).min(30.0);
-            let left = g.column_left[column] + g.tile / 2.0 - half;
-            let rect = Rect::from_min_size(pos2(left, area.top() + 2.0), vec2(2.0 * half, HEADER_HEIGHT - 4.0));
-            ui.scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
-                ui.spacing_mut().item_spacing = vec2(2.0, 1.0);
-                ui.vertical_centered(|ui| {
-                    if show_buttons {
-                        ui.horizontal(|ui| {
-                            if ui.small_button("−").on_hover_text("one neuron fewer").clicked() && network.hidden[layer] > 1 {
-                                network.hidden[layer] -= 1;
-                            }
-                            ui.small(format!("{}", network.hidden[layer]));
-                            if ui.small_button("+").on_hover_text("one neuron more").clicked() && network.hidden[layer] < Limits::MAX_WIDTH
-                            {
-                                network.hidden[layer] += 1;
+    let network = &mut config.network;
+    for layer in 0..hidden.min(network.hidden.len()) {
+        let column = layer + 1;
+        let half = (pitch / 2.0).min(30.0);
+        let left = g.column_left[column] + g.tile / 2.0 - half;
+        let rect = Rect::from_min_size(pos2(left, top + 2.0), vec2(2.0 * half, HEADER_HEIGHT - 4.0));
+        ui.scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
+            ui.spacing_mut().item_spacing = vec2(2.0, 1.0);
+            ui.vertical_centered(|ui| {
+                if show_buttons {
+                    ui.horizontal(|ui| {
+                        if ui.small_button("−").on_hover_text("one neuron fewer").clicked() && network.hidden[layer] > 1 {
+                            network.hidden[layer] -= 1;
+                        }
+                        ui.small(format!("{}", network.hidden[layer]));
+                        if ui.small_button("+").on_hover_text("one neuron more").clicked() && network.hidden[layer] < Limits::MAX_WIDTH {
+                            network.hidden[layer] += 1;
+                        }
+                    });
+                } else {
+                    ui.small(format!("{}", network.hidden[layer]));
+                }
+                if show_activation {
+                    let current = network.activation_of(layer);
+                    let mut chosen = current;
+                    egui::ComboBox::from_id_salt(("layer-activation", layer))
+                        .selected_text(egui::RichText::new(current.name()).small())
+                        .width(56.0)
+                        .show_ui(ui, |ui| {
+                            for activation in Activation::ALL {
+                                ui.selectable_value(&mut chosen, activation, activation.name());
                             }
                         });
-                    } else {
-                        ui.small(format!("{}", network.hidden[layer]));
-                    }
-                    if show_activation {
-                        let current = network.activation_of(layer);
-                        let mut chosen = current;
-                        egui::ComboBox::from_id_salt(("layer-activation", layer))
-                            .selected_text(egui::RichText::new(current.name()).small())
-                            .width(56.0)
-                            .show_ui(ui, |ui| {
-                                for activation in Activation::ALL {
-                                    ui.selectable_value(&mut chosen, activation, activation.name());
-                                }
-                            });
-                        if chosen != current {
-                            if network.activations.len() != network.hidden.len() {
-                                network.activations = vec![network.activation; network.hidden.len()];
-                            }
-                            network.activations[layer] = chosen;
+                    if chosen != current {
+                        if network.activations.len() != network.hidden.len() {
+                            network.activations = vec![network.activation; network.hidden.len()];
                         }
+                        network.activations[layer] = chosen;
                     }
-                });
+                }
             });
-        }
-    });
-}
-
-/// The output's decision picture with the data on it, and the losses.
-fn output_picture(ui: &mut egui::Ui, p: &mut UiParams, g: &Geometry) {
-    let rect = g.output_rect;
-    let painter = ui.painter();
-    if let Some(texture) = &p.pictures.output_texture {
-        painter.image(texture.id(), rect, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
+        });
     }
-    painter.rect_stroke(rect, 0.0, Stroke::new(1.0, Color32::GRAY), egui::StrokeKind::Outside);
-    let trainer = p.lab.trainer();
-    let data = trainer.data();
-    let to_screen = |[x, y]: [f64; 2]| {
-        let u = ((x + INPUT_HALF_WIDTH) / (2.0 * INPUT_HALF_WIDTH)) as f32;
-        let v = ((INPUT_HALF_WIDTH - y) / (2.0 * INPUT_HALF_WIDTH)) as f32;
-        pos2(rect.left() + u * rect.width(), rect.top() + v * rect.height())
-    };
-    let point_colour = |label: f64| match data.task {
-        TaskKind::Classification { .. } => palette::class_colour(label as usize),
-        TaskKind::Regression => palette::diverging(label as f32, 1.0),
-    };
-    if let InputPlane::Pairs { modulus } = data.plane {
-        let caption = format!("a + b mod {modulus}, a down, b across\ngreen right, red wrong, pale: trained on");
-        painter.text(
-            rect.left_top() - vec2(0.0, 4.0),
-            egui::Align2::LEFT_BOTTOM,
-            caption,
-            egui::FontId::proportional(10.0),
-            ui.visuals().text_color(),
-        );
-    }
-    let radius = (rect.width() / 120.0).clamp(2.0, 4.0);
-    let plotted = if matches!(data.plane, InputPlane::Points { .. }) { data.train.points.len() } else { 0 };
-    for (&point, &label) in data.train.points.iter().zip(&data.train.labels).take(plotted) {
-        painter.circle(to_screen(point), radius, point_colour(label), Stroke::new(1.0, Color32::WHITE));
-    }
-    if p.view.show_test_points && plotted > 0 {
-        for (&point, &label) in data.test.points.iter().zip(&data.test.labels) {
-            painter.circle(to_screen(point), radius, point_colour(label), Stroke::new(1.2, Color32::BLACK));
-        }
-    }
-    let latest = trainer.latest();
-    let accuracy = |a: Option<f64>| a.map(|a| format!("  {:.1}%", 100.0 * a)).unwrap_or_default();
-    let text = format!(
-        "test  loss {:.4}{}\ntrain loss {:.4}{}",
-        latest.test_loss,
-        accuracy(latest.test_acc),
-        latest.train_loss,
-        accuracy(latest.train_acc)
-    );
-    painter.text(
-        rect.left_bottom() + vec2(0.0, 6.0),
-        egui::Align2::LEFT_TOP,
-        text,
-        egui::FontId::monospace(11.0),
-        ui.visuals().text_color(),
-    );
 }

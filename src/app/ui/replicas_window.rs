@@ -6,11 +6,19 @@
 use bevy_egui::egui::{self, Color32, Rect, Sense, Stroke, pos2, vec2};
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
-use super::{UiParams, edit_draft};
+use super::{Frame, Requests};
+use crate::analysis::homogeneity::{HomogeneityReport, HomogeneitySummary};
 use crate::app::palette;
-use crate::config::Limits;
-use crate::homogeneity::{HomogeneityReport, HomogeneitySummary};
+use crate::config::{Config, Limits};
 use crate::nn::Init;
+
+/// The replicas window's own state.
+#[derive(Default)]
+pub struct ReplicasWindow {
+    pub open: bool,
+    /// The layer whose replica-to-replica CKA matrix is shown.
+    cka_layer: usize,
+}
 
 /// A K x K (or L x L) matrix of values in [0, 1] as coloured cells with
 /// their numbers; `None` cells are grey.
@@ -91,7 +99,7 @@ fn off_diagonal_mean(matrix: &[Vec<Option<f64>>]) -> String {
     if values.is_empty() { "-".into() } else { format!("{:.2}", values.iter().sum::<f64>() / values.len() as f64) }
 }
 
-fn measures(ui: &mut egui::Ui, p: &mut UiParams, report: &HomogeneityReport) {
+fn measures(ui: &mut egui::Ui, cka_layer: &mut usize, report: &HomogeneityReport) {
     let k = report.replicas;
     let labels: Vec<String> = (0..k).map(|i| format!("{i}")).collect();
     let pairwise = [
@@ -134,33 +142,35 @@ fn measures(ui: &mut egui::Ui, p: &mut UiParams, report: &HomogeneityReport) {
             }
         }
         let layers = report.cka.len();
-        p.view.cka_layer = p.view.cka_layer.min(layers.saturating_sub(1));
+        *cka_layer = (*cka_layer).min(layers.saturating_sub(1));
         ui.vertical(|ui| {
-            egui::ComboBox::from_id_salt("cka-layer").selected_text(format!("CKA, layer {}", p.view.cka_layer + 1)).show_ui(ui, |ui| {
+            egui::ComboBox::from_id_salt("cka-layer").selected_text(format!("CKA, layer {}", *cka_layer + 1)).show_ui(ui, |ui| {
                 for layer in 0..layers {
-                    ui.selectable_value(&mut p.view.cka_layer, layer, format!("layer {}", layer + 1));
+                    ui.selectable_value(cka_layer, layer, format!("layer {}", layer + 1));
                 }
             });
             matrix(
                 ui,
                 "Representations alike",
                 "Linear CKA between the replicas' activations at this layer on the probe batch: 1 = the same up to rotation and scale",
-                &report.cka[p.view.cka_layer],
+                &report.cka[*cka_layer],
                 &labels,
             );
             ui.small(format!(
                 "mean {}, by chance {}",
-                off_diagonal_mean(&report.cka[p.view.cka_layer]),
-                off_diagonal_mean(&report.cka_chance[p.view.cka_layer])
+                off_diagonal_mean(&report.cka[*cka_layer]),
+                off_diagonal_mean(&report.cka_chance[*cka_layer])
             ));
         });
     });
 }
 
-pub fn show(ctx: &egui::Context, p: &mut UiParams) {
-    let mut open = p.view.show_replicas;
-    egui::Window::new("Replicas: how alike do networks become?").open(&mut open).default_width(640.0).vscroll(true).max_height(700.0).show(ctx, |ui| {
-        edit_draft(&mut p.draft, |config| {
+impl ReplicasWindow {
+    pub fn show(&mut self, ctx: &egui::Context, frame: &Frame, config: &mut Config, _requests: &mut Requests) {
+        let mut open = self.open;
+        let cka_layer = &mut self.cka_layer;
+        egui::Window::new("Replicas: how alike do networks become?").open(&mut open).default_width(640.0).vscroll(true).max_height(700.0).show(ctx, |ui| {
+        {
             ui.horizontal(|ui| {
                 let (low, high) = Limits::REPLICAS;
                 ui.add(egui::Slider::new(&mut config.replicas.count, low..=high).text("replicas"))
@@ -180,22 +190,22 @@ pub fn show(ctx: &egui::Context, p: &mut UiParams) {
                     }
                 }
             });
-        });
-        let Some(report) = p.lab.homogeneity.clone() else { return };
-        let trainers = p.lab.trainers();
+        }
+        let Some(report) = frame.lab.homogeneity.clone() else { return };
+        let lab = frame.lab;
         ui.separator();
         ui.horizontal_wrapped(|ui| {
             let size = vec2(96.0, 96.0);
-            for (index, trainer) in trainers.iter().enumerate() {
+            for (index, replica) in lab.replicas.iter().enumerate() {
                 ui.vertical(|ui| {
-                    let texture = if index == 0 { p.pictures.output_texture.as_ref() } else { p.pictures.replica_textures.get(index - 1) };
+                    let texture = if index == 0 { frame.pictures.output_texture.as_ref() } else { frame.pictures.replica_textures.get(index - 1) };
                     let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
                     if let Some(texture) = texture {
                         ui.painter().image(texture.id(), rect, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
                     }
                     ui.painter().rect_stroke(rect, 0.0, Stroke::new(1.0, Color32::GRAY), egui::StrokeKind::Outside);
-                    let accuracy = trainer.latest().test_acc.map(|a| format!("{:.0}%", 100.0 * a)).unwrap_or_default();
-                    let init = trainer.config().network.init.name();
+                    let accuracy = replica.test_accuracy.map(|a| format!("{:.0}%", 100.0 * a)).unwrap_or_default();
+                    let init = replica.init.name();
                     ui.small(format!("replica {index} {accuracy}\n{init}"));
                     let reached = report.time_to_target.get(index).copied().flatten();
                     ui.small(match reached {
@@ -207,10 +217,10 @@ pub fn show(ctx: &egui::Context, p: &mut UiParams) {
         });
         if report.replicas > 1 {
             ui.separator();
-            measures(ui, p, &report);
+            measures(ui, cka_layer, &report);
             ui.separator();
             ui.strong("Over training (means over pairs of replicas)");
-            history_chart(ui, p.lab.homogeneity_history());
+            history_chart(ui, &lab.homogeneity_history);
         } else {
             ui.small("Add replicas to compare networks; a single network's layers are compared below.");
         }
@@ -224,5 +234,6 @@ pub fn show(ctx: &egui::Context, p: &mut UiParams) {
             &labels,
         );
     });
-    p.view.show_replicas = open;
+        self.open = open;
+    }
 }

@@ -9,8 +9,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::load_config_text;
-use crate::train::{Trainer, TrainerState};
+use super::Run;
+use crate::config::{ConfigError, load_config_text};
+use crate::train::TrainerState;
 
 /// What the file holds after its header line: the config as TOML text,
 /// then the state of every replica (one for a single run).
@@ -39,6 +40,18 @@ pub enum ExperimentError {
     WrongVersion { path: String, found: String },
     #[error("{path} is truncated or corrupt: {message}")]
     Corrupt { path: String, message: String },
+    #[error("{path} is corrupt: {source}")]
+    Encoding {
+        path: String,
+        #[source]
+        source: postcard::Error,
+    },
+    #[error("{path}: {source}")]
+    Config {
+        path: String,
+        #[source]
+        source: Box<ConfigError>,
+    },
     #[error("{path} cannot be resumed: {source}")]
     Unusable {
         path: String,
@@ -48,18 +61,16 @@ pub enum ExperimentError {
 }
 
 /// The bytes of a saved experiment: every replica of a run.
-pub fn to_bytes(trainers: &[Trainer]) -> Vec<u8> {
+pub fn to_bytes(run: &Run) -> Vec<u8> {
     let mut bytes = format!("{MAGIC} v{FORMAT_VERSION}\n").into_bytes();
-    let states: Vec<TrainerState> = trainers.iter().map(Trainer::snapshot).collect();
-    let config = trainers.first().map(|t| t.config().to_toml()).unwrap_or_default();
-    let saved = Saved { config, states };
+    let saved = Saved { config: run.config().to_toml(), states: run.states() };
     bytes.extend_from_slice(&postcard::to_allocvec(&saved).expect("a trainer state always serialises"));
     bytes
 }
 
-/// Restores the replicas of a saved experiment; `path` names the file in
+/// Restores the run of a saved experiment; `path` names the file in
 /// errors.
-pub fn from_bytes(bytes: &[u8], path: &str) -> Result<Vec<Trainer>, ExperimentError> {
+pub fn from_bytes(bytes: &[u8], path: &str) -> Result<Run, ExperimentError> {
     let path = path.to_string();
     let newline = bytes.iter().position(|&b| b == b'\n').filter(|&n| n < 64);
     let (header, body) = match newline {
@@ -73,45 +84,30 @@ pub fn from_bytes(bytes: &[u8], path: &str) -> Result<Vec<Trainer>, ExperimentEr
         return Err(ExperimentError::WrongVersion { path, found: version.trim_start_matches('v').to_string() });
     }
     let (saved, rest): (Saved, &[u8]) =
-        postcard::take_from_bytes(body).map_err(|e| ExperimentError::Corrupt { path: path.clone(), message: e.to_string() })?;
+        postcard::take_from_bytes(body).map_err(|source| ExperimentError::Encoding { path: path.clone(), source })?;
     if !rest.is_empty() {
         return Err(ExperimentError::Corrupt { path, message: format!("{} bytes after the end", rest.len()) });
     }
     let config = load_config_text(&saved.config, "its config", &[])
-        .map_err(|e| ExperimentError::Corrupt { path: path.clone(), message: e.to_string() })?;
+        .map_err(|source| ExperimentError::Config { path: path.clone(), source: Box::new(source) })?;
     if saved.states.len() > crate::config::Limits::REPLICAS.1 {
         return Err(ExperimentError::Corrupt { path, message: format!("it holds {} networks", saved.states.len()) });
     }
-    if saved.states.is_empty() {
-        return Err(ExperimentError::Corrupt { path, message: "it holds no network".into() });
-    }
-    saved
-        .states
-        .into_iter()
-        .map(|mut state| {
-            // Replicas may differ in their initialisation only.
-            state.config = config.clone();
-            let replica = state.replica as usize;
-            if !config.replicas.inits.is_empty() {
-                state.config.network.init = config.replicas.inits[replica % config.replicas.inits.len()];
-            }
-            Trainer::restore(state).map_err(|source| ExperimentError::Unusable { path: path.clone(), source })
-        })
-        .collect()
+    Run::restore(&config, saved.states).map_err(|source| ExperimentError::Unusable { path, source })
+}
+
+pub fn save(run: &Run, path: &Path) -> Result<(), ExperimentError> {
+    std::fs::write(path, to_bytes(run)).map_err(|source| ExperimentError::Write { path: path.to_path_buf(), source })
+}
+
+pub fn load(path: &Path) -> Result<Run, ExperimentError> {
+    let bytes = crate::files::read_capped(path, MAX_EXPERIMENT_BYTES).map_err(ExperimentError::Read)?;
+    from_bytes(&bytes, &path.display().to_string())
 }
 
 /// The largest experiment file read: the data and every replica's state
 /// of the largest runs take a few hundred megabytes.
 pub const MAX_EXPERIMENT_BYTES: u64 = 1 << 30;
-
-pub fn save(trainers: &[Trainer], path: &Path) -> Result<(), ExperimentError> {
-    std::fs::write(path, to_bytes(trainers)).map_err(|source| ExperimentError::Write { path: path.to_path_buf(), source })
-}
-
-pub fn load(path: &Path) -> Result<Vec<Trainer>, ExperimentError> {
-    let bytes = crate::files::read_capped(path, MAX_EXPERIMENT_BYTES).map_err(ExperimentError::Read)?;
-    from_bytes(&bytes, &path.display().to_string())
-}
 
 #[cfg(test)]
 mod tests {
@@ -122,25 +118,22 @@ mod tests {
     use crate::rng::EngineRng;
     use crate::train::TrainerState;
 
-    fn saved_run() -> Vec<Trainer> {
+    fn saved_run() -> Run {
         let overrides: Vec<String> =
             ["network.batch_norm=true", "network.dropout=0.1", "replicas.count=2", "training.optimizer=adam", "training.log_every=5"]
                 .map(String::from)
                 .to_vec();
         let config = load_config(&ConfigSource::Preset("deep-spiral".into()), &overrides).unwrap();
-        let mut replicas = crate::homogeneity::Replicas::new(config).unwrap();
-        replicas.run(60);
-        replicas.trainers
+        let mut run = Run::new(config).unwrap();
+        run.run(60);
+        run
     }
 
     /// Whatever loads must also train, probe and be measured.
-    fn exercise(trainers: Vec<Trainer>) {
-        let mut replicas = crate::homogeneity::Replicas::from_trainers(trainers);
-        replicas.run(3);
-        replicas.measure();
-        for trainer in &mut replicas.trainers {
-            trainer.record_probe();
-        }
+    fn exercise(mut run: Run) {
+        run.run(3);
+        run.measure();
+        run.probe_stale();
     }
 
     /// Random byte changes anywhere in a saved file, many seeds: every
@@ -162,9 +155,9 @@ mod tests {
                 }
             }
             match from_bytes(&bytes, "fuzzed.emlab") {
-                Ok(trainers) => {
+                Ok(run) => {
                     loaded += 1;
-                    exercise(trainers);
+                    exercise(run);
                 }
                 Err(error) => {
                     refused += 1;
@@ -179,9 +172,9 @@ mod tests {
     /// an error before use.
     #[test]
     fn every_inconsistent_field_is_refused() {
-        let trainers = saved_run();
-        let config = trainers[0].config().to_toml();
-        let state = trainers[0].snapshot();
+        let run = saved_run();
+        let config = run.config().to_toml();
+        let state = run.main().snapshot();
         type Mutation = Box<dyn Fn(&mut TrainerState)>;
         let mutations: Vec<(&str, Mutation)> = vec![
             ("weights range", Box::new(|s| s.network.layers[0].weights.end += 1)),

@@ -110,9 +110,10 @@ pub fn output_map(network: &Network, plane: &InputPlane, loss: Loss, resolution:
     output
 }
 
-/// Every neuron's map; `resolution` applies to a continuous plane (a
-/// discrete one has its own).
-pub fn neuron_maps(network: &Network, plane: &InputPlane, loss: Loss, resolution: usize) -> NeuronMaps {
+/// The maps of the first `units` neurons of every layer (all, with
+/// `usize::MAX`); `resolution` applies to a continuous plane (a discrete
+/// one has its own).
+pub fn neuron_maps(network: &Network, plane: &InputPlane, loss: Loss, resolution: usize, units: usize) -> NeuronMaps {
     let resolution = grid_resolution(plane, resolution);
     let cells = resolution * resolution;
     let inputs = match plane {
@@ -130,14 +131,14 @@ pub fn neuron_maps(network: &Network, plane: &InputPlane, loss: Loss, resolution
     let mut maps = NeuronMaps {
         resolution,
         inputs,
-        layers: network.layers.iter().map(|layer| vec![vec![0.0; cells]; layer.outputs]).collect(),
+        layers: network.layers.iter().map(|layer| vec![vec![0.0; cells]; layer.outputs.min(units)]).collect(),
         output: empty_output(plane, resolution),
     };
     evaluate_grid(network, plane, resolution, |start, ws| {
         for (index, layer) in network.layers.iter().enumerate() {
             let width = layer.outputs;
             for (r, values) in ws.activation(index)[..ws.rows() * width].chunks_exact(width).enumerate() {
-                for (unit, &value) in values.iter().enumerate() {
+                for (unit, &value) in values.iter().enumerate().take(units) {
                     maps.layers[index][unit][start + r] = value as f32;
                 }
             }
@@ -158,7 +159,7 @@ mod tests {
         let config = load_config(&ConfigSource::Preset("playground".into()), &["training.steps=0".into()]).unwrap();
         let trainer = Trainer::new(config).unwrap();
         let data = trainer.data();
-        let maps = neuron_maps(trainer.network(), &data.plane, data.loss, 8);
+        let maps = neuron_maps(trainer.network(), &data.plane, data.loss, 8, usize::MAX);
         assert_eq!(maps.layers.len(), 3);
         assert_eq!(maps.layers[0].len(), 4);
         // Row 0 is the top: y is largest there; column 0 is the left.
@@ -187,7 +188,7 @@ mod pair_tests {
         let data = trainer.data();
         assert_eq!(data.input_dim, 14);
         assert_eq!(data.train.len() + data.test.len(), 49);
-        let maps = neuron_maps(trainer.network(), &data.plane, data.loss, 32);
+        let maps = neuron_maps(trainer.network(), &data.plane, data.loss, 32, usize::MAX);
         assert_eq!(maps.resolution, 7);
         assert_eq!(maps.inputs.len(), 2);
         let correct = maps.output.correct.as_ref().expect("every cell has an answer");

@@ -1,0 +1,153 @@
+//! Reading a network without training it: predictions, probabilities,
+//! every layer's output, per-class means, a split's loss and accuracy. All
+//! over `&Network` with a workspace the caller owns, so any number of views
+//! can read one network at once, and in chunks, so memory does not grow
+//! with the data. Evaluation mode throughout: running statistics for batch
+//! normalisation, no dropout.
+
+use super::{Activation, LayerKind, Loss, Mode, Network, TaskKind, Workspace};
+
+/// Rows per forward pass.
+pub const CHUNK: usize = 256;
+
+/// The loss and accuracy of a network on a set of rows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Evaluation {
+    /// Mean loss without penalties; NaN for no rows.
+    pub loss: f64,
+    /// `None` for regression; NaN if an output was not a finite number (a
+    /// guess is never read from it).
+    pub accuracy: Option<f64>,
+    /// The first layer (from 0) that produced a non-finite value.
+    pub broken_layer: Option<usize>,
+}
+
+/// What a workspace's buffers depend on.
+type Shape = Vec<(LayerKind, usize, usize, Activation, bool, bool)>;
+
+fn shape_of(network: &Network) -> Shape {
+    network.layers.iter().map(|l| (l.kind, l.inputs, l.outputs, l.activation, l.batch_norm.is_some(), l.dropout > 0.0)).collect()
+}
+
+/// A workspace for reading networks of one shape; it reallocates itself
+/// when handed a network of another.
+#[derive(Debug, Clone, Default)]
+pub struct Inference {
+    workspace: Option<(Shape, Workspace)>,
+}
+
+impl Inference {
+    fn workspace(&mut self, network: &Network) -> &mut Workspace {
+        let shape = shape_of(network);
+        if self.workspace.as_ref().is_none_or(|(known, _)| *known != shape) {
+            self.workspace = Some((shape, Workspace::new(network, CHUNK)));
+        }
+        &mut self.workspace.as_mut().expect("just made").1
+    }
+
+    /// Runs `inputs` (`rows x network.inputs()`) through the network in
+    /// chunks and hands each chunk's workspace to `visit` with the index of
+    /// its first row.
+    pub fn run_chunks(&mut self, network: &Network, inputs: &[f64], mut visit: impl FnMut(usize, &Workspace)) {
+        let width = network.inputs();
+        let ws = self.workspace(network);
+        for (index, chunk) in inputs.chunks(CHUNK * width).enumerate() {
+            ws.load_input(chunk);
+            network.forward(ws, Mode::Eval);
+            visit(index * CHUNK, ws);
+        }
+    }
+
+    /// Each row's output read by `read`.
+    pub fn outputs<T>(&mut self, network: &Network, inputs: &[f64], read: impl Fn(&[f64]) -> T) -> Vec<T> {
+        let width = network.outputs();
+        let mut outputs = Vec::with_capacity(inputs.len() / network.inputs().max(1));
+        self.run_chunks(network, inputs, |_, ws| outputs.extend(ws.logits()[..ws.rows() * width].chunks_exact(width).map(&read)));
+        outputs
+    }
+
+    /// The class predicted for each row; `None` where an output is not
+    /// finite.
+    pub fn classes(&mut self, network: &Network, loss: Loss, inputs: &[f64]) -> Vec<Option<usize>> {
+        self.outputs(network, inputs, |row| loss.predicted_class(row))
+    }
+
+    /// The first output of each row: a regression's prediction.
+    pub fn values(&mut self, network: &Network, inputs: &[f64]) -> Vec<f64> {
+        self.outputs(network, inputs, |row| row[0])
+    }
+
+    /// The class probabilities of each row.
+    pub fn probabilities(&mut self, network: &Network, loss: Loss, inputs: &[f64]) -> Vec<Vec<f64>> {
+        self.outputs(network, inputs, |row| loss.probabilities(row))
+    }
+
+    /// Every layer's output (after its activation) for one input row.
+    pub fn layer_outputs(&mut self, network: &Network, input: &[f64]) -> Vec<Vec<f64>> {
+        let mut layers = Vec::new();
+        self.run_chunks(network, &input[..network.inputs()], |_, ws| {
+            layers = (0..network.layers.len()).map(|k| ws.activation(k)[..network.layers[k].outputs].to_vec()).collect();
+        });
+        layers
+    }
+
+    /// The mean output of every unit of `layer` for each class, over rows
+    /// labelled `labels` (`[unit][class]`): what a deeper neuron responds
+    /// to.
+    pub fn class_means(&mut self, network: &Network, layer: usize, inputs: &[f64], labels: &[f64], classes: usize) -> Vec<Vec<f64>> {
+        let width = network.layers[layer].outputs;
+        let mut sums = vec![vec![0.0; classes]; width];
+        let mut counts = vec![0usize; classes];
+        self.run_chunks(network, inputs, |start, ws| {
+            let rows = ws.rows();
+            for (row, &label) in ws.activation(layer)[..rows * width].chunks_exact(width).zip(&labels[start..start + rows]) {
+                let class = label as usize;
+                counts[class] += 1;
+                for (unit, &value) in row.iter().enumerate() {
+                    sums[unit][class] += value;
+                }
+            }
+        });
+        for unit in &mut sums {
+            for (sum, &count) in unit.iter_mut().zip(&counts) {
+                *sum /= count.max(1) as f64;
+            }
+        }
+        sums
+    }
+
+    /// Mean loss and accuracy on rows with their encoded targets and
+    /// labels.
+    pub fn evaluate(
+        &mut self,
+        network: &Network,
+        loss: Loss,
+        task: TaskKind,
+        inputs: &[f64],
+        targets: &[f64],
+        labels: &[f64],
+    ) -> Evaluation {
+        let n = labels.len();
+        if n == 0 {
+            return Evaluation { loss: f64::NAN, accuracy: None, broken_layer: None };
+        }
+        let t = network.outputs();
+        let (mut total, mut correct, mut unreadable, mut broken_layer) = (0.0, 0usize, 0usize, None);
+        self.run_chunks(network, inputs, |start, ws| {
+            let rows = ws.rows();
+            if broken_layer.is_none() {
+                broken_layer = network.first_non_finite_layer(ws);
+            }
+            let logits = &ws.logits()[..rows * t];
+            total += loss.sum(logits, &targets[start * t..(start + rows) * t], rows, t);
+            for (row, label) in logits.chunks_exact(t).zip(&labels[start..start + rows]) {
+                match loss.predicted_class(row) {
+                    Some(class) => correct += usize::from(class as f64 == *label),
+                    None => unreadable += 1,
+                }
+            }
+        });
+        let accuracy = task.classes().map(|_| if unreadable > 0 { f64::NAN } else { correct as f64 / n as f64 });
+        Evaluation { loss: total / n as f64, accuracy, broken_layer }
+    }
+}

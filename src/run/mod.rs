@@ -1,0 +1,218 @@
+//! A run: one network, or several replicas of it trained in lockstep on one
+//! data set, with the measures that compare them. This is where training
+//! happens: the command line and the app both drive a [`Run`] and nothing
+//! else; its trainers are private, and the views read it through
+//! read-only accessors. [`session`] makes it interactive (play, pause,
+//! speed, commands, snapshots); [`experiment`] saves and loads it.
+
+pub mod cadence;
+pub mod experiment;
+pub mod session;
+
+use std::sync::Arc;
+
+use crate::analysis::homogeneity::{Baselines, HomogeneityReport, HomogeneitySummary, measure};
+use crate::config::{Config, TrainingConfig};
+use crate::data::{DataError, Dataset};
+use crate::nn::Inference;
+use crate::train::{Divergence, ProbeRecord, RestoreError, StepOutcome, Trainer, TrainerState};
+
+/// The config of replica `index`: the run's, with its own initialisation
+/// when `replicas.inits` lists some (replica i uses `inits[i % len]`).
+/// Each replica also draws from its own seed streams.
+pub fn replica_config(config: &Config, index: usize) -> Config {
+    let mut replica = config.clone();
+    let inits = &config.replicas.inits;
+    if !inits.is_empty() {
+        replica.network.init = inits[index % inits.len()];
+    }
+    replica
+}
+
+/// One or more networks trained in lockstep on shared data.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// The run's config (a replica's may differ in its initialisation).
+    config: Config,
+    trainers: Vec<Trainer>,
+    baselines: Baselines,
+    /// Summaries of the measures at the main replica's probes (runs of
+    /// several replicas only).
+    history: Vec<HomogeneitySummary>,
+    latest: Option<HomogeneityReport>,
+    inference: Inference,
+}
+
+impl Run {
+    /// The replicas `config.replicas` asks for, on the data it describes.
+    pub fn new(config: Config) -> Result<Self, DataError> {
+        let data = Arc::new(Dataset::build(&config.data, config.training.loss, config.seed)?);
+        Ok(Self::with_data(config, data))
+    }
+
+    /// As [`Run::new`], on a data set already built (a new network for the
+    /// same data).
+    pub fn with_data(config: Config, data: Arc<Dataset>) -> Self {
+        let count = config.replicas.count.max(1);
+        let trainers = (0..count).map(|i| Trainer::replica(replica_config(&config, i), Arc::clone(&data), i as u64)).collect();
+        Self::from_trainers(config, trainers)
+    }
+
+    /// A run from saved states (validated, each with its replica's config).
+    pub fn restore(config: &Config, states: Vec<TrainerState>) -> Result<Self, RestoreError> {
+        let trainers = states
+            .into_iter()
+            .map(|mut state| {
+                state.config = replica_config(config, state.replica as usize);
+                Trainer::restore(state)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if trainers.is_empty() {
+            return Err(RestoreError::Inconsistent { part: "run", problem: "it holds no network".into() });
+        }
+        if let Some(other) = trainers.iter().find(|t| !Arc::ptr_eq(t.data(), trainers[0].data()) && t.data() != trainers[0].data()) {
+            return Err(RestoreError::Inconsistent {
+                part: "replicas",
+                problem: format!("replica {} was trained on other data", other.replica_index()),
+            });
+        }
+        Ok(Self::from_trainers(config.clone(), trainers))
+    }
+
+    fn from_trainers(config: Config, trainers: Vec<Trainer>) -> Self {
+        let baselines = Baselines::of(&trainers);
+        let mut run = Self { config, trainers, baselines, history: Vec::new(), latest: None, inference: Inference::default() };
+        if run.trainers.len() > 1 {
+            run.record();
+        }
+        run
+    }
+
+    /// The main replica (replica 0: the plain run of the config).
+    pub fn main(&self) -> &Trainer {
+        &self.trainers[0]
+    }
+
+    /// Every replica, the main one first.
+    pub fn replicas(&self) -> &[Trainer] {
+        &self.trainers
+    }
+
+    /// The run's config, as given (replicas may differ in their
+    /// initialisation: see [`replica_config`]).
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn data(&self) -> &Arc<Dataset> {
+        self.main().data()
+    }
+
+    pub fn step_count(&self) -> u64 {
+        self.main().step_count()
+    }
+
+    /// Training examples consumed by every replica together.
+    pub fn samples_seen(&self) -> u64 {
+        self.trainers.iter().map(Trainer::samples_seen).sum()
+    }
+
+    /// The main replica's divergence: training stops with it.
+    pub fn diverged(&self) -> Option<&Divergence> {
+        self.main().diverged()
+    }
+
+    pub fn all_diverged(&self) -> bool {
+        self.trainers.iter().all(|t| t.diverged().is_some())
+    }
+
+    /// One step of every replica that has not diverged; returns whether any
+    /// stepped. With several replicas, the measures are summarised at each
+    /// of the main replica's probes.
+    pub fn step(&mut self) -> bool {
+        let stepped = self.trainers.iter_mut().map(|t| t.step() == StepOutcome::Stepped).fold(false, |any, stepped| any | stepped);
+        let main = self.main();
+        if stepped && self.trainers.len() > 1 && main.latest().step == main.step_count() && main.diverged().is_none() {
+            self.record();
+        }
+        stepped
+    }
+
+    /// Up to `steps` lockstep steps; stops when no replica can step.
+    /// Returns the steps taken.
+    pub fn run(&mut self, steps: u64) -> u64 {
+        let mut taken = 0;
+        while taken < steps && self.step() {
+            taken += 1;
+        }
+        taken
+    }
+
+    /// Probes every replica whose latest probe is older than its last step,
+    /// so the views show the network as it is now.
+    pub fn probe_stale(&mut self) {
+        for trainer in &mut self.trainers {
+            if trainer.latest().step != trainer.step_count() {
+                trainer.record_probe();
+            }
+        }
+    }
+
+    /// Whether any replica has stepped since its latest probe.
+    pub fn is_stale(&self) -> bool {
+        self.trainers.iter().any(|t| t.latest().step != t.step_count())
+    }
+
+    /// Every homogeneity measure now, kept as [`Run::homogeneity`].
+    pub fn measure(&mut self) -> &HomogeneityReport {
+        let target = self.config().replicas.target_accuracy;
+        let report = measure(&self.trainers, &self.baselines, target, &mut self.inference);
+        self.latest.insert(report)
+    }
+
+    fn record(&mut self) {
+        let summary = self.measure().summary();
+        self.history.push(summary);
+    }
+
+    /// The latest measures, if any were taken.
+    pub fn homogeneity(&self) -> Option<&HomogeneityReport> {
+        self.latest.as_ref()
+    }
+
+    /// The summaries recorded at the main replica's probes.
+    pub fn homogeneity_history(&self) -> &[HomogeneitySummary] {
+        &self.history
+    }
+
+    /// New training settings for every replica, in place (the networks are
+    /// kept).
+    pub fn update_training(&mut self, training: TrainingConfig) {
+        self.config.training = training.clone();
+        for trainer in &mut self.trainers {
+            trainer.update_training(training.clone());
+        }
+    }
+
+    /// Bounds every replica's in-memory history (thinning old records).
+    pub fn limit_history(&mut self, limit: usize) {
+        for trainer in &mut self.trainers {
+            trainer.history_mut().set_limit(Some(limit));
+        }
+    }
+
+    /// Keeps the main replica's probe records for a writer from now on
+    /// ([`Run::take_unwritten_records`]), whatever the history's limit.
+    pub fn stream_records(&mut self) {
+        self.trainers[0].history_mut().stream();
+    }
+
+    pub fn take_unwritten_records(&mut self) -> Vec<ProbeRecord> {
+        self.trainers[0].history_mut().take_unwritten()
+    }
+
+    /// Every replica's complete state, for saving.
+    pub fn states(&self) -> Vec<TrainerState> {
+        self.trainers.iter().map(Trainer::snapshot).collect()
+    }
+}
