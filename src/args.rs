@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Config, ConfigError, ConfigSource, Override, load_config_with};
+use crate::run::session::Speed;
 
 /// Exit code of a run that finished or diverged.
 pub const EXIT_OK: i32 = 0;
@@ -106,4 +107,24 @@ pub struct GuiArgs {
     /// Open this lesson (see `emergence-lab lessons`) at its first step.
     #[arg(long, value_name = "NAME", conflicts_with_all = ["preset", "config"])]
     pub lesson: Option<String>,
+    /// Training speed: steps per second, `max`, or 0 to start paused
+    /// (default: paused, but `max` with --frames).
+    #[arg(long, value_name = "STEPS|max", value_parser = parse_speed)]
+    pub speed: Option<SpeedArg>,
+}
+
+/// A speed given on the command line: `None` is paused.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SpeedArg(pub Option<Speed>);
+
+/// `max`, a number of steps per second, or 0 for paused.
+fn parse_speed(text: &str) -> Result<SpeedArg, String> {
+    match text.trim() {
+        "max" => Ok(SpeedArg(Some(Speed::Max))),
+        number => match number.parse::<u32>() {
+            Ok(0) => Ok(SpeedArg(None)),
+            Ok(rate) => Ok(SpeedArg(Some(Speed::StepsPerSecond(rate)))),
+            Err(_) => Err(format!("\"{number}\" is not a number of steps per second, 0 or max")),
+        },
+    }
 }

@@ -118,11 +118,40 @@ pub fn linear_cka(x: &[f64], wx: usize, y: &[f64], wy: usize, rows: usize) -> Op
         return None;
     }
     let (x, y) = (centred(x, rows, wx), centred(y, rows, wy));
-    let xy = cross_frobenius_squared(&x, wx, &y, wy, rows);
-    let xx = cross_frobenius_squared(&x, wx, &x, wx, rows).sqrt();
-    let yy = cross_frobenius_squared(&y, wy, &y, wy, rows).sqrt();
+    // ||X^T Y||^2 / (||X^T X|| ||Y^T Y||) equals <K, L> / (||K|| ||L||) with
+    // the rows' Gram matrices K = X X^T, L = Y Y^T: wide layers (a
+    // convolution's maps) are cheaper that way, narrow ones the first.
+    let by_features = rows * (wx * wy + wx * wx + wy * wy);
+    let by_rows = rows * rows * (wx + wy + 1);
+    let (xy, xx, yy) = if by_features <= by_rows {
+        (
+            cross_frobenius_squared(&x, wx, &y, wy, rows),
+            cross_frobenius_squared(&x, wx, &x, wx, rows).sqrt(),
+            cross_frobenius_squared(&y, wy, &y, wy, rows).sqrt(),
+        )
+    } else {
+        let (k, l) = (gram(&x, wx, rows), gram(&y, wy, rows));
+        let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(p, q)| p * q).sum::<f64>();
+        (dot(&k, &l), dot(&k, &k).sqrt(), dot(&l, &l).sqrt())
+    };
     let denominator = xx * yy;
     (denominator > 1e-300 && denominator.is_finite() && xy.is_finite()).then(|| (xy / denominator).clamp(0.0, 1.0))
+}
+
+/// The rows' Gram matrix `X X^T` (`rows x rows`) of a row-major
+/// `rows x width` matrix.
+fn gram(x: &[f64], width: usize, rows: usize) -> Vec<f64> {
+    let mut k = vec![0.0; rows * rows];
+    for i in 0..rows {
+        let a = &x[i * width..(i + 1) * width];
+        for j in i..rows {
+            let b = &x[j * width..(j + 1) * width];
+            let value: f64 = a.iter().zip(b).map(|(p, q)| p * q).sum();
+            k[i * rows + j] = value;
+            k[j * rows + i] = value;
+        }
+    }
+    k
 }
 
 /// The CKA two representations reach by chance: `y`'s rows shifted
@@ -425,6 +454,21 @@ mod tests {
         let mut broken = z.clone();
         broken[5] = f64::NAN;
         assert_eq!(within_layer_homogeneity(&broken, rows, width), None);
+    }
+
+    /// Through the rows' Gram matrices (wide layers) or the features'
+    /// cross products (narrow ones), CKA is the same number.
+    #[test]
+    fn both_ways_of_computing_cka_agree() {
+        let rows = 20;
+        let narrow = gaussian(rows, 3, 6);
+        let wide = gaussian(rows, 60, 7);
+        let related: Vec<f64> = wide.iter().enumerate().map(|(i, v)| v + narrow[(i / 60) * 3 + i % 3]).collect();
+        let via_rows = linear_cka(&wide, 60, &related, 60, rows).unwrap();
+        let (x, y) = (centred(&wide, rows, 60), centred(&related, rows, 60));
+        let xy = cross_frobenius_squared(&x, 60, &y, 60, rows);
+        let direct = xy / (cross_frobenius_squared(&x, 60, &x, 60, rows).sqrt() * cross_frobenius_squared(&y, 60, &y, 60, rows).sqrt());
+        assert!((via_rows - direct).abs() < 1e-12, "{via_rows} vs {direct}");
     }
 
     #[test]

@@ -37,6 +37,7 @@ use bevy::window::{PresentMode, WindowResolution};
 use bevy_egui::EguiPlugin;
 
 use crate::args::{EXIT_BAD_INPUT, GuiArgs};
+use crate::run::session::{Command, Speed};
 
 pub use automation::AutomationPlugin;
 pub use classroom::ClassroomPlugin;
@@ -141,11 +142,16 @@ pub fn run(args: GuiArgs) -> i32 {
             AutomationPlugin { frames: args.frames, screenshot: args.screenshot.clone() },
         ))
         .add_systems(Startup, spawn_camera);
-        if automated || play_lesson {
-            app.world_mut().write_message(RunCommand(crate::run::session::Command::Play));
-        }
-        if automated {
-            app.world_mut().write_message(RunCommand(crate::run::session::Command::SetSpeed(crate::run::session::Speed::Max)));
+        // With --frames, training runs at full speed unless --speed says
+        // otherwise; a lesson step that plays starts at the default speed.
+        let speed = match (args.speed, automated) {
+            (Some(speed), _) => speed.0,
+            (None, true) => Some(Speed::Max),
+            (None, false) => play_lesson.then(Speed::default),
+        };
+        if let Some(speed) = speed {
+            app.world_mut().write_message(RunCommand(Command::SetSpeed(speed)));
+            app.world_mut().write_message(RunCommand(Command::Play));
         }
         APP_BUILT.store(true, Ordering::Relaxed);
         app.run()

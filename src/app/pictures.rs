@@ -2,6 +2,8 @@
 //! refreshed while training runs, and turned into egui textures: one atlas
 //! holding every small tile, and a larger picture of the output.
 
+use std::sync::Arc;
+
 use bevy::prelude::*;
 use bevy_egui::egui::{self, Color32, ColorImage, TextureHandle, TextureOptions};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
@@ -52,6 +54,13 @@ pub struct NeuronPictures {
     drawn_settings: Option<PictureSettings>,
     pub atlas: Option<TextureHandle>,
     pub output_texture: Option<TextureHandle>,
+    /// The same pictures on the CPU, for the network diagram, which is
+    /// drawn into one image.
+    pub atlas_image: Option<Arc<ColorImage>>,
+    pub output_image: Option<Arc<ColorImage>>,
+    /// Counts the pictures' updates, so a drawing made from them knows when
+    /// it is out of date.
+    pub stamp: u64,
     pub layout: AtlasLayout,
     /// The other replicas' output pictures (replica 1 onward).
     pub replica_outputs: Vec<OutputMap>,
@@ -200,16 +209,19 @@ fn upload_textures(
     };
     let output_image = pictures.output.as_ref().map(|output| picture(output, &pictures.training_cells));
     let replica_images: Vec<ColorImage> = pictures.replica_outputs.iter().map(|output| picture(output, &[])).collect();
+    pictures.atlas_image = Some(Arc::new(atlas.clone()));
     match pictures.atlas.as_mut() {
         Some(handle) => handle.set(atlas, TextureOptions::NEAREST),
         None => pictures.atlas = Some(ctx.load_texture("neuron-atlas", atlas, TextureOptions::NEAREST)),
     }
+    pictures.output_image = output_image.clone().map(Arc::new);
     if let Some(image) = output_image {
         match pictures.output_texture.as_mut() {
             Some(handle) => handle.set(image, TextureOptions::LINEAR),
             None => pictures.output_texture = Some(ctx.load_texture("output-map", image, TextureOptions::LINEAR)),
         }
     }
+    pictures.stamp += 1;
     pictures.replica_textures.truncate(replica_images.len());
     for (index, image) in replica_images.into_iter().enumerate() {
         match pictures.replica_textures.get_mut(index) {

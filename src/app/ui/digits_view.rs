@@ -18,13 +18,66 @@ fn ink(value: f64) -> Color32 {
     Color32::from_rgb(v, v, v)
 }
 
-/// Draws a `width x height` grid of values into `rect`.
-fn paint_image(painter: &Painter, rect: Rect, values: &[f64], width: usize, height: usize, colour: &impl Fn(f64) -> Color32) {
-    let cell = vec2(rect.width() / width as f32, rect.height() / height as f32);
-    for y in 0..height {
-        for x in 0..width {
-            let min = rect.min + vec2(x as f32 * cell.x, y as f32 * cell.y);
-            painter.rect_filled(Rect::from_min_size(min, cell), 0.0, colour(values[y * width + x]));
+/// Side of the texture every small image of a frame is packed into.
+const ATLAS_SIDE: usize = 1024;
+
+/// The small images of a frame (digits, filters, maps), packed into one
+/// texture in the order they are drawn and uploaded only when a pixel
+/// changed: a rectangle per pixel cost a software renderer tens of
+/// milliseconds a frame.
+#[derive(Default)]
+pub struct ImageAtlas {
+    texture: Option<egui::TextureHandle>,
+    uploaded: Vec<Color32>,
+    pixels: Vec<Color32>,
+    /// Where the next image goes, and the tallest image of the current row.
+    cursor: (usize, usize),
+    row_height: usize,
+}
+
+impl ImageAtlas {
+    fn begin(&mut self, ctx: &egui::Context) {
+        if self.texture.is_none() {
+            let blank = egui::ColorImage::filled([ATLAS_SIDE, ATLAS_SIDE], Color32::TRANSPARENT);
+            self.texture = Some(ctx.load_texture("digits-atlas", blank, egui::TextureOptions::NEAREST));
+        }
+        self.pixels.clear();
+        self.pixels.resize(ATLAS_SIDE * ATLAS_SIDE, Color32::TRANSPARENT);
+        self.cursor = (0, 0);
+        self.row_height = 0;
+    }
+
+    /// Draws a `width x height` grid of values into `rect`.
+    fn paint(&mut self, painter: &Painter, rect: Rect, values: &[f64], width: usize, height: usize, colour: &impl Fn(f64) -> Color32) {
+        if self.cursor.0 + width > ATLAS_SIDE {
+            self.cursor = (0, self.cursor.1 + self.row_height + 1);
+            self.row_height = 0;
+        }
+        let (x0, y0) = self.cursor;
+        if y0 + height > ATLAS_SIDE || values.len() < width * height {
+            return;
+        }
+        for y in 0..height {
+            for x in 0..width {
+                self.pixels[(y0 + y) * ATLAS_SIDE + x0 + x] = colour(values[y * width + x]);
+            }
+        }
+        self.cursor.0 += width + 1;
+        self.row_height = self.row_height.max(height);
+        let side = ATLAS_SIDE as f32;
+        let uv =
+            Rect::from_min_max(pos2(x0 as f32 / side, y0 as f32 / side), pos2((x0 + width) as f32 / side, (y0 + height) as f32 / side));
+        if let Some(texture) = &self.texture {
+            painter.image(texture.id(), rect, uv, Color32::WHITE);
+        }
+    }
+
+    fn finish(&mut self) {
+        if self.pixels != self.uploaded
+            && let Some(texture) = self.texture.as_mut()
+        {
+            texture.set(egui::ColorImage::new([ATLAS_SIDE, ATLAS_SIDE], self.pixels.clone()), egui::TextureOptions::NEAREST);
+            std::mem::swap(&mut self.uploaded, &mut self.pixels);
         }
     }
 }
@@ -37,6 +90,7 @@ fn signed(values: &[f64]) -> impl Fn(f64) -> Color32 {
 
 fn small_image(
     ui: &mut egui::Ui,
+    atlas: &mut ImageAtlas,
     size: f32,
     values: &[f64],
     width: usize,
@@ -44,7 +98,7 @@ fn small_image(
     colour: impl Fn(f64) -> Color32,
 ) -> egui::Response {
     let (rect, response) = ui.allocate_exact_size(Vec2::splat(size), Sense::click());
-    paint_image(ui.painter(), rect, values, width, height, &colour);
+    atlas.paint(ui.painter(), rect, values, width, height, &colour);
     ui.painter().rect_stroke(rect, 0.0, Stroke::new(0.5, Color32::GRAY), egui::StrokeKind::Outside);
     response
 }
@@ -60,17 +114,17 @@ fn layer_title(layer: &Layer, index: usize) -> String {
 }
 
 /// A layer's channels as small maps (conv and pool outputs).
-fn feature_maps(ui: &mut egui::Ui, values: &[f64], channels: usize, height: usize, width: usize) {
+fn feature_maps(ui: &mut egui::Ui, atlas: &mut ImageAtlas, values: &[f64], channels: usize, height: usize, width: usize) {
     ui.horizontal_wrapped(|ui| {
         let size = (width as f32 * 6.0).clamp(24.0, 48.0);
         for c in 0..channels {
             let map = &values[c * height * width..(c + 1) * height * width];
-            small_image(ui, size, map, width, height, signed(map)).on_hover_text(format!("channel {} on the chosen digit", c + 1));
+            small_image(ui, atlas, size, map, width, height, signed(map)).on_hover_text(format!("channel {} on the chosen digit", c + 1));
         }
     });
 }
 
-fn network_side(ui: &mut egui::Ui, frame: &Frame, cache: &DigitsCache) {
+fn network_side(ui: &mut egui::Ui, atlas: &mut ImageAtlas, frame: &Frame, cache: &DigitsCache) {
     let network = frame.lab.network();
     let hidden = network.hidden_layers();
     for (index, layer) in network.layers.iter().enumerate().take(hidden) {
@@ -92,15 +146,15 @@ fn network_side(ui: &mut egui::Ui, frame: &Frame, cache: &DigitsCache) {
                         for c in 0..shown {
                             let taps = &filter[c * k * k..(c + 1) * k * k];
                             let min = rect.min + vec2(c as f32 * (k as f32 * tap + 2.0), 0.0);
-                            paint_image(ui.painter(), Rect::from_min_size(min, Vec2::splat(k as f32 * tap)), taps, k, k, &colour);
+                            atlas.paint(ui.painter(), Rect::from_min_size(min, Vec2::splat(k as f32 * tap)), taps, k, k, &colour);
                         }
                         response.on_hover_text(format!("filter {} over {} input channels", f + 1, g.in_channels));
                     }
                 });
                 ui.small("its maps on the chosen digit:");
-                feature_maps(ui, activations, g.out_channels, g.out_height(), g.out_width());
+                feature_maps(ui, atlas, activations, g.out_channels, g.out_height(), g.out_width());
             }
-            LayerKind::MaxPool(g) => feature_maps(ui, activations, g.channels, g.out_height(), g.out_width()),
+            LayerKind::MaxPool(g) => feature_maps(ui, atlas, activations, g.channels, g.out_height(), g.out_width()),
             LayerKind::Dense => {
                 if let (0, InputPlane::Image { width, height }) = (index, &frame.lab.data.plane) {
                     ui.small("each neuron's receptive field: its incoming weights as an image (blue positive, orange negative)");
@@ -108,7 +162,7 @@ fn network_side(ui: &mut egui::Ui, frame: &Frame, cache: &DigitsCache) {
                     ui.horizontal_wrapped(|ui| {
                         for (unit, field) in weights.chunks_exact(width * height).enumerate().take(64) {
                             let active = activations.get(unit).copied().unwrap_or(0.0);
-                            small_image(ui, 34.0, field, *width, *height, signed(field)).on_hover_text(format!(
+                            small_image(ui, atlas, 34.0, field, *width, *height, signed(field)).on_hover_text(format!(
                                 "neuron {}: output {:.3} on the chosen digit",
                                 unit + 1,
                                 active
@@ -146,7 +200,7 @@ fn class_bars(ui: &mut egui::Ui, means: &[Vec<f64>]) {
     });
 }
 
-fn test_side(ui: &mut egui::Ui, frame: &Frame, cache: &DigitsCache, canvas: &mut Canvas, requests: &mut Requests) {
+fn test_side(ui: &mut egui::Ui, atlas: &mut ImageAtlas, frame: &Frame, cache: &DigitsCache, canvas: &mut Canvas, requests: &mut Requests) {
     let InputPlane::Image { width, height } = frame.lab.data.plane else { return };
     let pixels = width * height;
     let data = &frame.lab.data;
@@ -161,7 +215,7 @@ fn test_side(ui: &mut egui::Ui, frame: &Frame, cache: &DigitsCache, canvas: &mut
             // One allocation per digit (image and caption), so the grid wraps.
             let (cell, response) = ui.allocate_exact_size(vec2(32.0, 42.0), Sense::click());
             let picture = Rect::from_min_size(cell.min, Vec2::splat(32.0));
-            paint_image(ui.painter(), picture, image, width, height, &ink);
+            atlas.paint(ui.painter(), picture, image, width, height, &ink);
             let wrong = guess != label;
             let selected = frame.digits.source == DigitSource::Test(index);
             let border = match (selected, wrong) {
@@ -187,7 +241,7 @@ fn test_side(ui: &mut egui::Ui, frame: &Frame, cache: &DigitsCache, canvas: &mut
         requests.digits.push(DigitsRequest::Show(DigitSource::Test(index)));
     }
     ui.add_space(6.0);
-    canvas.show(ui, frame, cache, width, height, requests);
+    canvas.show(ui, atlas, frame, cache, requests);
     ui.add_space(6.0);
     confusion(ui, &cache.confusion);
 }
@@ -236,7 +290,8 @@ pub struct Canvas {
 impl Canvas {
     /// A canvas of the images' size: drag to draw, right-drag to erase. The
     /// network's guess and every layer's response update as you draw.
-    fn show(&mut self, ui: &mut egui::Ui, frame: &Frame, cache: &DigitsCache, width: usize, height: usize, requests: &mut Requests) {
+    fn show(&mut self, ui: &mut egui::Ui, atlas: &mut ImageAtlas, frame: &Frame, cache: &DigitsCache, requests: &mut Requests) {
+        let InputPlane::Image { width, height } = frame.lab.data.plane else { return };
         if self.pixels.len() != width * height {
             self.pixels = frame.digits.canvas.clone();
             self.pixels.resize(width * height, 0.0);
@@ -244,7 +299,7 @@ impl Canvas {
         ui.strong("Draw a digit");
         let size = 160.0;
         let (rect, response) = ui.allocate_exact_size(vec2(size, size), Sense::click_and_drag());
-        paint_image(ui.painter(), rect, &self.pixels, width, height, &ink);
+        atlas.paint(ui.painter(), rect, &self.pixels, width, height, &ink);
         ui.painter().rect_stroke(rect, 0.0, Stroke::new(1.0, Color32::GRAY), egui::StrokeKind::Outside);
         if let Some(pointer) = response.interact_pointer_pos() {
             let (x, y) =
@@ -296,10 +351,12 @@ impl Canvas {
     }
 }
 
-/// The digits view's own state: the canvas being drawn on.
+/// The digits view's own state: the canvas being drawn on, and the texture
+/// of its small images.
 #[derive(Default)]
 pub struct DigitsView {
     canvas: Canvas,
+    atlas: ImageAtlas,
 }
 
 impl DigitsView {
@@ -314,14 +371,17 @@ impl DigitsView {
             }
             DigitSource::Canvas => "the digit on the canvas".to_string(),
         };
+        let atlas = &mut self.atlas;
+        atlas.begin(ui.ctx());
         ui.columns(2, |columns| {
             egui::ScrollArea::vertical().id_salt("digits-network").show(&mut columns[0], |ui| {
                 ui.small(format!("Feature maps and outputs are for {source}."));
-                network_side(ui, frame, cache);
+                network_side(ui, atlas, frame, cache);
             });
             egui::ScrollArea::vertical()
                 .id_salt("digits-tests")
-                .show(&mut columns[1], |ui| test_side(ui, frame, cache, &mut self.canvas, requests));
+                .show(&mut columns[1], |ui| test_side(ui, atlas, frame, cache, &mut self.canvas, requests));
         });
+        atlas.finish();
     }
 }

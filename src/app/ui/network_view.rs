@@ -4,7 +4,7 @@
 //! gradient) with thickness by magnitude. Tiles never shrink below a
 //! readable size: a deep or wide network scrolls instead.
 
-use bevy_egui::egui::{self, Color32, Mesh, Pos2, Rect, Sense, Shape, Stroke, Vec2, pos2, vec2};
+use bevy_egui::egui::{self, Color32, Pos2, Rect, Sense, Stroke, Vec2, pos2, vec2};
 
 use super::{Frame, Requests};
 use crate::app::palette;
@@ -32,11 +32,35 @@ pub enum EdgeColouring {
     Gradient,
 }
 
-/// The network view's own settings.
+/// The network view's own settings, and its drawing.
 #[derive(Default)]
 pub struct NetworkView {
     edges: EdgeColouring,
     show_test_points: bool,
+    diagram: Diagram,
+}
+
+/// The tiles, edges and output picture drawn on the CPU into one texture,
+/// redrawn only when the pictures, the layout or the view settings change:
+/// a software renderer then draws one quad instead of thousands of thin
+/// triangles each frame.
+#[derive(Default)]
+struct Diagram {
+    texture: Option<egui::TextureHandle>,
+    drawn: Option<DiagramKey>,
+}
+
+/// What a drawing of the diagram depends on.
+#[derive(Debug, Clone, PartialEq)]
+struct DiagramKey {
+    pictures: u64,
+    generation: u64,
+    pixels: [usize; 2],
+    origin: [i32; 2],
+    pixels_per_point: u32,
+    edges: EdgeColouring,
+    test_points: bool,
+    inputs_on: Vec<usize>,
 }
 
 /// Where everything sits this frame.
@@ -98,36 +122,68 @@ struct Edge {
     gradient: f64,
 }
 
-/// Every edge as one mesh of quads: one draw call instead of thousands of
-/// line shapes, which a software rasteriser feels.
-fn edge_mesh(edges: &[Edge], style: impl Fn(&Edge) -> (f32, Color32)) -> Mesh {
-    let mut mesh = Mesh::default();
-    for edge in edges {
-        let (width, colour) = style(edge);
-        let along = edge.to - edge.from;
-        let length = along.length();
-        if length < 0.5 {
-            continue;
-        }
-        let across = vec2(-along.y, along.x) / length * (width / 2.0);
-        let base = mesh.vertices.len() as u32;
-        for corner in [edge.from + across, edge.from - across, edge.to - across, edge.to + across] {
-            mesh.colored_vertex(corner, colour);
-        }
-        mesh.add_triangle(base, base + 1, base + 2);
-        mesh.add_triangle(base, base + 2, base + 3);
+/// A tiny-skia colour from an egui one.
+fn skia_colour(colour: Color32) -> tiny_skia::Color {
+    let [r, g, b, a] = colour.to_srgba_unmultiplied();
+    tiny_skia::Color::from_rgba8(r, g, b, a)
+}
+
+/// A picture as a tiny-skia pixmap (both are premultiplied RGBA).
+fn pixmap_of(image: &egui::ColorImage) -> Option<tiny_skia::Pixmap> {
+    let bytes: Vec<u8> = image.pixels.iter().flat_map(|p| p.to_array()).collect();
+    tiny_skia::Pixmap::from_vec(bytes, tiny_skia::IntSize::from_wh(image.size[0] as u32, image.size[1] as u32)?)
+}
+
+/// Fills `target` (in the pixmap's pixels) with the part `source` of
+/// `image` (in its pixels), scaled.
+fn draw_part(
+    canvas: &mut tiny_skia::Pixmap,
+    image: &tiny_skia::Pixmap,
+    source: Rect,
+    target: Rect,
+    quality: tiny_skia::FilterQuality,
+    opacity: f32,
+) {
+    let (sx, sy) = (target.width() / source.width(), target.height() / source.height());
+    let transform =
+        tiny_skia::Transform::from_translate(-source.min.x, -source.min.y).post_scale(sx, sy).post_translate(target.min.x, target.min.y);
+    let paint = tiny_skia::Paint {
+        shader: tiny_skia::Pattern::new(image.as_ref(), tiny_skia::SpreadMode::Pad, quality, opacity, transform),
+        ..tiny_skia::Paint::default()
+    };
+    if let Some(rect) = tiny_skia::Rect::from_xywh(target.min.x, target.min.y, target.width(), target.height()) {
+        canvas.fill_rect(rect, &paint, tiny_skia::Transform::identity(), None);
     }
-    mesh
+}
+
+fn stroke_line(canvas: &mut tiny_skia::Pixmap, from: Pos2, to: Pos2, width: f32, colour: Color32) {
+    let mut path = tiny_skia::PathBuilder::new();
+    path.move_to(from.x, from.y);
+    path.line_to(to.x, to.y);
+    let Some(path) = path.finish() else { return };
+    let mut paint = tiny_skia::Paint::default();
+    paint.set_color(skia_colour(colour));
+    paint.anti_alias = true;
+    let stroke = tiny_skia::Stroke { width, ..tiny_skia::Stroke::default() };
+    canvas.stroke_path(&path, &paint, &stroke, tiny_skia::Transform::identity(), None);
+}
+
+fn fill_circle(canvas: &mut tiny_skia::Pixmap, centre: Pos2, radius: f32, colour: Color32) {
+    let Some(path) = tiny_skia::PathBuilder::from_circle(centre.x, centre.y, radius) else { return };
+    let mut paint = tiny_skia::Paint::default();
+    paint.set_color(skia_colour(colour));
+    paint.anti_alias = true;
+    canvas.fill_path(&path, &paint, tiny_skia::FillRule::Winding, tiny_skia::Transform::identity(), None);
 }
 
 impl NetworkView {
     /// Draws the network; returns the neuron clicked, to inspect.
     pub fn show(&mut self, ui: &mut egui::Ui, frame: &Frame, config: &mut Config, requests: &mut Requests) -> Option<(usize, usize)> {
         self.view_options(ui, frame, requests);
-        let Some(atlas) = frame.pictures.atlas.as_ref().map(|t| t.id()) else {
+        if frame.pictures.atlas_image.is_none() {
             ui.label("Preparing the pictures...");
             return None;
-        };
+        }
         let mut clicked = None;
         egui::ScrollArea::both().auto_shrink([false, false]).show_viewport(ui, |ui, _viewport| {
             let visible = ui.max_rect();
@@ -136,9 +192,9 @@ impl NetworkView {
             let columns = network.hidden_layers() + 2;
             let (size, g) = geometry(visible, columns, widest);
             ui.allocate_rect(Rect::from_min_size(visible.min, size), Sense::hover());
-            clicked = self.draw_network(ui, frame, atlas, &g, config);
+            clicked = self.draw_network(ui, frame, &g, config);
             layer_headers(ui, &g, network.hidden_layers(), config);
-            self.output_picture(ui, frame, &g);
+            output_caption(ui, frame, &g);
         });
         clicked
     }
@@ -159,14 +215,7 @@ impl NetworkView {
         });
     }
 
-    fn draw_network(
-        &self,
-        ui: &mut egui::Ui,
-        frame: &Frame,
-        atlas: egui::TextureId,
-        g: &Geometry,
-        config: &mut Config,
-    ) -> Option<(usize, usize)> {
+    fn draw_network(&mut self, ui: &mut egui::Ui, frame: &Frame, g: &Geometry, config: &mut Config) -> Option<(usize, usize)> {
         let lab = frame.lab;
         let layout = frame.pictures.layout;
         let network = lab.network();
@@ -215,8 +264,8 @@ impl NetworkView {
         }
         let largest_gradient = edges.iter().map(|e| e.gradient.abs()).filter(|g| g.is_finite()).fold(0.0f64, f64::max);
         let colouring = self.edges;
-        painter.add(Shape::mesh(edge_mesh(&edges, |edge| match colouring {
-            EdgeColouring::Weight => ((edge.weight.abs() as f32 * 1.5).clamp(0.8, 5.0), palette::diverging(edge.weight as f32, 1e-9)),
+        let style = |edge: &Edge| match colouring {
+            EdgeColouring::Weight => ((edge.weight.abs() as f32 * 1.5).clamp(0.6, 5.0), palette::diverging(edge.weight as f32, 1e-9)),
             EdgeColouring::Gradient => {
                 // Brightness on a log scale over six decades below the
                 // largest gradient in the network.
@@ -228,7 +277,51 @@ impl NetworkView {
                 };
                 (1.0 + 2.0 * t.max(0.0), palette::heat(t))
             }
-        })));
+        };
+        let ppp = ui.ctx().pixels_per_point();
+        let key = DiagramKey {
+            pictures: frame.pictures.stamp,
+            generation: lab.generation,
+            pixels: [(area.width() * ppp).round() as usize, (area.height() * ppp).round() as usize],
+            origin: [area.min.x.round() as i32, area.min.y.round() as i32],
+            pixels_per_point: ppp.to_bits(),
+            edges: colouring,
+            test_points: self.show_test_points,
+            inputs_on: input_row.clone(),
+        };
+        if self.diagram.drawn.as_ref() != Some(&key) {
+            let to_pixels = |p: Pos2| pos2((p.x - area.min.x) * ppp, (p.y - area.min.y) * ppp);
+            if let Some(mut canvas) = tiny_skia::Pixmap::new(key.pixels[0].max(1) as u32, key.pixels[1].max(1) as u32) {
+                for edge in &edges {
+                    let (width, colour) = style(edge);
+                    stroke_line(&mut canvas, to_pixels(edge.from), to_pixels(edge.to), width * ppp, colour);
+                }
+                if let Some(atlas) = frame.pictures.atlas_image.as_deref().and_then(pixmap_of) {
+                    let tile_pixels = atlas.width() as f32 / layout.columns.max(1) as f32;
+                    for column in 0..columns {
+                        for row in 0..rows_in(column) {
+                            let target = g.tile_rect(column, row, rows_in(column));
+                            let target = Rect::from_min_max(to_pixels(target.min), to_pixels(target.max));
+                            let source =
+                                Rect::from_min_size(pos2(column as f32 * tile_pixels, row as f32 * tile_pixels), Vec2::splat(tile_pixels));
+                            let enabled = column > 0 || pairs.is_some() || input_row.contains(&row);
+                            let opacity = if enabled { 1.0 } else { 0.2 };
+                            draw_part(&mut canvas, &atlas, source, target, tiny_skia::FilterQuality::Nearest, opacity);
+                        }
+                    }
+                }
+                self.paint_output(&mut canvas, frame, g.output_rect, &to_pixels, ppp);
+                let image = egui::ColorImage::from_rgba_premultiplied([canvas.width() as usize, canvas.height() as usize], canvas.data());
+                match self.diagram.texture.as_mut() {
+                    Some(texture) => texture.set(image, egui::TextureOptions::NEAREST),
+                    None => self.diagram.texture = Some(ui.ctx().load_texture("network-diagram", image, egui::TextureOptions::NEAREST)),
+                }
+                self.diagram.drawn = Some(key);
+            }
+        }
+        if let Some(texture) = &self.diagram.texture {
+            painter.image(texture.id(), area, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
+        }
 
         // Tiles.
         let details = &lab.parts.detail;
@@ -239,8 +332,6 @@ impl NetworkView {
             for row in 0..rows_in(column) {
                 let rect = g.tile_rect(column, row, rows_in(column));
                 let enabled = column > 0 || pairs.is_some() || input_row.contains(&row);
-                let tint = if enabled { Color32::WHITE } else { Color32::from_white_alpha(50) };
-                painter.image(atlas, rect, layout.uv(column, row), tint);
                 let response = ui.interact(rect, ui.id().with(("tile", column, row)), Sense::click());
                 if let (0, Some(modulus)) = (column, pairs) {
                     response.on_hover_text(format!(
@@ -345,66 +436,73 @@ impl NetworkView {
         clicked
     }
 
-    /// The output's decision picture with the data on it, and the losses.
-    fn output_picture(&self, ui: &mut egui::Ui, frame: &Frame, g: &Geometry) {
-        let rect = g.output_rect;
-        let painter = ui.painter();
-        if let Some(texture) = &frame.pictures.output_texture {
-            painter.image(texture.id(), rect, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
+    /// The output's decision picture with the data on it, into the
+    /// diagram.
+    fn paint_output(&self, canvas: &mut tiny_skia::Pixmap, frame: &Frame, rect: Rect, to_pixels: &impl Fn(Pos2) -> Pos2, ppp: f32) {
+        let target = Rect::from_min_max(to_pixels(rect.min), to_pixels(rect.max));
+        if let Some(output) = frame.pictures.output_image.as_deref().and_then(pixmap_of) {
+            let source = Rect::from_min_size(Pos2::ZERO, vec2(output.width() as f32, output.height() as f32));
+            draw_part(canvas, &output, source, target, tiny_skia::FilterQuality::Bilinear, 1.0);
         }
-        painter.rect_stroke(rect, 0.0, Stroke::new(1.0, Color32::GRAY), egui::StrokeKind::Outside);
         let lab = frame.lab;
         let data = &lab.data;
         let to_screen = |[x, y]: [f64; 2]| {
             let u = ((x + INPUT_HALF_WIDTH) / (2.0 * INPUT_HALF_WIDTH)) as f32;
             let v = ((INPUT_HALF_WIDTH - y) / (2.0 * INPUT_HALF_WIDTH)) as f32;
-            pos2(rect.left() + u * rect.width(), rect.top() + v * rect.height())
+            pos2(target.left() + u * target.width(), target.top() + v * target.height())
         };
         let point_colour = |label: f64| match data.task {
             TaskKind::Classification { .. } => palette::class_colour(label as usize),
             TaskKind::Regression => palette::diverging(label as f32, 1.0),
         };
-        if let InputPlane::Pairs { modulus } = data.plane {
-            let caption = format!("a + b mod {modulus}, a down, b across\ngreen right, red wrong, pale: trained on");
-            painter.text(
-                rect.left_top() - vec2(0.0, 4.0),
-                egui::Align2::LEFT_BOTTOM,
-                caption,
-                egui::FontId::proportional(10.0),
-                ui.visuals().text_color(),
-            );
-        }
-        let radius = (rect.width() / 120.0).clamp(2.0, 4.0);
-        let plotted = if matches!(data.plane, InputPlane::Points { .. }) { data.train.points.len() } else { 0 };
-        let mut dots = Vec::with_capacity(plotted * 2);
-        for (&point, &label) in data.train.points.iter().zip(&data.train.labels).take(plotted) {
-            dots.push(Shape::circle_filled(to_screen(point), radius + 1.0, Color32::WHITE));
-            dots.push(Shape::circle_filled(to_screen(point), radius, point_colour(label)));
-        }
-        if self.show_test_points && plotted > 0 {
-            for (&point, &label) in data.test.points.iter().zip(&data.test.labels) {
-                dots.push(Shape::circle_filled(to_screen(point), radius + 1.2, Color32::BLACK));
-                dots.push(Shape::circle_filled(to_screen(point), radius, point_colour(label)));
+        let radius = (rect.width() / 120.0).clamp(2.0, 4.0) * ppp;
+        if matches!(data.plane, InputPlane::Points { .. }) {
+            for (&point, &label) in data.train.points.iter().zip(&data.train.labels) {
+                fill_circle(canvas, to_screen(point), radius + ppp, Color32::WHITE);
+                fill_circle(canvas, to_screen(point), radius, point_colour(label));
+            }
+            if self.show_test_points {
+                for (&point, &label) in data.test.points.iter().zip(&data.test.labels) {
+                    fill_circle(canvas, to_screen(point), radius + 1.2 * ppp, Color32::BLACK);
+                    fill_circle(canvas, to_screen(point), radius, point_colour(label));
+                }
             }
         }
-        painter.extend(dots);
-        let latest = lab.latest();
-        let accuracy = |a: Option<f64>| a.map(|a| format!("  {:.1}%", 100.0 * a)).unwrap_or_default();
-        let text = format!(
-            "test  loss {:.4}{}\ntrain loss {:.4}{}",
-            latest.test_loss,
-            accuracy(latest.test_acc),
-            latest.train_loss,
-            accuracy(latest.train_acc)
-        );
+    }
+}
+
+/// Around the output picture: its frame, what it shows, and the losses.
+fn output_caption(ui: &mut egui::Ui, frame: &Frame, g: &Geometry) {
+    let rect = g.output_rect;
+    let painter = ui.painter();
+    painter.rect_stroke(rect, 0.0, Stroke::new(1.0, Color32::GRAY), egui::StrokeKind::Outside);
+    let lab = frame.lab;
+    if let InputPlane::Pairs { modulus } = lab.data.plane {
+        let caption = format!("a + b mod {modulus}, a down, b across\ngreen right, red wrong, pale: trained on");
         painter.text(
-            rect.left_bottom() + vec2(0.0, 6.0),
-            egui::Align2::LEFT_TOP,
-            text,
-            egui::FontId::monospace(11.0),
+            rect.left_top() - vec2(0.0, 4.0),
+            egui::Align2::LEFT_BOTTOM,
+            caption,
+            egui::FontId::proportional(10.0),
             ui.visuals().text_color(),
         );
     }
+    let latest = lab.latest();
+    let accuracy = |a: Option<f64>| a.map(|a| format!("  {:.1}%", 100.0 * a)).unwrap_or_default();
+    let text = format!(
+        "test  loss {:.4}{}\ntrain loss {:.4}{}",
+        latest.test_loss,
+        accuracy(latest.test_acc),
+        latest.train_loss,
+        accuracy(latest.train_acc)
+    );
+    painter.text(
+        rect.left_bottom() + vec2(0.0, 6.0),
+        egui::Align2::LEFT_TOP,
+        text,
+        egui::FontId::monospace(11.0),
+        ui.visuals().text_color(),
+    );
 }
 
 /// Above each hidden column: its width with − and +, and its activation.
