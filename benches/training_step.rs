@@ -4,27 +4,14 @@
 //! 2-8x6-1 tanh, circle data, batch 10, squared error, sgd at 0.03.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use emergence_lab::config::{Config, ConfigSource, load_config};
+use emergence_lab::benchmarks::{PLAYGROUND_NETWORKS, playground_config};
+use emergence_lab::config::{ConfigSource, load_config};
 use emergence_lab::train::Trainer;
-
-fn playground(hidden: &str) -> Config {
-    let overrides = [
-        format!("network.hidden={hidden}"),
-        "network.activation=tanh".to_string(),
-        "training.loss=mse".to_string(),
-        "training.optimizer=sgd".to_string(),
-        "training.learning_rate=0.03".to_string(),
-        "training.batch_size=10".to_string(),
-        // No probes inside the measured steps.
-        "training.log_every=10000000".to_string(),
-    ];
-    load_config(&ConfigSource::Preset("playground".into()), &overrides).expect("the benchmark config is valid")
-}
 
 fn training_step(c: &mut Criterion) {
     let mut group = c.benchmark_group("training_step");
-    for (name, hidden) in [("2-4-2-1", "[4, 2]"), ("2-8x6-1", "[8, 8, 8, 8, 8, 8]")] {
-        let mut trainer = Trainer::new(playground(hidden)).expect("circle data builds");
+    for (name, hidden) in PLAYGROUND_NETWORKS {
+        let mut trainer = Trainer::new(playground_config(hidden)).expect("circle data builds");
         group.throughput(Throughput::Elements(trainer.batch_size() as u64));
         group.bench_function(name, |b| b.iter(|| trainer.step()));
     }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Config, ConfigError, ConfigSource, Override, load_config_with};
+#[cfg(feature = "gui")]
 use crate::run::session::Speed;
 
 /// Exit code of a run that finished or diverged.
@@ -107,6 +108,10 @@ pub struct GuiArgs {
     /// Open this lesson (see `emergence-lab lessons`) at its first step.
     #[arg(long, value_name = "NAME", conflicts_with_all = ["preset", "config"])]
     pub lesson: Option<String>,
+    /// Open a share link (the web page's "Copy link"): its settings, and
+    /// its lesson step if it has one.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["preset", "config", "lesson"])]
+    pub link: Option<String>,
     /// Training speed: steps per second, `max`, or 0 to start paused
     /// (default: paused, but `max` with --frames).
     #[arg(long, value_name = "STEPS|max", value_parser = parse_speed)]
@@ -114,10 +119,12 @@ pub struct GuiArgs {
 }
 
 /// A speed given on the command line: `None` is paused.
+#[cfg(feature = "gui")]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SpeedArg(pub Option<Speed>);
 
 /// `max`, a number of steps per second, or 0 for paused.
+#[cfg(feature = "gui")]
 fn parse_speed(text: &str) -> Result<SpeedArg, String> {
     match text.trim() {
         "max" => Ok(SpeedArg(Some(Speed::Max))),

@@ -9,6 +9,7 @@
 
 pub mod analysis;
 pub mod args;
+pub mod benchmarks;
 pub mod cli;
 pub mod config;
 pub mod data;
@@ -19,6 +20,7 @@ pub mod nn;
 pub mod report;
 pub mod rng;
 pub mod run;
+pub mod share;
 pub mod train;
 
 #[cfg(feature = "gui")]

@@ -75,8 +75,8 @@ impl Presentation {
 
 pub struct ClassroomPlugin {
     pub lessons: Lessons,
-    /// A lesson to open at its first step.
-    pub open: Option<usize>,
+    /// A lesson and step to open.
+    pub open: Option<(usize, usize)>,
 }
 
 impl Default for ClassroomPlugin {
@@ -91,7 +91,7 @@ impl Plugin for ClassroomPlugin {
         for error in &self.lessons.errors {
             warn!("{error}");
         }
-        let progress = LessonProgress { lesson: self.open, step: 0 };
+        let progress = LessonProgress { lesson: self.open.map(|(lesson, _)| lesson), step: self.open.map_or(0, |(_, step)| step) };
         app.insert_resource(self.lessons.clone())
             .insert_resource(progress)
             .init_resource::<Presentation>()

@@ -26,10 +26,17 @@ pub enum FileRequest {
         name: String,
         bytes: Arc<Vec<u8>>,
     },
+    /// Ask the browser for a file to load (its file dialog).
+    PickExperiment,
     Screenshot,
     ExportMetrics,
     ExportModel,
     ExportConfig,
+    /// Where exports go from now on (natively).
+    SetTarget {
+        folder: PathBuf,
+        name: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -92,7 +99,7 @@ impl Plugin for FilesPlugin {
         app.init_resource::<Files>()
             .add_message::<FileRequest>()
             .add_message::<DismissFileError>()
-            .add_systems(Update, (handle_file_requests, write_saved_experiments).in_set(LabSet::ApplyChanges));
+            .add_systems(Update, (take_picked_files, handle_file_requests, write_saved_experiments).chain().in_set(LabSet::ApplyChanges));
     }
 }
 
@@ -119,6 +126,15 @@ fn handle_file_requests(
             FileRequest::SaveExperiment => {
                 files.saving = true;
                 run.write(RunCommand(Command::Save));
+                continue;
+            }
+            FileRequest::PickExperiment => {
+                platform::pick_file();
+                continue;
+            }
+            FileRequest::SetTarget { folder, name } => {
+                files.folder.clone_from(folder);
+                files.name.clone_from(name);
                 continue;
             }
             FileRequest::LoadExperiment(path) => experiment::load(path).map_err(|e| FileError::from(Box::new(e))).map(|loaded| {
@@ -157,6 +173,13 @@ fn handle_file_requests(
             }),
         };
         files.report(outcome);
+    }
+}
+
+/// Files picked in the browser's dialog become load requests.
+fn take_picked_files(mut requests: MessageWriter<FileRequest>) {
+    for (name, bytes) in platform::take_picked_files() {
+        requests.write(FileRequest::LoadExperimentBytes { name, bytes: Arc::new(bytes) });
     }
 }
 

@@ -26,6 +26,8 @@ pub mod platform;
 pub mod schedule;
 pub mod session;
 pub mod ui;
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+pub mod web;
 pub mod windows;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -81,6 +83,48 @@ fn check_writable(path: &std::path::Path) -> Result<(), String> {
 /// (panics) while it is built when it cannot reach a display.
 static APP_BUILT: AtomicBool = AtomicBool::new(false);
 
+/// How the app starts.
+pub struct Start {
+    pub config: crate::config::Config,
+    pub lessons: classroom::Lessons,
+    /// A lesson and step to open.
+    pub lesson: Option<(usize, usize)>,
+    /// Training speed at the start; `None` paused.
+    pub speed: Option<Speed>,
+    /// `--frames`, `--screenshot`.
+    pub frames: Option<u32>,
+    pub screenshot: Option<std::path::PathBuf>,
+    /// Something to tell the user at once (a link that could not be read).
+    pub notice: Option<String>,
+}
+
+/// The app with every plugin, drawing into `window`.
+pub fn build(start: Start, window: Window) -> App {
+    let mut app = App::new();
+    app.add_plugins(DefaultPlugins.set(WindowPlugin { primary_window: Some(window), ..default() }))
+        .add_plugins(EguiPlugin::default())
+        .add_plugins((
+            SchedulePlugin,
+            SessionPlugin::new(start.config),
+            PicturesPlugin,
+            ClassroomPlugin { lessons: start.lessons, open: start.lesson },
+            FilesPlugin,
+            digits::DigitsPlugin,
+            UiPlugin,
+            KeysPlugin,
+            AutomationPlugin { frames: start.frames, screenshot: start.screenshot },
+        ))
+        .add_systems(Startup, spawn_camera);
+    if let Some(message) = start.notice {
+        app.world_mut().resource_mut::<Notice>().message = Some(message);
+    }
+    if let Some(speed) = start.speed {
+        app.world_mut().write_message(RunCommand(Command::SetSpeed(speed)));
+        app.world_mut().write_message(RunCommand(Command::Play));
+    }
+    app
+}
+
 /// Opens the app; returns the process exit code.
 pub fn run(args: GuiArgs) -> i32 {
     if let Some(problem) = missing_display() {
@@ -94,20 +138,40 @@ pub fn run(args: GuiArgs) -> i32 {
         return EXIT_BAD_INPUT;
     }
     let (lessons, lesson_errors, lesson_folder) = crate::lessons::available_lessons();
-    let lesson = match &args.lesson {
-        Some(name) => match lessons.iter().position(|l| &l.name == name) {
-            Some(index) => Some(index),
-            None => {
-                let known: Vec<&str> = lessons.iter().map(|l| l.name.as_str()).collect();
-                eprintln!("error: unknown lesson \"{name}\"; the lessons are: {}", known.join(", "));
+    let find_lesson = |name: &str| {
+        lessons.iter().position(|l| l.name == name).ok_or_else(|| {
+            let known: Vec<&str> = lessons.iter().map(|l| l.name.as_str()).collect();
+            format!("unknown lesson \"{name}\"; the lessons are: {}", known.join(", "))
+        })
+    };
+    let opened = match (&args.lesson, &args.link) {
+        (Some(name), _) => find_lesson(name).map(|index| Some((index, 0))),
+        (None, Some(link)) => match crate::share::decode(link) {
+            Ok(setup) => match setup.lesson {
+                Some((name, step)) => find_lesson(&name).map(|index| Some((index, step))),
+                None => Ok(None),
+            },
+            Err(error) => Err(format!("--link: {error}")),
+        },
+        (None, None) => Ok(None),
+    };
+    let lesson = match opened {
+        Ok(lesson) => lesson.filter(|&(index, step)| step < lessons[index].steps.len()),
+        Err(problem) => {
+            eprintln!("error: {problem}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let config = match (lesson, &args.link) {
+        (Some((index, step)), _) => lessons[index].steps[step].config.clone(),
+        (None, Some(link)) => match crate::share::decode(link) {
+            Ok(setup) => setup.config,
+            Err(error) => {
+                eprintln!("error: --link: {error}");
                 return EXIT_BAD_INPUT;
             }
         },
-        None => None,
-    };
-    let config = match lesson {
-        Some(index) => lessons[index].steps[0].config.clone(),
-        None => match args.config.load(&[]) {
+        (None, None) => match args.config.load(&[]) {
             Ok(config) => config,
             Err(error) => {
                 eprintln!("error: {error}");
@@ -115,44 +179,31 @@ pub fn run(args: GuiArgs) -> i32 {
             }
         },
     };
-    let automated = args.frames.is_some();
-    let play_lesson = lesson.is_some_and(|index| lessons[index].steps[0].play);
-    let lessons = classroom::Lessons { lessons, errors: lesson_errors, folder: lesson_folder };
+    // With --frames, training runs at full speed unless --speed says
+    // otherwise; a lesson step that plays starts at the default speed.
+    let plays = lesson.is_some_and(|(index, step)| lessons[index].steps[step].play);
+    let speed = match (args.speed, args.frames.is_some()) {
+        (Some(speed), _) => speed.0,
+        (None, true) => Some(Speed::Max),
+        (None, false) => plays.then(Speed::default),
+    };
+    let start = Start {
+        config,
+        lessons: classroom::Lessons { lessons, errors: lesson_errors, folder: lesson_folder },
+        lesson,
+        speed,
+        frames: args.frames,
+        screenshot: args.screenshot.clone(),
+        notice: None,
+    };
+    let window = Window {
+        title: "Emergence Lab".into(),
+        resolution: WindowResolution::new(WINDOW_SIZE.0, WINDOW_SIZE.1),
+        present_mode: PresentMode::AutoVsync,
+        ..default()
+    };
     let build_and_run = move || {
-        let mut app = App::new();
-        app.add_plugins(DefaultPlugins.set(WindowPlugin {
-            primary_window: Some(Window {
-                title: "Emergence Lab".into(),
-                resolution: WindowResolution::new(WINDOW_SIZE.0, WINDOW_SIZE.1),
-                present_mode: PresentMode::AutoVsync,
-                ..default()
-            }),
-            ..default()
-        }))
-        .add_plugins(EguiPlugin::default())
-        .add_plugins((
-            SchedulePlugin,
-            SessionPlugin::new(config),
-            PicturesPlugin,
-            ClassroomPlugin { lessons, open: lesson },
-            FilesPlugin,
-            digits::DigitsPlugin,
-            UiPlugin,
-            KeysPlugin,
-            AutomationPlugin { frames: args.frames, screenshot: args.screenshot.clone() },
-        ))
-        .add_systems(Startup, spawn_camera);
-        // With --frames, training runs at full speed unless --speed says
-        // otherwise; a lesson step that plays starts at the default speed.
-        let speed = match (args.speed, automated) {
-            (Some(speed), _) => speed.0,
-            (None, true) => Some(Speed::Max),
-            (None, false) => play_lesson.then(Speed::default),
-        };
-        if let Some(speed) = speed {
-            app.world_mut().write_message(RunCommand(Command::SetSpeed(speed)));
-            app.world_mut().write_message(RunCommand(Command::Play));
-        }
+        let mut app = build(start, window);
         APP_BUILT.store(true, Ordering::Relaxed);
         app.run()
     };

@@ -39,6 +39,10 @@ pub struct Notice {
 #[derive(Message, Clone, Debug)]
 pub struct RunCommand(pub Command);
 
+/// A problem for the status line, from anywhere in the app.
+#[derive(Message, Clone, Debug)]
+pub struct NoticeMessage(pub String);
+
 /// A saved experiment's bytes, answered to [`Command::Save`].
 #[derive(Message, Clone, Debug)]
 pub struct SavedExperiment(pub Arc<Vec<u8>>);
@@ -101,6 +105,7 @@ impl Plugin for SessionPlugin {
             .insert_resource(driver)
             .add_message::<RunCommand>()
             .add_message::<SavedExperiment>()
+            .add_message::<NoticeMessage>()
             .add_systems(Update, (send_draft.in_set(LabSet::ApplyChanges), drive.in_set(LabSet::Train)));
     }
 }
@@ -121,7 +126,11 @@ fn drive(
     mut draft: ResMut<DraftConfig>,
     mut notice: ResMut<Notice>,
     mut saved: MessageWriter<SavedExperiment>,
+    mut notices: MessageReader<NoticeMessage>,
 ) {
+    if let Some(NoticeMessage(message)) = notices.read().last() {
+        notice.message = Some(message.clone());
+    }
     let commands: Vec<Command> = commands.read().map(|c| c.0.clone()).collect();
     // A settings command (a preset, a lesson step) also sets the draft.
     for command in &commands {

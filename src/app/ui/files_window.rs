@@ -6,13 +6,18 @@ use bevy_egui::egui::{self, Color32};
 
 use super::{Frame, Requests};
 use crate::app::files::FileRequest;
+use crate::app::platform;
 use crate::run::experiment;
+use crate::share::{self, Setup};
 
 /// The files window's own state: what is typed in it.
 #[derive(Default)]
 pub struct FilesWindow {
     pub open: bool,
     load_path: String,
+    link: String,
+    /// The export folder and name being edited (natively).
+    target: Option<(String, String)>,
 }
 
 fn replay_toml(frame: &Frame) -> String {
@@ -24,8 +29,24 @@ fn replay_toml(frame: &Frame) -> String {
 impl FilesWindow {
     pub fn show(&mut self, ctx: &egui::Context, frame: &Frame, requests: &mut Requests) {
         let mut open = self.open;
-        egui::Window::new("Save and export").open(&mut open).default_width(420.0).show(ctx, |ui| {
-            ui.small(format!("Files go to the folder {} as {}-…", frame.files.folder.display(), frame.files.name));
+        egui::Window::new("Save, export, share").open(&mut open).default_width(440.0).show(ctx, |ui| {
+            if platform::HAS_FOLDERS {
+                let (folder, name) =
+                    self.target.get_or_insert_with(|| (frame.files.folder.display().to_string(), frame.files.name.clone()));
+                egui::Grid::new("export-target").num_columns(2).show(ui, |ui| {
+                    ui.label("folder");
+                    let folder_changed = ui.text_edit_singleline(folder).changed();
+                    ui.end_row();
+                    ui.label("name");
+                    let name_changed = ui.text_edit_singleline(name).changed();
+                    ui.end_row();
+                    if folder_changed || name_changed {
+                        requests.files.push(FileRequest::SetTarget { folder: folder.as_str().into(), name: name.clone() });
+                    }
+                });
+            } else {
+                ui.small("Saved files and exports arrive as downloads.");
+            }
             ui.horizontal_wrapped(|ui| {
                 if ui
                     .button("Save experiment")
@@ -51,11 +72,34 @@ impl FilesWindow {
                 }
             });
             ui.separator();
+            if platform::HAS_FOLDERS {
+                ui.horizontal(|ui| {
+                    ui.label("load");
+                    ui.add(egui::TextEdit::singleline(&mut self.load_path).hint_text("path of a .emlab file").desired_width(250.0));
+                    if ui.add_enabled(!self.load_path.trim().is_empty(), egui::Button::new("Load")).clicked() {
+                        requests.files.push(FileRequest::LoadExperiment(self.load_path.trim().into()));
+                    }
+                });
+            } else if ui.button("Load an experiment…").on_hover_text("A .emlab file saved from the lab").clicked() {
+                requests.files.push(FileRequest::PickExperiment);
+            }
+            ui.separator();
             ui.horizontal(|ui| {
-                ui.label("load");
-                ui.add(egui::TextEdit::singleline(&mut self.load_path).hint_text("path of a .emlab file").desired_width(250.0));
-                if ui.add_enabled(!self.load_path.trim().is_empty(), egui::Button::new("Load")).clicked() {
-                    requests.files.push(FileRequest::LoadExperiment(self.load_path.trim().into()));
+                if ui
+                    .button("Copy link")
+                    .on_hover_text("A link that opens these settings (and the lesson step, if one is open) in the web page or with `emergence-lab gui --link`")
+                    .clicked()
+                {
+                    let lesson = frame.progress.lesson.and_then(|index| frame.lessons.lessons.get(index)).map(|l| (l.name.clone(), frame.progress.step));
+                    let setup = Setup { config: frame.lab.config.clone(), lesson };
+                    let fragment = share::encode(&setup);
+                    platform::set_page_fragment(&fragment);
+                    requests.copy = Some(share::link(&platform::page_address(), &setup));
+                    self.link = share::link(&platform::page_address(), &setup);
+                }
+                ui.add(egui::TextEdit::singleline(&mut self.link).hint_text("paste a link to open it").desired_width(220.0));
+                if ui.add_enabled(!self.link.trim().is_empty(), egui::Button::new("Open")).clicked() {
+                    requests.links.push(self.link.trim().to_string());
                 }
             });
             ui.small(format!("Saved experiments are format version {}.", experiment::FORMAT_VERSION));

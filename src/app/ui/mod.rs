@@ -60,6 +60,8 @@ pub struct Requests {
     pub dismiss_file_error: bool,
     /// Text for the clipboard.
     pub copy: Option<String>,
+    /// Share links to open.
+    pub links: Vec<String>,
 }
 
 impl Requests {
@@ -110,6 +112,7 @@ pub struct Sends<'w> {
     lesson_steps: MessageWriter<'w, EnterStep>,
     digits: MessageWriter<'w, DigitsRequest>,
     dismiss: MessageWriter<'w, DismissFileError>,
+    notices: MessageWriter<'w, super::session::NoticeMessage>,
     picture_settings: ResMut<'w, PictureSettings>,
 }
 
@@ -213,6 +216,9 @@ pub fn draw_ui(
     if let Some(text) = requests.copy.take() {
         ctx.copy_text(text);
     }
+    for link in std::mem::take(&mut requests.links) {
+        open_link(&link, &frame, &mut requests, &mut sends);
+    }
     send(requests, &mut sends);
     if config != draft.0 {
         draft.0 = config;
@@ -229,6 +235,23 @@ impl Panels {
             Toggle::Replicas => self.replicas.open = !self.replicas.open,
             Toggle::Settings => self.hide_controls = !self.hide_controls,
             Toggle::Charts => self.hide_charts = !self.hide_charts,
+        }
+    }
+}
+
+/// A share link pasted into the app: its lesson step, or its settings
+/// with a fresh network; a bad link is a notice and changes nothing.
+fn open_link(link: &str, frame: &Frame, requests: &mut Requests, sends: &mut Sends) {
+    match crate::share::decode(link) {
+        Ok(setup) => {
+            let lesson = setup.lesson.and_then(|(name, step)| Some((frame.lessons.lessons.iter().position(|l| l.name == name)?, step)));
+            match lesson {
+                Some((lesson, step)) => requests.lesson_steps.push(EnterStep { lesson, step }),
+                None => requests.run(Command::Restart(Box::new(setup.config))),
+            }
+        }
+        Err(error) => {
+            sends.notices.write(super::session::NoticeMessage(format!("the link could not be opened: {error}")));
         }
     }
 }
