@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::data::{Dataset, InputPlane, Split};
 use crate::nn::TaskKind;
-use crate::nn::{Inference, LayerKind, Network};
+use crate::nn::{Inference, InputRows, LayerKind, Network};
 use crate::run::Run;
 use crate::train::{Divergence, History, ProbeRecord};
 
@@ -328,7 +328,9 @@ pub fn write_points_csv<W: Write>(split: &Split, task: TaskKind, plane: &InputPl
             let mut header: Vec<String> = (0..pixels).map(|i| format!("p{i}")).collect();
             header.push("label".into());
             writer.write_record(&header)?;
-            for (row, &label) in split.inputs.chunks_exact(pixels).zip(&split.labels) {
+            let mut row = vec![0.0; pixels];
+            for (index, &label) in split.labels.iter().enumerate() {
+                split.inputs.copy_rows(pixels, index, &mut row);
                 let mut record: Vec<String> = row.iter().map(f64::to_string).collect();
                 record.push(label_text(label));
                 writer.write_record(&record)?;

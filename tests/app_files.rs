@@ -81,7 +81,7 @@ fn a_bad_file_shows_an_error_and_changes_nothing() {
     train(&mut app, 21);
     let before = params(&app);
     let junk = dir.path().join("junk.emlab");
-    std::fs::write(&junk, "emergence-lab experiment v1\nnot postcard at all").unwrap();
+    std::fs::write(&junk, "emergence-lab experiment v2\nnot postcard at all").unwrap();
     for path in [junk, dir.path().join("missing.emlab")] {
         app.world_mut().write_message(FileRequest::LoadExperiment(path.clone()));
         app.update();

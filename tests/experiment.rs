@@ -75,10 +75,11 @@ fn every_kind_of_bad_file_is_an_error_not_a_panic() {
     assert!(matches!(error_of(b"seed = 1\n[data]\n"), ExperimentError::NotAnExperiment { .. }));
     assert!(matches!(error_of(&[0u8; 300]), ExperimentError::NotAnExperiment { .. }));
 
-    let mut newer = b"emergence-lab experiment v2\n".to_vec();
+    let next = experiment::FORMAT_VERSION + 1;
+    let mut newer = format!("emergence-lab experiment v{next}\n").into_bytes();
     newer.extend_from_slice(&good[good.iter().position(|&b| b == b'\n').unwrap() + 1..]);
     let error = error_of(&newer);
-    assert!(matches!(error, ExperimentError::WrongVersion { .. }) && error.to_string().contains("version 2"), "{error}");
+    assert!(matches!(error, ExperimentError::WrongVersion { .. }) && error.to_string().contains(&format!("version {next}")), "{error}");
 
     for cut in [good.len() / 2, good.len() - 1, 40] {
         assert!(matches!(error_of(&good[..cut]), ExperimentError::Corrupt { .. } | ExperimentError::Encoding { .. }), "cut at {cut}");
@@ -100,7 +101,7 @@ fn every_kind_of_bad_file_is_an_error_not_a_panic() {
 #[test]
 fn a_state_whose_parts_disagree_is_corrupt() {
     let trainer = Trainer::new(config(&[])).unwrap();
-    let header = b"emergence-lab experiment v1\n".to_vec();
+    let header = format!("emergence-lab experiment v{}\n", experiment::FORMAT_VERSION).into_bytes();
     // The file's layout: the config as TOML text, then the state.
     let encode = |state: &emergence_lab::train::TrainerState| {
         let mut bytes = header.clone();

@@ -80,7 +80,15 @@ fn orthogonal_gives_orthonormal_columns_or_rows() {
 }
 
 fn settings(kind: OptimizerKind) -> OptimizerSettings {
-    OptimizerSettings { kind, learning_rate: 0.1, momentum: 0.9, nesterov: false, weight_decay: 0.0 }
+    OptimizerSettings {
+        kind,
+        learning_rate: 0.1,
+        momentum: 0.9,
+        nesterov: false,
+        weight_decay: 0.0,
+        adam_epsilon: 1e-8,
+        adam_epsilon_hat: false,
+    }
 }
 
 /// Two updates with gradients g1 then g2 on parameters starting at w0; the
@@ -155,6 +163,27 @@ fn adam_and_adamw_steps() {
     // Decoupled decay shrinks only the weight (the first parameter).
     let adamw = OptimizerSettings { weight_decay: 0.05, ..settings(OptimizerKind::Adamw) };
     assert_close(&two_steps(adamw), &adam_expected(0.05));
+}
+
+/// Keras's Adam adds epsilon to sqrt(v) before the bias correction; a
+/// large epsilon makes the difference from the paper's Algorithm 1 plain.
+#[test]
+fn adam_with_epsilon_hat_as_keras() {
+    let eps = 0.01;
+    let expected: Vec<f64> = [(1.0, 0.5, -0.2), (-2.0, 0.25, 0.4)]
+        .iter()
+        .map(|&(w0, g1, g2): &(f64, f64, f64)| {
+            let (m1, v1) = (0.1 * g1, 0.001 * g1 * g1);
+            let w1 = w0 - m1 * (0.1 * (1.0 - 0.999f64).sqrt() / (1.0 - 0.9)) / (v1.sqrt() + eps);
+            let (m2, v2) = (0.9 * m1 + 0.1 * g2, 0.999 * v1 + 0.001 * g2 * g2);
+            w1 - m2 * (0.1 * (1.0 - 0.999f64 * 0.999).sqrt() / (1.0 - 0.81)) / (v2.sqrt() + eps)
+        })
+        .collect();
+    let keras = OptimizerSettings { adam_epsilon: eps, adam_epsilon_hat: true, ..settings(OptimizerKind::Adam) };
+    assert_close(&two_steps(keras), &expected);
+    let paper = OptimizerSettings { adam_epsilon: eps, ..settings(OptimizerKind::Adam) };
+    let apart = two_steps(paper).iter().zip(&expected).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+    assert!(apart > 1e-3, "the two placements should differ visibly with epsilon {eps}: {apart}");
 }
 
 #[test]

@@ -415,7 +415,7 @@ fn a_run_config_gets_its_theory() {
     assert_eq!(report.layers.len(), config.network.hidden.len());
     let rows = data.train.len().min(256);
     assert_eq!(report.input_rows, rows);
-    let q_in = inputs_second_moment(&data.train.inputs[..rows * data.input_dim]);
+    let q_in = inputs_second_moment(&data.train.inputs.rows(data.input_dim, 0..rows));
     assert!((report.inputs_second_moment / q_in - 1.0).abs() < 1e-12);
     // The default preset: xavier-uniform tanh on two inputs.
     let expected_first = sigma_w2(Init::XavierUniform, 1.0, data.input_dim, config.network.hidden[0]).unwrap();

@@ -9,7 +9,7 @@ use super::similarity::{
     Predictions, agreement, align_neurons, chance_agreement, chance_cka, cosine, linear_cka, within_layer_homogeneity,
 };
 use crate::data::{INPUT_HALF_WIDTH, InputPlane, encode_point};
-use crate::nn::{Inference, Network};
+use crate::nn::{Inference, InputRows, Network};
 use crate::rng::{Stream, stream_rng};
 use crate::train::Trainer;
 
@@ -171,7 +171,7 @@ impl Baselines {
     }
 }
 
-fn predictions(trainers: &[Trainer], inputs: &[f64], inference: &mut Inference) -> Vec<Predictions> {
+fn predictions(trainers: &[Trainer], inputs: &(impl InputRows + ?Sized), inference: &mut Inference) -> Vec<Predictions> {
     let data = trainers[0].data();
     trainers
         .iter()

@@ -777,7 +777,7 @@ pub fn applicability(spec: &NetworkSpec) -> Vec<Inapplicable> {
 /// to `bias_init`). See [`theory_for_inputs`].
 pub fn theory_for_run(config: &Config, data: &Dataset) -> TheoryReport {
     let rows = data.train.len().min(PROBE_BATCH);
-    theory_for_inputs(&network_spec(config, data), &data.train.inputs[..rows * data.input_dim], 0.0)
+    theory_for_inputs(&network_spec(config, data), &data.train.inputs.rows(data.input_dim, 0..rows), 0.0)
 }
 
 /// The theory for a network spec at initialisation, for inputs whose mean

@@ -116,11 +116,14 @@ fn refresh_digits(lab: Res<Lab>, mut state: ResMut<DigitsState>) {
     let network = lab.network();
     let shown = TEST_GRID.min(data.test.len());
     let input: Vec<f64> = match state.source {
-        DigitSource::Test(index) => data.test.inputs[index.min(data.test.len() - 1) * pixels..][..pixels].to_vec(),
+        DigitSource::Test(index) => {
+            let row = index.min(data.test.len() - 1);
+            data.test.inputs.rows(pixels, row..row + 1)
+        }
         DigitSource::Canvas => state.canvas.clone(),
     };
     let inference = &mut state.inference;
-    let test_probabilities = inference.probabilities(network, data.loss, &data.test.inputs[..shown * pixels]);
+    let test_probabilities = inference.probabilities(network, data.loss, &data.test.inputs.rows(pixels, 0..shown));
     let confusion = confusion_matrix(network, data, &data.test).unwrap_or_default();
     let first_dense = network.layers.iter().position(|l| l.kind == LayerKind::Dense).unwrap_or(0);
     let classes = data.task.classes().unwrap_or(0);

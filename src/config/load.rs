@@ -136,18 +136,20 @@ pub fn load_config(source: &ConfigSource, overrides: &[String]) -> Result<Config
 }
 
 /// As [`load_config`], with overrides already parsed (flags among them).
-/// A relative `data.csv` written in a config file is read from the file's
-/// folder, so `run --config DIR/config.toml` works from anywhere; one given
-/// by an override is relative to the working directory, where it was typed.
+/// A relative `data.csv` (or `data.images`, `data.labels`) written in a
+/// config file is read from the file's folder, so `run --config
+/// DIR/config.toml` works from anywhere; one given by an override is
+/// relative to the working directory, where it was typed.
 pub fn load_config_with(source: &ConfigSource, overrides: &[Override]) -> Result<Config, ConfigError> {
     let text = base_text(source)?;
     let mut config = load_text(&text, &source.to_string(), overrides)?;
-    if let ConfigSource::File(path) = source
-        && let Some(csv) = &config.data.csv
-        && csv.is_relative()
-        && !overrides.iter().any(|o| o.dotted() == "data.csv" || o.dotted() == "data")
-    {
-        config.data.csv = Some(path.parent().unwrap_or(Path::new(".")).join(csv));
+    if let ConfigSource::File(path) = source {
+        for (key, file) in config.data.files_mut() {
+            let overridden = overrides.iter().any(|o| o.dotted() == format!("data.{key}") || o.dotted() == "data");
+            if let Some(relative) = file.as_ref().filter(|f| f.is_relative() && !overridden) {
+                *file = Some(path.parent().unwrap_or(Path::new(".")).join(relative));
+            }
+        }
     }
     Ok(config)
 }

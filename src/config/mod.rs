@@ -109,6 +109,11 @@ pub struct TrainingConfig {
     /// Momentum coefficient of the `momentum` optimiser.
     pub momentum: f64,
     pub nesterov: bool,
+    /// Epsilon of `adam` and `adamw`.
+    pub adam_epsilon: f64,
+    /// Add `adam_epsilon` to sqrt(v) before bias correction, as Keras and
+    /// TensorFlow do, instead of to sqrt(v_hat) as the paper's Algorithm 1.
+    pub adam_epsilon_hat: bool,
     pub steps: u64,
     pub log_every: u64,
 }
@@ -182,6 +187,8 @@ impl Default for TrainingConfig {
             grad_clip: 0.0,
             momentum: 0.9,
             nesterov: false,
+            adam_epsilon: crate::nn::EPSILON,
+            adam_epsilon_hat: false,
             steps: 2000,
             log_every: 25,
         }
@@ -199,20 +206,21 @@ impl Config {
     /// The resolved config as TOML, the form written next to every run.
     /// Keys the data set does not read are left out, so the file never
     /// records a setting as if it had been used (digits have no `noise`).
-    /// A relative `data.csv` is made absolute, so the file can be read from
-    /// anywhere. Panics only for a seed above `Limits::SEED`, which
-    /// validation rejects.
+    /// A relative `data.csv`, `data.images` or `data.labels` is made
+    /// absolute, so the file can be read from anywhere. Panics only for a
+    /// seed above `Limits::SEED`, which validation rejects.
     pub fn to_toml(&self) -> String {
         let mut table = toml::Table::try_from(self).expect("a valid Config serialises to TOML");
         if let Some(toml::Value::Table(data)) = table.get_mut("data") {
             for key in self.data.dataset.unused_keys() {
                 data.remove(*key);
             }
-            if let Some(csv) = &self.data.csv
-                && csv.is_relative()
-                && let Ok(absolute) = std::path::absolute(csv)
-            {
-                data.insert("csv".into(), toml::Value::String(absolute.display().to_string()));
+            for (key, file) in self.data.files() {
+                if let Some(path) = file.filter(|p| p.is_relative())
+                    && let Ok(absolute) = std::path::absolute(path)
+                {
+                    data.insert(key.into(), toml::Value::String(absolute.display().to_string()));
+                }
             }
         }
         toml::to_string(&table).expect("a TOML table serialises")

@@ -33,6 +33,7 @@ pub const PRESETS: &[Preset] = presets![
     "grokking",
     "digits-mlp",
     "digits-cnn",
+    "mnist-cnn",
 ];
 
 impl Preset {

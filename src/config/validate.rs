@@ -29,6 +29,7 @@ impl Limits {
     pub const WEIGHT_DECAY: (f64, f64) = (0.0, 10.0);
     pub const GRAD_CLIP: (f64, f64) = (0.0, 1e6);
     pub const MOMENTUM: (f64, f64) = (0.0, 0.999);
+    pub const ADAM_EPSILON: (f64, f64) = (1e-12, 1.0);
     pub const STEPS: (u64, u64) = (0, 100_000_000);
     pub const REPLICAS: (usize, usize) = (1, 8);
     pub const MAX_CONV_LAYERS: usize = 4;
@@ -91,8 +92,9 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigIssue> {
     if data.dataset == DatasetKind::ModularAddition {
         c.whole("data.modulus", data.modulus, Limits::MODULUS);
     }
-    if data.augment && data.dataset != DatasetKind::Digits {
-        c.fail("data.augment", true, format!("shifts images; data set \"{}\" has none (use digits)", data.dataset.name()));
+    let image_side = data.dataset.image_side();
+    if data.augment && image_side.is_none() {
+        c.fail("data.augment", true, format!("shifts images; data set \"{}\" has none (use digits or mnist)", data.dataset.name()));
     }
     if data.features.is_empty() {
         c.fail("data.features", "[]", "choose at least one input feature, e.g. [\"x\", \"y\"]");
@@ -113,6 +115,17 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigIssue> {
         ),
         _ => {}
     }
+    let idx_files = [("images", &data.images, "labels", data.labels.is_some()), ("labels", &data.labels, "images", data.images.is_some())];
+    for (key, file, partner, has_partner) in idx_files {
+        let Some(path) = file else { continue };
+        let value = format!("\"{}\"", path.display());
+        if data.dataset != DatasetKind::Mnist {
+            let message = format!("is only read when dataset = \"mnist\", but dataset = \"{}\"", data.dataset.name());
+            c.fail(format!("data.{key}"), value, message);
+        } else if !has_partner {
+            c.fail(format!("data.{key}"), value, format!("needs data.{partner} too: the images and their labels are two IDX files"));
+        }
+    }
 
     if network.hidden.len() > Limits::MAX_HIDDEN_LAYERS {
         c.fail(
@@ -131,11 +144,11 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigIssue> {
             format!("needs one activation per hidden layer ({}), or none to use network.activation everywhere", network.hidden.len()),
         );
     }
-    if !network.conv.is_empty() && data.dataset != DatasetKind::Digits {
+    if !network.conv.is_empty() && image_side.is_none() {
         c.fail(
             "network.conv",
             format!("({} layers)", network.conv.len()),
-            format!("convolutions need image data (dataset = \"digits\"), not \"{}\"", data.dataset.name()),
+            format!("convolutions need image data (dataset = \"digits\" or \"mnist\"), not \"{}\"", data.dataset.name()),
         );
     }
     if network.conv.len() > Limits::MAX_CONV_LAYERS {
@@ -145,8 +158,9 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigIssue> {
             format!("at most {} convolution layers", Limits::MAX_CONV_LAYERS),
         );
     }
-    // Follow the image's size through the layers (digits are 8 x 8).
-    let mut side = crate::data::digits::SIDE;
+    // Follow the image's size through the layers (digits are 8 x 8, MNIST
+    // 28 x 28).
+    let mut side = image_side.unwrap_or(crate::data::digits::SIDE);
     for (index, conv) in network.conv.iter().enumerate() {
         c.whole(&format!("network.conv[{index}].filters"), conv.filters, Limits::FILTERS);
         if conv.kernel != 3 && conv.kernel != 5 {
@@ -194,6 +208,7 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigIssue> {
     }
     c.real("training.grad_clip", training.grad_clip, Limits::GRAD_CLIP);
     c.real("training.momentum", training.momentum, Limits::MOMENTUM);
+    c.real("training.adam_epsilon", training.adam_epsilon, Limits::ADAM_EPSILON);
     c.whole("training.steps", training.steps, Limits::STEPS);
     c.whole("training.log_every", training.log_every, Limits::LOG_EVERY);
     if training.optimizer == OptimizerKind::Adam && training.weight_decay > 0.0 {

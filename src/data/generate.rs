@@ -31,7 +31,7 @@ pub fn generate(kind: DatasetKind, samples: usize, noise: f64, classes: usize, r
             DatasetKind::Checkerboard => checkerboard(rng),
             DatasetKind::Plane => plane(rng),
             DatasetKind::GaussMix => gauss_mix(rng),
-            DatasetKind::Csv | DatasetKind::ModularAddition | DatasetKind::Digits => {
+            DatasetKind::Csv | DatasetKind::ModularAddition | DatasetKind::Digits | DatasetKind::Mnist => {
                 unreachable!("{} is not a generated point set", kind.name())
             }
         };

@@ -1,7 +1,7 @@
 //! What data set to build: the `[data]` section of a config. The data set
 //! itself is built from it by [`super::Dataset::build`].
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +28,27 @@ pub struct DataConfig {
     /// The file read when `dataset = "csv"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub csv: Option<PathBuf>,
+    /// `dataset = "mnist"`: an IDX images file (gzip or plain) of the
+    /// user's own, read instead of the 10,000 shipped digits, with
+    /// `labels`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub images: Option<PathBuf>,
+    /// The IDX labels file that goes with `images`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<PathBuf>,
+}
+
+impl DataConfig {
+    /// The keys that name files, with their values.
+    pub fn files(&self) -> [(&'static str, Option<&Path>); 3] {
+        [("csv", self.csv.as_deref()), ("images", self.images.as_deref()), ("labels", self.labels.as_deref())]
+    }
+
+    /// As [`DataConfig::files`], to change them: relative paths in a config
+    /// file are read from the file's folder.
+    pub fn files_mut(&mut self) -> [(&'static str, &mut Option<PathBuf>); 3] {
+        [("csv", &mut self.csv), ("images", &mut self.images), ("labels", &mut self.labels)]
+    }
 }
 
 impl Default for DataConfig {
@@ -42,6 +63,8 @@ impl Default for DataConfig {
             modulus: 97,
             augment: false,
             csv: None,
+            images: None,
+            labels: None,
         }
     }
 }

@@ -1,12 +1,16 @@
 //! Convolution (stride 1, "same" or "valid" padding) and 2x2 max pooling on
 //! image batches. Each sample is laid out channel by channel, row-major:
-//! index `(c * height + y) * width + x`. A convolution unfolds each image
-//! into its patches (im2col) and multiplies them by the filters with
-//! `matrixmultiply`, so it allocates nothing and vectorises.
+//! index `(c * height + y) * width + x`. A convolution unfolds the whole
+//! batch into one patch matrix (im2col) and multiplies it by the filters in
+//! one product with `matrixmultiply`; the weight gradient and the input
+//! gradient are one product each too. Nothing is allocated: the buffers
+//! live in the workspace.
 
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
 use serde::{Deserialize, Serialize};
+
+use super::Activation;
 
 /// The matrix products of convolutions go to `matrixmultiply`, which picks
 /// a kernel for the CPU at run time (fused multiply-adds where there are
@@ -54,14 +58,14 @@ impl ConvGeometry {
     pub fn weights_per_filter(&self) -> usize {
         self.in_channels * self.kernel * self.kernel
     }
-
-    /// The input pixel under kernel tap (ky, kx) of output (oy, ox), if it
-    /// is inside the image (not padding).
-    #[inline]
-    fn source(&self, oy: usize, ox: usize, ky: usize, kx: usize) -> Option<(usize, usize)> {
-        let iy = (oy + ky).checked_sub(self.pad)?;
-        let ix = (ox + kx).checked_sub(self.pad)?;
-        (iy < self.in_height && ix < self.in_width).then_some((iy, ix))
+    /// Output positions of one image: `out_height x out_width`.
+    pub fn positions(&self) -> usize {
+        self.out_height() * self.out_width()
+    }
+    /// Size of the patch matrix of `rows` images: `(in_channels k k) x
+    /// (rows positions)`.
+    pub fn patch_len(&self, rows: usize) -> usize {
+        self.weights_per_filter() * rows * self.positions()
     }
 }
 
@@ -89,28 +93,39 @@ impl PoolGeometry {
     }
 }
 
-impl ConvGeometry {
-    /// Size of one sample's patch matrix: `(in_channels k k) x positions`.
-    pub fn patch_len(&self) -> usize {
-        self.weights_per_filter() * self.out_height() * self.out_width()
-    }
+/// For kernel offset `k` (a row or column tap), the output positions whose
+/// input is inside the image, `first..last`, and the input index of the
+/// first: the rest of a patch-matrix row is padding.
+#[inline]
+fn inside(out_len: usize, in_len: usize, pad: usize, k: usize) -> (usize, usize, usize) {
+    let first = pad.saturating_sub(k);
+    let last = (in_len + pad).saturating_sub(k).min(out_len).max(first);
+    (first, last, first + k - pad)
 }
 
-/// Visits every entry of one image's patch matrix, row `(c, ky, kx)` and
-/// column `(oy, ox)`, with the image pixel it reads (none in the padding).
-#[inline(always)]
-fn for_each_tap(g: &ConvGeometry, mut visit: impl FnMut(usize, Option<usize>)) {
+/// Unfolds `rows` images into one patch matrix for the whole batch
+/// (im2col): row `(c, ky, kx)`, column `(image, oy, ox)`, each entry the
+/// pixel under that kernel tap, zero where the kernel hangs over the edge.
+/// Every entry is written: the matrix can be reused without clearing.
+pub fn unfold(input: &[f64], rows: usize, g: &ConvGeometry, patches: &mut [f64]) {
     let (out_h, out_w, k) = (g.out_height(), g.out_width(), g.kernel);
-    let positions = out_h * out_w;
-    let plane = g.in_height * g.in_width;
+    let (positions, in_size, plane) = (g.positions(), g.inputs(), g.in_height * g.in_width);
+    let columns = rows * positions;
     for c in 0..g.in_channels {
         for ky in 0..k {
+            let (y0, y1, iy0) = inside(out_h, g.in_height, g.pad, ky);
             for kx in 0..k {
-                let row = ((c * k + ky) * k + kx) * positions;
-                for oy in 0..out_h {
-                    for ox in 0..out_w {
-                        let pixel = g.source(oy, ox, ky, kx).map(|(iy, ix)| c * plane + iy * g.in_width + ix);
-                        visit(row + oy * out_w + ox, pixel);
+                let (x0, x1, ix0) = inside(out_w, g.in_width, g.pad, kx);
+                let row = &mut patches[((c * k + ky) * k + kx) * columns..][..columns];
+                for (image, patch) in input[..rows * in_size].chunks_exact(in_size).zip(row.chunks_exact_mut(positions)) {
+                    let channel = &image[c * plane..(c + 1) * plane];
+                    patch[..y0 * out_w].fill(0.0);
+                    patch[y1 * out_w..].fill(0.0);
+                    for (oy, out) in (y0..y1).zip(patch[y0 * out_w..y1 * out_w].chunks_exact_mut(out_w)) {
+                        let source = &channel[(iy0 + oy - y0) * g.in_width..][..g.in_width];
+                        out[..x0].fill(0.0);
+                        out[x0..x1].copy_from_slice(&source[ix0..ix0 + (x1 - x0)]);
+                        out[x1..].fill(0.0);
                     }
                 }
             }
@@ -118,100 +133,148 @@ fn for_each_tap(g: &ConvGeometry, mut visit: impl FnMut(usize, Option<usize>)) {
     }
 }
 
-/// Unfolds one image into its patch matrix (im2col), zero where the kernel
-/// hangs over the edge.
-fn unfold(image: &[f64], g: &ConvGeometry, patches: &mut [f64]) {
-    for_each_tap(g, |entry, pixel| patches[entry] = pixel.map_or(0.0, |i| image[i]));
-}
-
 /// Adds a patch-matrix gradient back onto the pixels it came from
-/// (col2im), the transpose of [`unfold`].
-fn fold(patch_grads: &[f64], g: &ConvGeometry, image_grad: &mut [f64]) {
-    for_each_tap(g, |entry, pixel| {
-        if let Some(i) = pixel {
-            image_grad[i] += patch_grads[entry];
+/// (col2im), the transpose of [`unfold`]; `grad_input` is overwritten.
+/// Each pixel sums its taps in the order (c, ky, kx).
+pub fn fold(patch_grads: &[f64], rows: usize, g: &ConvGeometry, grad_input: &mut [f64]) {
+    let (out_h, out_w, k) = (g.out_height(), g.out_width(), g.kernel);
+    let (positions, in_size, plane) = (g.positions(), g.inputs(), g.in_height * g.in_width);
+    let columns = rows * positions;
+    grad_input[..rows * in_size].fill(0.0);
+    for c in 0..g.in_channels {
+        for ky in 0..k {
+            let (y0, y1, iy0) = inside(out_h, g.in_height, g.pad, ky);
+            for kx in 0..k {
+                let (x0, x1, ix0) = inside(out_w, g.in_width, g.pad, kx);
+                let row = &patch_grads[((c * k + ky) * k + kx) * columns..][..columns];
+                for (image, patch) in grad_input[..rows * in_size].chunks_exact_mut(in_size).zip(row.chunks_exact(positions)) {
+                    let channel = &mut image[c * plane..(c + 1) * plane];
+                    for (oy, grads) in (y0..y1).zip(patch[y0 * out_w..y1 * out_w].chunks_exact(out_w)) {
+                        let target = &mut channel[(iy0 + oy - y0) * g.in_width..][..g.in_width];
+                        for (pixel, &grad) in target[ix0..ix0 + (x1 - x0)].iter_mut().zip(&grads[x0..x1]) {
+                            *pixel += grad;
+                        }
+                    }
+                }
+            }
         }
-    });
-}
-
-/// `out[o][oy][ox] = bias[o] + sum over c, ky, kx of in[c][iy][ix] w[o][c][ky][kx]`,
-/// one matrix product per image: filters (out x in k k) times its patches.
-/// `patches` is scratch of [`ConvGeometry::patch_len`].
-pub fn conv_forward(input: &[f64], rows: usize, g: &ConvGeometry, weights: &[f64], bias: &[f64], out: &mut [f64], patches: &mut [f64]) {
-    let (in_size, out_size) = (g.inputs(), g.outputs());
-    let positions = g.out_height() * g.out_width();
-    let filters = ArrayView2::from_shape((g.out_channels, g.weights_per_filter()), weights).expect("filter shape");
-    for (x, z) in input[..rows * in_size].chunks_exact(in_size).zip(out[..rows * out_size].chunks_exact_mut(out_size)) {
-        unfold(x, g, patches);
-        for (row, &b) in z.chunks_exact_mut(positions).zip(bias) {
-            row.fill(b);
-        }
-        let p = ArrayView2::from_shape((g.weights_per_filter(), positions), &patches[..]).expect("patch shape");
-        let mut z = ArrayViewMut2::from_shape((g.out_channels, positions), z).expect("output shape");
-        general_mat_mul(1.0, &filters, &p, 1.0, &mut z);
     }
 }
 
-/// The backward pass of [`conv_forward`]: adds the weight and bias
-/// gradients, and if asked writes the input gradient. `patches` and
-/// `patch_grads` are scratch of [`ConvGeometry::patch_len`].
+/// The activation a convolution applies as it writes its output, fused so
+/// the output is read once.
+#[derive(Debug)]
+pub struct FusedActivation<'a> {
+    pub activation: Activation,
+    pub leaky_slope: f64,
+    /// `f(pre_activation)`, laid out like it.
+    pub out: &'a mut [f64],
+}
+
+/// `out[o][oy][ox] = bias[o] + sum over c, ky, kx of in[c][iy][ix] w[o][c][ky][kx]`
+/// for `rows` images at once: the batch is unfolded into one patch matrix
+/// (kept in `patches` for the backward pass), multiplied by the filters in
+/// one matrix product into `scratch` (channel-major: `[o][image][oy][ox]`),
+/// and written back image by image with the bias and the activation.
 #[allow(clippy::too_many_arguments)]
-pub fn conv_backward(
+pub fn conv_forward(
     input: &[f64],
     rows: usize,
     g: &ConvGeometry,
     weights: &[f64],
-    grad_out: &[f64],
-    grad_weights: &mut [f64],
-    grad_bias: &mut [f64],
-    mut grad_input: Option<&mut [f64]>,
+    bias: &[f64],
+    pre_activation: &mut [f64],
+    activation: Option<FusedActivation<'_>>,
     patches: &mut [f64],
-    patch_grads: &mut [f64],
+    scratch: &mut [f64],
 ) {
-    let (in_size, out_size) = (g.inputs(), g.outputs());
-    let positions = g.out_height() * g.out_width();
-    let per_filter = g.weights_per_filter();
+    let (positions, per_filter, out_size) = (g.positions(), g.weights_per_filter(), g.outputs());
+    let columns = rows * positions;
+    unfold(input, rows, g, patches);
     let filters = ArrayView2::from_shape((g.out_channels, per_filter), weights).expect("filter shape");
-    let mut filter_grads = ArrayViewMut2::from_shape((g.out_channels, per_filter), grad_weights).expect("filter shape");
-    for r in 0..rows {
-        let gz = &grad_out[r * out_size..(r + 1) * out_size];
-        for (gb, row) in grad_bias.iter_mut().zip(gz.chunks_exact(positions)) {
-            *gb += row.iter().sum::<f64>();
-        }
-        unfold(&input[r * in_size..(r + 1) * in_size], g, patches);
-        let gz = ArrayView2::from_shape((g.out_channels, positions), gz).expect("gradient shape");
-        let p = ArrayView2::from_shape((per_filter, positions), &patches[..]).expect("patch shape");
-        general_mat_mul(1.0, &gz, &p.t(), 1.0, &mut filter_grads);
-        if let Some(grad_input) = grad_input.as_deref_mut() {
-            let mut dp = ArrayViewMut2::from_shape((per_filter, positions), &mut patch_grads[..]).expect("patch shape");
-            general_mat_mul(1.0, &filters.t(), &gz, 0.0, &mut dp);
-            let image_grad = &mut grad_input[r * in_size..(r + 1) * in_size];
-            image_grad.fill(0.0);
-            fold(patch_grads, g, image_grad);
+    let p = ArrayView2::from_shape((per_filter, columns), &patches[..per_filter * columns]).expect("patch shape");
+    let mut z = ArrayViewMut2::from_shape((g.out_channels, columns), &mut scratch[..g.out_channels * columns]).expect("output shape");
+    general_mat_mul(1.0, &filters, &p, 0.0, &mut z);
+    let mut activation = activation;
+    for (channel, (&b, products)) in bias.iter().zip(scratch.chunks_exact(columns)).enumerate() {
+        for (image, run) in products.chunks_exact(positions).enumerate() {
+            let at = image * out_size + channel * positions;
+            let pre = &mut pre_activation[at..at + positions];
+            for (z, &product) in pre.iter_mut().zip(run) {
+                *z = product + b;
+            }
+            if let Some(fused) = activation.as_mut() {
+                fused.activation.forward(pre, &mut fused.out[at..at + positions], fused.leaky_slope);
+            }
         }
     }
 }
 
-/// Max of each 2x2 block; `argmax` records which input won, for backward.
+/// The backward pass of [`conv_forward`], from the gradient of its
+/// pre-activation: writes the weight and bias gradients and, if asked, the
+/// input gradient. `patches` must hold the patch matrix of the forward pass
+/// of these rows; `scratch` and `patch_grads` are scratch. The sums over
+/// images and positions are one matrix product each, in an order fixed by
+/// the shapes.
+#[allow(clippy::too_many_arguments)]
+pub fn conv_backward(
+    rows: usize,
+    g: &ConvGeometry,
+    weights: &[f64],
+    grad_pre_activation: &[f64],
+    grad_weights: &mut [f64],
+    grad_bias: &mut [f64],
+    grad_input: Option<&mut [f64]>,
+    patches: &[f64],
+    scratch: &mut [f64],
+    patch_grads: &mut [f64],
+) {
+    let (positions, per_filter, out_size) = (g.positions(), g.weights_per_filter(), g.outputs());
+    let columns = rows * positions;
+    // The gradient channel-major, like the forward product.
+    let scratch = &mut scratch[..g.out_channels * columns];
+    for (channel, (gradients, gb)) in scratch.chunks_exact_mut(columns).zip(grad_bias.iter_mut()).enumerate() {
+        for (image, run) in gradients.chunks_exact_mut(positions).enumerate() {
+            run.copy_from_slice(&grad_pre_activation[image * out_size + channel * positions..][..positions]);
+        }
+        *gb = gradients.iter().sum();
+    }
+    let gz = ArrayView2::from_shape((g.out_channels, columns), &scratch[..]).expect("gradient shape");
+    let p = ArrayView2::from_shape((per_filter, columns), &patches[..per_filter * columns]).expect("patch shape");
+    let mut filter_grads = ArrayViewMut2::from_shape((g.out_channels, per_filter), grad_weights).expect("filter shape");
+    general_mat_mul(1.0, &gz, &p.t(), 0.0, &mut filter_grads);
+    if let Some(grad_input) = grad_input {
+        let filters = ArrayView2::from_shape((g.out_channels, per_filter), weights).expect("filter shape");
+        let mut dp = ArrayViewMut2::from_shape((per_filter, columns), &mut patch_grads[..per_filter * columns]).expect("patch shape");
+        general_mat_mul(1.0, &filters.t(), &gz, 0.0, &mut dp);
+        fold(patch_grads, rows, g, grad_input);
+    }
+}
+
+/// Max of each 2x2 block; `argmax` records which input won (its index in
+/// the image), for backward. A NaN wins, so a non-finite value is never
+/// hidden.
 pub fn pool_forward(input: &[f64], rows: usize, g: &PoolGeometry, out: &mut [f64], argmax: &mut [u32]) {
     let (in_size, out_size) = (g.inputs(), g.outputs());
-    let (out_h, out_w) = (g.out_height(), g.out_width());
-    for r in 0..rows {
-        let x = &input[r * in_size..(r + 1) * in_size];
+    let (out_h, out_w, in_w) = (g.out_height(), g.out_width(), g.in_width);
+    let images = input[..rows * in_size].chunks_exact(in_size).zip(out.chunks_exact_mut(out_size).zip(argmax.chunks_exact_mut(out_size)));
+    for (x, (out, argmax)) in images {
         for c in 0..g.channels {
             for oy in 0..out_h {
-                for ox in 0..out_w {
-                    let mut best = (c * g.in_height + 2 * oy) * g.in_width + 2 * ox;
-                    for (dy, dx) in [(0, 1), (1, 0), (1, 1)] {
-                        let i = (c * g.in_height + 2 * oy + dy) * g.in_width + 2 * ox + dx;
-                        // NaN wins, so a non-finite value is never hidden.
-                        if x[i] > x[best] || x[i].is_nan() {
-                            best = i;
+                let top = (c * g.in_height + 2 * oy) * in_w;
+                let o = (c * out_h + oy) * out_w;
+                let (out, argmax) = (&mut out[o..o + out_w], &mut argmax[o..o + out_w]);
+                let (upper, lower) = (&x[top..top + in_w], &x[top + in_w..top + 2 * in_w]);
+                for (ox, (value, winner)) in out.iter_mut().zip(argmax.iter_mut()).enumerate() {
+                    let candidates = [(upper[2 * ox], 0), (upper[2 * ox + 1], 1), (lower[2 * ox], in_w), (lower[2 * ox + 1], in_w + 1)];
+                    let mut best = candidates[0];
+                    for candidate in &candidates[1..] {
+                        if candidate.0 > best.0 || candidate.0.is_nan() {
+                            best = *candidate;
                         }
                     }
-                    let o = r * out_size + (c * out_h + oy) * out_w + ox;
-                    out[o] = x[best];
-                    argmax[o] = best as u32;
+                    *value = best.0;
+                    *winner = (top + 2 * ox + best.1) as u32;
                 }
             }
         }
@@ -222,9 +285,10 @@ pub fn pool_forward(input: &[f64], rows: usize, g: &PoolGeometry, out: &mut [f64
 pub fn pool_backward(grad_out: &[f64], rows: usize, g: &PoolGeometry, argmax: &[u32], grad_input: &mut [f64]) {
     let (in_size, out_size) = (g.inputs(), g.outputs());
     grad_input[..rows * in_size].fill(0.0);
-    for r in 0..rows {
-        for o in 0..out_size {
-            grad_input[r * in_size + argmax[r * out_size + o] as usize] += grad_out[r * out_size + o];
+    let images = grad_input[..rows * in_size].chunks_exact_mut(in_size).zip(grad_out.chunks_exact(out_size).zip(argmax.chunks_exact(out_size)));
+    for (grad_input, (grad_out, argmax)) in images {
+        for (&grad, &winner) in grad_out.iter().zip(argmax) {
+            grad_input[winner as usize] += grad;
         }
     }
 }
@@ -250,12 +314,117 @@ mod tests {
         let mut kernel = vec![0.0; 9];
         kernel[4] = 1.0;
         let mut out = vec![0.0; 16];
-        let mut patches = vec![0.0; g.patch_len()];
-        conv_forward(&image, 1, &g, &kernel, &[0.5], &mut out, &mut patches);
+        let (mut patches, mut scratch) = (vec![0.0; g.patch_len(1)], vec![0.0; 16]);
+        conv_forward(&image, 1, &g, &kernel, &[0.5], &mut out, None, &mut patches, &mut scratch);
         assert_eq!(out, image.iter().map(|v| v + 0.5).collect::<Vec<_>>());
         let mut pooled = vec![0.0; 4];
         let mut argmax = vec![0; 4];
         pool_forward(&image, 1, &PoolGeometry { channels: 1, in_height: 4, in_width: 4 }, &mut pooled, &mut argmax);
         assert_eq!(pooled, vec![5.0, 7.0, 13.0, 15.0]);
+        assert_eq!(argmax, vec![5, 7, 13, 15]);
+    }
+
+    /// The patch matrix entry by entry, from the definition: the pixel at
+    /// (oy + ky - pad, ox + kx - pad), or zero outside the image.
+    fn unfold_by_definition(input: &[f64], rows: usize, g: &ConvGeometry) -> Vec<f64> {
+        let (out_h, out_w, k) = (g.out_height(), g.out_width(), g.kernel as i64);
+        let columns = rows * g.positions();
+        let mut patches = vec![0.0; g.patch_len(rows)];
+        for r in 0..rows {
+            for c in 0..g.in_channels {
+                for ky in 0..k {
+                    for kx in 0..k {
+                        for oy in 0..out_h {
+                            for ox in 0..out_w {
+                                let (iy, ix) = (oy as i64 + ky - g.pad as i64, ox as i64 + kx - g.pad as i64);
+                                let inside = (0..g.in_height as i64).contains(&iy) && (0..g.in_width as i64).contains(&ix);
+                                let pixel = r * g.inputs() + (c * g.in_height + iy.max(0) as usize) * g.in_width + ix.max(0) as usize;
+                                let row = (c * g.kernel + ky as usize) * g.kernel + kx as usize;
+                                patches[row * columns + (r * out_h + oy) * out_w + ox] = if inside { input[pixel] } else { 0.0 };
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        patches
+    }
+
+    #[test]
+    fn unfolding_and_folding_follow_the_definition() {
+        for (pad, kernel, height, width) in [(0, 3, 7, 5), (1, 3, 6, 6), (2, 5, 5, 7), (0, 5, 5, 6), (1, 3, 2, 3)] {
+            let g = ConvGeometry { in_channels: 2, out_channels: 3, kernel, pad, in_height: height, in_width: width };
+            let rows = 3;
+            let input: Vec<f64> = (0..rows * g.inputs()).map(|i| (i as f64 * 0.37).sin()).collect();
+            let expected = unfold_by_definition(&input, rows, &g);
+            let mut patches = vec![f64::NAN; g.patch_len(rows)];
+            unfold(&input, rows, &g, &mut patches);
+            assert_eq!(patches, expected, "pad {pad}, kernel {kernel}, {height}x{width}");
+            // Folding is unfolding's transpose: <unfold(x), p> = <x, fold(p)>.
+            let p: Vec<f64> = (0..patches.len()).map(|i| (i as f64 * 0.11).cos()).collect();
+            let mut folded = vec![f64::NAN; input.len()];
+            fold(&p, rows, &g, &mut folded);
+            let left: f64 = patches.iter().zip(&p).map(|(a, b)| a * b).sum();
+            let right: f64 = input.iter().zip(&folded).map(|(a, b)| a * b).sum();
+            assert!((left - right).abs() < 1e-9 * left.abs().max(1.0), "pad {pad}, kernel {kernel}: {left} vs {right}");
+        }
+    }
+
+    /// A batch's outputs are each image's outputs computed alone, bit for
+    /// bit: a row's numbers do not depend on the rows that share its batch.
+    #[test]
+    fn a_batch_computes_each_image_as_alone() {
+        let g = ConvGeometry { in_channels: 2, out_channels: 4, kernel: 3, pad: 0, in_height: 9, in_width: 8 };
+        let rows = 5;
+        let input: Vec<f64> = (0..rows * g.inputs()).map(|i| (i as f64 * 0.71).sin()).collect();
+        let weights: Vec<f64> = (0..g.out_channels * g.weights_per_filter()).map(|i| (i as f64 * 0.3).cos() * 0.2).collect();
+        let bias = [0.1, -0.2, 0.3, 0.0];
+        let run = |input: &[f64], rows: usize| {
+            let mut pre = vec![0.0; rows * g.outputs()];
+            let mut act = vec![0.0; rows * g.outputs()];
+            let (mut patches, mut scratch) = (vec![0.0; g.patch_len(rows)], vec![0.0; g.out_channels * rows * g.positions()]);
+            let fused = FusedActivation { activation: Activation::Tanh, leaky_slope: 0.0, out: &mut act };
+            conv_forward(input, rows, &g, &weights, &bias, &mut pre, Some(fused), &mut patches, &mut scratch);
+            (pre, act)
+        };
+        let (batch_pre, batch_act) = run(&input, rows);
+        for r in 0..rows {
+            let (pre, act) = run(&input[r * g.inputs()..(r + 1) * g.inputs()], 1);
+            assert_eq!(pre, batch_pre[r * g.outputs()..(r + 1) * g.outputs()], "image {r}");
+            assert_eq!(act, batch_act[r * g.outputs()..(r + 1) * g.outputs()], "image {r}");
+        }
+        assert!(batch_act.iter().zip(&batch_pre).all(|(a, z)| *a == crate::nn::Activation::Tanh.apply(*z, 0.0)));
+    }
+
+    /// The batched backward pass sums the same products as the image-by-
+    /// image one (the bias and weight gradients of the batch are the sums
+    /// of each image's, up to rounding; input gradients are exact).
+    #[test]
+    fn batched_gradients_are_the_sum_of_each_images() {
+        let g = ConvGeometry { in_channels: 3, out_channels: 2, kernel: 3, pad: 1, in_height: 6, in_width: 5 };
+        let rows = 4;
+        let input: Vec<f64> = (0..rows * g.inputs()).map(|i| (i as f64 * 0.53).sin()).collect();
+        let weights: Vec<f64> = (0..g.out_channels * g.weights_per_filter()).map(|i| (i as f64 * 0.9).cos()).collect();
+        let grad_out: Vec<f64> = (0..rows * g.outputs()).map(|i| (i as f64 * 0.29).sin()).collect();
+        let backward = |input: &[f64], grad_out: &[f64], rows: usize| {
+            let (mut patches, mut scratch) = (vec![0.0; g.patch_len(rows)], vec![0.0; g.out_channels * rows * g.positions()]);
+            let mut pre = vec![0.0; rows * g.outputs()];
+            conv_forward(input, rows, &g, &weights, &[0.0; 2], &mut pre, None, &mut patches, &mut scratch);
+            let (mut gw, mut gb, mut gi) = (vec![0.0; weights.len()], vec![0.0; 2], vec![f64::NAN; input.len()]);
+            let mut patch_grads = vec![0.0; g.patch_len(rows)];
+            conv_backward(rows, &g, &weights, grad_out, &mut gw, &mut gb, Some(&mut gi), &patches, &mut scratch, &mut patch_grads);
+            (gw, gb, gi)
+        };
+        let (gw, gb, gi) = backward(&input, &grad_out, rows);
+        let (mut sum_w, mut sum_b) = (vec![0.0; gw.len()], vec![0.0; 2]);
+        for r in 0..rows {
+            let (w, b, i) = backward(&input[r * g.inputs()..][..g.inputs()], &grad_out[r * g.outputs()..][..g.outputs()], 1);
+            assert_eq!(i, gi[r * g.inputs()..(r + 1) * g.inputs()], "image {r}'s input gradient");
+            sum_w.iter_mut().zip(&w).for_each(|(s, v)| *s += v);
+            sum_b.iter_mut().zip(&b).for_each(|(s, v)| *s += v);
+        }
+        for (a, b) in gw.iter().zip(&sum_w).chain(gb.iter().zip(&sum_b)) {
+            assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "{a} vs {b}");
+        }
     }
 }

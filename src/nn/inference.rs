@@ -22,6 +22,37 @@ pub struct Evaluation {
     pub broken_layer: Option<usize>,
 }
 
+/// Rows of network inputs however they are kept: as the numbers the
+/// network reads, or in a compact form converted as rows are copied out
+/// (a data set's grey levels).
+pub trait InputRows {
+    /// The number of values: rows times their width.
+    fn value_count(&self) -> usize;
+    /// Writes rows `first..first + out.len() / width` (rows of `width`)
+    /// into `out` as numbers.
+    fn copy_rows(&self, width: usize, first: usize, out: &mut [f64]);
+}
+
+impl InputRows for [f64] {
+    fn value_count(&self) -> usize {
+        self.len()
+    }
+
+    fn copy_rows(&self, width: usize, first: usize, out: &mut [f64]) {
+        out.copy_from_slice(&self[first * width..first * width + out.len()]);
+    }
+}
+
+impl InputRows for Vec<f64> {
+    fn value_count(&self) -> usize {
+        self.len()
+    }
+
+    fn copy_rows(&self, width: usize, first: usize, out: &mut [f64]) {
+        self.as_slice().copy_rows(width, first, out);
+    }
+}
+
 /// What a workspace's buffers depend on.
 type Shape = Vec<(LayerKind, usize, usize, Activation, bool, bool)>;
 
@@ -48,37 +79,39 @@ impl Inference {
     /// Runs `inputs` (`rows x network.inputs()`) through the network in
     /// chunks and hands each chunk's workspace to `visit` with the index of
     /// its first row.
-    pub fn run_chunks(&mut self, network: &Network, inputs: &[f64], mut visit: impl FnMut(usize, &Workspace)) {
+    pub fn run_chunks(&mut self, network: &Network, inputs: &(impl InputRows + ?Sized), mut visit: impl FnMut(usize, &Workspace)) {
         let width = network.inputs();
+        let rows = inputs.value_count() / width;
         let ws = self.workspace(network);
-        for (index, chunk) in inputs.chunks(CHUNK * width).enumerate() {
-            ws.load_input(chunk);
+        for first in (0..rows).step_by(CHUNK) {
+            let count = CHUNK.min(rows - first);
+            inputs.copy_rows(width, first, ws.input_rows(count));
             network.forward(ws, Mode::Eval);
-            visit(index * CHUNK, ws);
+            visit(first, ws);
         }
     }
 
     /// Each row's output read by `read`.
-    pub fn outputs<T>(&mut self, network: &Network, inputs: &[f64], read: impl Fn(&[f64]) -> T) -> Vec<T> {
+    pub fn outputs<T>(&mut self, network: &Network, inputs: &(impl InputRows + ?Sized), read: impl Fn(&[f64]) -> T) -> Vec<T> {
         let width = network.outputs();
-        let mut outputs = Vec::with_capacity(inputs.len() / network.inputs().max(1));
+        let mut outputs = Vec::with_capacity(inputs.value_count() / network.inputs().max(1));
         self.run_chunks(network, inputs, |_, ws| outputs.extend(ws.logits()[..ws.rows() * width].chunks_exact(width).map(&read)));
         outputs
     }
 
     /// The class predicted for each row; `None` where an output is not
     /// finite.
-    pub fn classes(&mut self, network: &Network, loss: Loss, inputs: &[f64]) -> Vec<Option<usize>> {
+    pub fn classes(&mut self, network: &Network, loss: Loss, inputs: &(impl InputRows + ?Sized)) -> Vec<Option<usize>> {
         self.outputs(network, inputs, |row| loss.predicted_class(row))
     }
 
     /// The first output of each row: a regression's prediction.
-    pub fn values(&mut self, network: &Network, inputs: &[f64]) -> Vec<f64> {
+    pub fn values(&mut self, network: &Network, inputs: &(impl InputRows + ?Sized)) -> Vec<f64> {
         self.outputs(network, inputs, |row| row[0])
     }
 
     /// The class probabilities of each row.
-    pub fn probabilities(&mut self, network: &Network, loss: Loss, inputs: &[f64]) -> Vec<Vec<f64>> {
+    pub fn probabilities(&mut self, network: &Network, loss: Loss, inputs: &(impl InputRows + ?Sized)) -> Vec<Vec<f64>> {
         self.outputs(network, inputs, |row| loss.probabilities(row))
     }
 
@@ -94,7 +127,14 @@ impl Inference {
     /// The mean output of every unit of `layer` for each class, over rows
     /// labelled `labels` (`[unit][class]`): what a deeper neuron responds
     /// to.
-    pub fn class_means(&mut self, network: &Network, layer: usize, inputs: &[f64], labels: &[f64], classes: usize) -> Vec<Vec<f64>> {
+    pub fn class_means(
+        &mut self,
+        network: &Network,
+        layer: usize,
+        inputs: &(impl InputRows + ?Sized),
+        labels: &[f64],
+        classes: usize,
+    ) -> Vec<Vec<f64>> {
         let width = network.layers[layer].outputs;
         let mut sums = vec![vec![0.0; classes]; width];
         let mut counts = vec![0usize; classes];
@@ -123,7 +163,7 @@ impl Inference {
         network: &Network,
         loss: Loss,
         task: TaskKind,
-        inputs: &[f64],
+        inputs: &(impl InputRows + ?Sized),
         targets: &[f64],
         labels: &[f64],
     ) -> Evaluation {

@@ -13,7 +13,7 @@ mod optim;
 mod task;
 
 pub use activation::Activation;
-pub use inference::{Evaluation, Inference};
+pub use inference::{Evaluation, Inference, InputRows};
 pub use init::Init;
 pub use loss::{Loss, TaskMismatch, softmax_in_place};
 pub use network::{

@@ -12,7 +12,7 @@ use std::ops::Range;
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
-use super::conv::{ConvGeometry, PoolGeometry, conv_backward, conv_forward, pool_backward, pool_forward};
+use super::conv::{ConvGeometry, FusedActivation, PoolGeometry, conv_backward, conv_forward, pool_backward, pool_forward};
 use super::kernels::{dense_backward, dense_forward};
 use super::{Activation, EngineRng, Init};
 
@@ -164,9 +164,9 @@ pub struct LayerBuffers {
     /// Dense layers wider than 8 inputs: the weights transposed, so the
     /// forward product runs along contiguous outputs.
     pub weights_transposed: Vec<f64>,
-    /// Convolution scratch: one image's patch matrix and its gradient.
+    /// Convolutions: the batch's patch matrix, unfolded by the forward
+    /// pass and read again by the backward pass.
     pub patches: Vec<f64>,
-    pub patch_grads: Vec<f64>,
 }
 
 /// Forward and backward buffers for a network and a batch capacity.
@@ -181,10 +181,54 @@ pub struct Workspace {
     /// The batch's input rows, `[rows][inputs]`.
     pub input: Vec<f64>,
     pub layers: Vec<LayerBuffers>,
+    /// Convolutions' products and gradients, channel-major (`[channel][row]
+    /// [position]`), for the largest convolution layer.
+    scratch: Vec<f64>,
+    /// The gradient of a convolution's patch matrix, for the largest one
+    /// that passes a gradient to its input.
+    patch_grads: Vec<f64>,
+    /// False for a workspace that only runs forward (inference): it holds
+    /// no gradient buffers.
+    gradients: bool,
 }
 
 impl Workspace {
+    /// Buffers for forward and backward passes of up to `capacity` rows.
     pub fn new(network: &Network, capacity: usize) -> Self {
+        Self::sized(network, capacity, true)
+    }
+
+    /// Buffers for forward passes only (evaluation, drawing): without the
+    /// gradients', it takes half the memory. [`Network::backward`] refuses
+    /// it.
+    pub fn forward_only(network: &Network, capacity: usize) -> Self {
+        Self::sized(network, capacity, false)
+    }
+
+    /// How many numbers a workspace holds per row of capacity: what a
+    /// larger batch costs in memory.
+    pub fn values_per_row(network: &Network, gradients: bool) -> usize {
+        let values = |rows| Self::sized(network, rows, gradients).values();
+        values(2) - values(1)
+    }
+
+    fn values(&self) -> usize {
+        let layers: usize = self
+            .layers
+            .iter()
+            .map(|b| {
+                [&b.linear, &b.normalized, &b.pre_activation, &b.activation, &b.dropout_scale, &b.dropped]
+                    .iter()
+                    .chain([&b.grad_output, &b.grad_pre_activation, &b.grad_linear, &b.weights_transposed, &b.patches].iter())
+                    .map(|v| v.len())
+                    .sum::<usize>()
+                    + b.argmax.len()
+            })
+            .sum();
+        layers + self.input.len() + self.scratch.len() + self.patch_grads.len()
+    }
+
+    fn sized(network: &Network, capacity: usize, gradients: bool) -> Self {
         let capacity = capacity.max(1);
         let layers = network
             .layers
@@ -203,23 +247,33 @@ impl Workspace {
                     activation: sized(layer.activation != Activation::Linear, n),
                     dropout_scale: sized(layer.dropout > 0.0, n),
                     dropped: sized(layer.dropout > 0.0, n),
-                    grad_output: vec![0.0; n],
-                    grad_pre_activation: vec![0.0; n],
-                    grad_linear: sized(bn, n),
+                    grad_output: sized(gradients, n),
+                    grad_pre_activation: sized(gradients, n),
+                    grad_linear: sized(bn && gradients, n),
                     argmax: if matches!(layer.kind, LayerKind::MaxPool(_)) { vec![0; n] } else { Vec::new() },
                     weights_transposed: sized(layer.kind == LayerKind::Dense && layer.inputs > 8, layer.inputs * layer.outputs),
                     patches: match layer.kind {
-                        LayerKind::Conv(g) => vec![0.0; g.patch_len()],
-                        _ => Vec::new(),
-                    },
-                    patch_grads: match layer.kind {
-                        LayerKind::Conv(g) => vec![0.0; g.patch_len()],
+                        LayerKind::Conv(g) => vec![0.0; g.patch_len(capacity)],
                         _ => Vec::new(),
                     },
                 }
             })
             .collect();
-        Self { capacity, rows: 0, inputs: network.inputs(), dropout_applied: false, input: vec![0.0; capacity * network.inputs()], layers }
+        let convolutions = || network.layers.iter().enumerate().filter_map(|(i, l)| if let LayerKind::Conv(g) = l.kind { Some((i, g)) } else { None });
+        let scratch = convolutions().map(|(_, g)| g.out_channels * capacity * g.positions()).max().unwrap_or(0);
+        // The first layer passes no gradient on: its patches' is never needed.
+        let patch_grads = convolutions().filter(|&(i, _)| i > 0 && gradients).map(|(_, g)| g.patch_len(capacity)).max().unwrap_or(0);
+        Self {
+            capacity,
+            rows: 0,
+            inputs: network.inputs(),
+            dropout_applied: false,
+            input: vec![0.0; capacity * network.inputs()],
+            layers,
+            scratch: vec![0.0; scratch],
+            patch_grads: vec![0.0; patch_grads],
+            gradients,
+        }
     }
 
     pub fn capacity(&self) -> usize {
@@ -241,6 +295,12 @@ impl Workspace {
         let count = rows.len() / self.inputs;
         self.set_rows(count);
         self.input[..rows.len()].copy_from_slice(rows);
+    }
+
+    /// Sets the row count and returns the input rows to fill in.
+    pub fn input_rows(&mut self, rows: usize) -> &mut [f64] {
+        self.set_rows(rows);
+        &mut self.input[..rows * self.inputs]
     }
 
     /// The values layer `index` passes on: after activation and dropout.
@@ -400,7 +460,7 @@ impl Network {
     pub fn forward(&self, ws: &mut Workspace, mut mode: Mode<'_>) {
         let rows = ws.rows;
         ws.dropout_applied = mode.dropout();
-        let (input, buffers) = (&ws.input, &mut ws.layers);
+        let Workspace { input, layers: buffers, scratch, .. } = ws;
         for (index, layer) in self.layers.iter().enumerate() {
             let (before, rest) = buffers.split_at_mut(index);
             let x: &[f64] = if index == 0 { input } else { output_of(&before[index - 1]) };
@@ -416,10 +476,18 @@ impl Network {
                     dense_forward(x, rows, layer.inputs, weights, bias, &mut buf.linear, &mut buf.weights_transposed);
                     self.batch_norm_forward(layer, bn, buf, rows, mode.batch_statistics());
                 }
-                (LayerKind::Conv(g), _) => conv_forward(x, rows, g, weights, bias, &mut buf.pre_activation, &mut buf.patches),
+                (LayerKind::Conv(g), _) => {
+                    let activation = (!buf.activation.is_empty()).then(|| FusedActivation {
+                        activation: layer.activation,
+                        leaky_slope: self.leaky_slope,
+                        out: &mut buf.activation[..n],
+                    });
+                    conv_forward(x, rows, g, weights, bias, &mut buf.pre_activation, activation, &mut buf.patches, scratch);
+                }
                 (LayerKind::MaxPool(g), _) => pool_forward(x, rows, g, &mut buf.pre_activation, &mut buf.argmax),
             }
-            if !buf.activation.is_empty() {
+            // (A convolution applied its activation as it wrote its output.)
+            if !buf.activation.is_empty() && !matches!(layer.kind, LayerKind::Conv(_)) {
                 layer.activation.forward(&buf.pre_activation[..n], &mut buf.activation[..n], self.leaky_slope);
             }
             if !buf.dropped.is_empty() {
@@ -543,14 +611,15 @@ impl Network {
     /// parameter into `grads` (overwritten, same layout as `params`).
     pub fn backward(&self, ws: &mut Workspace, grads: &mut [f64]) {
         debug_assert_eq!(grads.len(), self.params.len());
+        assert!(ws.gradients, "backward needs a workspace with gradient buffers (Workspace::new)");
         grads.fill(0.0);
-        let rows = ws.rows;
-        let dropout_applied = ws.dropout_applied;
+        let Workspace { rows, dropout_applied, input, layers: buffers, scratch, patch_grads, .. } = ws;
+        let (rows, dropout_applied) = (*rows, *dropout_applied);
         let last = self.layers.len() - 1;
         for index in (0..self.layers.len()).rev() {
             let layer = &self.layers[index];
             let n = rows * layer.outputs;
-            let (before, rest) = ws.layers.split_at_mut(index);
+            let (before, rest) = buffers.split_at_mut(index);
             let buf = &mut rest[0];
             if index != last {
                 // dL/d(activation) from dL/d(output): through dropout, then
@@ -576,7 +645,7 @@ impl Network {
                 }
             };
             let (x, grad_input): (&[f64], Option<&mut [f64]>) = match before.last_mut() {
-                None => (&ws.input, None),
+                None => (input, None),
                 Some(previous) => {
                     let (output, grad) = output_and_grad(previous);
                     (output, Some(grad))
@@ -590,7 +659,6 @@ impl Network {
                     dense_backward(x, rows, layer.inputs, &self.params[w], grad_linear, grad_weights, grad_bias, grad_input)
                 }
                 LayerKind::Conv(g) => conv_backward(
-                    x,
                     rows,
                     g,
                     &self.params[w],
@@ -598,8 +666,9 @@ impl Network {
                     grad_weights,
                     grad_bias,
                     grad_input,
-                    &mut buf.patches,
-                    &mut buf.patch_grads,
+                    &buf.patches,
+                    scratch,
+                    patch_grads,
                 ),
                 LayerKind::MaxPool(g) => {
                     if let Some(grad_input) = grad_input {

@@ -15,7 +15,10 @@ pub enum OptimizerKind {
     Momentum,
     /// RMSprop (Hinton 2012): s = rho s + (1 - rho) g^2, w -= lr g / (sqrt s + eps).
     Rmsprop,
-    /// Adam (Kingma & Ba 2015) with bias correction.
+    /// Adam (Kingma & Ba 2015) with bias correction:
+    /// w -= lr m_hat / (sqrt(v_hat) + eps), or with `adam_epsilon_hat` as
+    /// Keras and TensorFlow do it, w -= lr_t m / (sqrt(v) + eps) with
+    /// lr_t = lr sqrt(1 - beta2^t) / (1 - beta1^t).
     Adam,
     /// Adam with decoupled weight decay (Loshchilov & Hutter 2019).
     Adamw,
@@ -24,6 +27,8 @@ pub enum OptimizerKind {
 pub const RMSPROP_RHO: f64 = 0.9;
 pub const ADAM_BETA1: f64 = 0.9;
 pub const ADAM_BETA2: f64 = 0.999;
+/// RMSprop's epsilon, and Adam's unless `training.adam_epsilon` says
+/// otherwise.
 pub const EPSILON: f64 = 1e-8;
 
 impl OptimizerKind {
@@ -47,6 +52,13 @@ pub struct OptimizerSettings {
     pub momentum: f64,
     pub nesterov: bool,
     pub weight_decay: f64,
+    /// Adam's epsilon.
+    pub adam_epsilon: f64,
+    /// Add `adam_epsilon` to sqrt(v) before the bias correction instead of
+    /// to sqrt(v_hat): Kingma & Ba's "epsilon hat" (the formula before
+    /// their section 2.1), which Keras and TensorFlow use. With it, the
+    /// epsilon's weight grows early in training by 1 / sqrt(1 - beta2^t).
+    pub adam_epsilon_hat: bool,
 }
 
 /// An optimiser and its state for one parameter vector.
@@ -85,7 +97,8 @@ impl Optimizer {
     /// (the weights, not biases or normalisation parameters).
     pub fn update(&mut self, params: &mut [f64], grads: &[f64], decayed: &[Range<usize>]) {
         debug_assert_eq!(params.len(), grads.len());
-        let OptimizerSettings { kind, learning_rate: lr, momentum: mu, nesterov, weight_decay } = self.settings;
+        let OptimizerSettings { kind, learning_rate: lr, momentum: mu, nesterov, weight_decay, adam_epsilon, adam_epsilon_hat } =
+            self.settings;
         self.updates += 1;
         if weight_decay > 0.0 {
             // Decoupled: shrink the weights directly, outside the gradient,
@@ -116,14 +129,24 @@ impl Optimizer {
             OptimizerKind::Adam | OptimizerKind::Adamw => {
                 self.beta1_power *= ADAM_BETA1;
                 self.beta2_power *= ADAM_BETA2;
-                let first_correction = 1.0 / (1.0 - self.beta1_power);
-                let second_correction = 1.0 / (1.0 - self.beta2_power);
-                for (((w, &g), m), v) in params.iter_mut().zip(grads).zip(&mut self.first).zip(&mut self.second) {
-                    *m = ADAM_BETA1 * *m + (1.0 - ADAM_BETA1) * g;
-                    *v = ADAM_BETA2 * *v + (1.0 - ADAM_BETA2) * g * g;
-                    let m_hat = *m * first_correction;
-                    let v_hat = *v * second_correction;
-                    *w -= lr * m_hat / (v_hat.sqrt() + EPSILON);
+                let moments = params.iter_mut().zip(grads).zip(&mut self.first).zip(&mut self.second);
+                if adam_epsilon_hat {
+                    let step = lr * (1.0 - self.beta2_power).sqrt() / (1.0 - self.beta1_power);
+                    for (((w, &g), m), v) in moments {
+                        *m = ADAM_BETA1 * *m + (1.0 - ADAM_BETA1) * g;
+                        *v = ADAM_BETA2 * *v + (1.0 - ADAM_BETA2) * g * g;
+                        *w -= *m * step / (v.sqrt() + adam_epsilon);
+                    }
+                } else {
+                    let first_correction = 1.0 / (1.0 - self.beta1_power);
+                    let second_correction = 1.0 / (1.0 - self.beta2_power);
+                    for (((w, &g), m), v) in moments {
+                        *m = ADAM_BETA1 * *m + (1.0 - ADAM_BETA1) * g;
+                        *v = ADAM_BETA2 * *v + (1.0 - ADAM_BETA2) * g * g;
+                        let m_hat = *m * first_correction;
+                        let v_hat = *v * second_correction;
+                        *w -= lr * m_hat / (v_hat.sqrt() + adam_epsilon);
+                    }
                 }
             }
         }

@@ -22,7 +22,9 @@ struct Saved {
 }
 
 const MAGIC: &str = "emergence-lab experiment";
-pub const FORMAT_VERSION: u32 = 1;
+/// Version 2: a split's inputs may be grey levels (MNIST), and Adam's
+/// epsilon is a setting.
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExperimentError {
@@ -201,7 +203,8 @@ mod tests {
             (
                 "training inputs",
                 Box::new(|s| {
-                    s.data.train.inputs.pop();
+                    let crate::data::Inputs::Dense(inputs) = &mut s.data.train.inputs else { panic!("points are numbers") };
+                    inputs.pop();
                 }),
             ),
             (
@@ -217,12 +220,13 @@ mod tests {
                 }),
             ),
             ("label", Box::new(|s| s.data.train.labels[0] = 7.0)),
-            ("nan input", Box::new(|s| s.data.test.inputs[0] = f64::NAN)),
+            ("nan input", Box::new(|s| s.data.test.inputs = crate::data::Inputs::Dense(vec![f64::NAN; s.data.test.inputs.len()]))),
+            ("grey scale", Box::new(|s| s.data.test.inputs = crate::data::Inputs::Grey { levels: vec![0; s.data.test.inputs.len()], full_scale: 0.0 })),
             (
                 "empty test set",
                 Box::new(|s| {
                     s.data.test.labels.clear();
-                    s.data.test.inputs.clear();
+                    s.data.test.inputs = crate::data::Inputs::Dense(Vec::new());
                     s.data.test.targets.clear();
                     s.data.test.points.clear();
                 }),

@@ -19,7 +19,9 @@ use crate::config::{Config, TrainingConfig};
 use crate::data::{DataError, Dataset};
 use crate::nn::kernels::gather_rows;
 use crate::nn::norms::clip_to_norm;
-use crate::nn::{ConvSpec, Evaluation, Inference, Layer, Mode, Network, NetworkSpec, Optimizer, OptimizerSettings, Workspace};
+use crate::nn::{
+    ConvSpec, Evaluation, Inference, InputRows, Layer, Mode, Network, NetworkSpec, Optimizer, OptimizerSettings, Workspace,
+};
 use crate::rng::{Stream, stream_rng};
 
 /// Replica numbers live in the high bits of a random stream's index, so
@@ -251,6 +253,8 @@ fn optimizer_settings(training: &TrainingConfig) -> OptimizerSettings {
         momentum: training.momentum,
         nesterov: training.nesterov,
         weight_decay: training.weight_decay,
+        adam_epsilon: training.adam_epsilon,
+        adam_epsilon_hat: training.adam_epsilon_hat,
     }
 }
 
@@ -279,9 +283,9 @@ pub struct Trainer {
     /// Which replica of the run this is (0: the plain run).
     replica: u64,
     order: Vec<usize>,
-    /// This epoch's training inputs and targets in batch order, so a batch
-    /// is one contiguous slice.
-    epoch_inputs: Vec<f64>,
+    /// This epoch's training targets in batch order, so a batch's are one
+    /// contiguous slice. (Inputs are gathered per batch: as numbers, a
+    /// large image set's copy would cost eight times its grey levels.)
     epoch_targets: Vec<f64>,
     cursor: usize,
     uses_dropout: bool,
@@ -316,7 +320,7 @@ impl Trainer {
         let batch_capacity = config.training.batch_size.min(data.train.len()).max(1);
         let probe_rows = data.train.len().min(PROBE_BATCH);
         let mut probe = Workspace::new(&network, probe_rows);
-        probe.load_input(&data.train.inputs[..probe_rows * data.input_dim]);
+        data.train.inputs.copy_rows(data.input_dim, 0, probe.input_rows(probe_rows));
         let mut trainer = Self {
             grads: vec![0.0; network.params.len()],
             batch: Workspace::new(&network, batch_capacity),
@@ -330,7 +334,6 @@ impl Trainer {
             samples_seen: 0,
             replica: index,
             order: (0..data.train.len()).collect(),
-            epoch_inputs: vec![0.0; data.train.inputs.len()],
             epoch_targets: vec![0.0; data.train.targets.len()],
             cursor: 0,
             uses_dropout: config.network.dropout > 0.0,
@@ -428,9 +431,7 @@ impl Trainer {
     fn start_epoch(&mut self) {
         self.order.iter_mut().enumerate().for_each(|(i, slot)| *slot = i);
         self.order.shuffle(&mut stream_rng(self.config.seed, Stream::BatchOrder, self.replica << REPLICA_SHIFT | self.epoch));
-        let train = &self.data.train;
-        gather_rows(&train.inputs, self.data.input_dim, &self.order, &mut self.epoch_inputs);
-        gather_rows(&train.targets, self.data.target_dim, &self.order, &mut self.epoch_targets);
+        gather_rows(&self.data.train.targets, self.data.target_dim, &self.order, &mut self.epoch_targets);
         self.cursor = 0;
     }
 
@@ -443,8 +444,8 @@ impl Trainer {
         }
         let start = self.cursor;
         let rows = self.batch.capacity().min(self.order.len() - start);
-        let d = self.data.input_dim;
-        self.batch.load_input(&self.epoch_inputs[start * d..(start + rows) * d]);
+        let rows_in_order = &self.order[start..start + rows];
+        self.data.train.inputs.gather_rows(self.data.input_dim, rows_in_order, self.batch.input_rows(rows));
         self.cursor += rows;
         self.samples_seen += rows as u64;
         start
@@ -468,7 +469,7 @@ impl Trainer {
         {
             let rows = self.batch.rows();
             let mut rng = stream_rng(self.config.seed, Stream::Augment, self.replica << REPLICA_SHIFT | step);
-            crate::data::digits::augment(&mut self.batch.input[..rows * width * height], width, height, &mut rng);
+            crate::data::images::augment(&mut self.batch.input[..rows * width * height], width, height, &mut rng);
         }
         if self.uses_dropout {
             let mut dropout_rng = stream_rng(self.config.seed, Stream::Dropout, self.replica << REPLICA_SHIFT | step);

@@ -209,13 +209,13 @@ fn test_side(ui: &mut egui::Ui, atlas: &mut ImageAtlas, frame: &Frame, cache: &D
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing = vec2(3.0, 3.0);
         for (index, probabilities) in cache.test_probabilities.iter().enumerate().take(TEST_GRID) {
-            let image = &data.test.inputs[index * pixels..(index + 1) * pixels];
+            let image = data.test.inputs.rows(pixels, index..index + 1);
             let label = data.test.labels[index] as usize;
             let (guess, confidence) = probabilities.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or((0, 0.0), |(c, &p)| (c, p));
             // One allocation per digit (image and caption), so the grid wraps.
             let (cell, response) = ui.allocate_exact_size(vec2(32.0, 42.0), Sense::click());
             let picture = Rect::from_min_size(cell.min, Vec2::splat(32.0));
-            atlas.paint(ui.painter(), picture, image, width, height, &ink);
+            atlas.paint(ui.painter(), picture, &image, width, height, &ink);
             let wrong = guess != label;
             let selected = frame.digits.source == DigitSource::Test(index);
             let border = match (selected, wrong) {
