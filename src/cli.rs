@@ -124,6 +124,7 @@ pub fn run(args: &RunArgs) -> i32 {
     };
     let csv_failed = |source| WriteError::Csv { path: metrics_path.clone(), source };
     let started = Instant::now();
+    let probing_before = run.probe_seconds();
     let chunk = (steps / 200).clamp(1, 10_000);
     let mut done = 0;
     // Step 0's probe was taken before streaming began.
@@ -144,6 +145,7 @@ pub fn run(args: &RunArgs) -> i32 {
         }
     }
     let wall = started.elapsed().as_secs_f64();
+    let probing = run.probe_seconds() - probing_before;
     progress.finish_and_clear();
     // The final state, also after a divergence: the network as it was just
     // before the non-finite value, which shows what exploded.
@@ -153,7 +155,7 @@ pub fn run(args: &RunArgs) -> i32 {
     }
     let data = run.data();
     let confusion = confusion_matrix(run.main().network(), data, &data.test);
-    let summary = Summary::of(&run, wall);
+    let summary = Summary::of(&run, wall, probing);
     let written = write_run(&output.file(""), &run, &summary)
         .and_then(|()| write_json(&output.file("emergence.json"), &emergence_report(run.main())))
         .and_then(|()| match &confusion {

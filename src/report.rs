@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::data::{Dataset, InputPlane, Split};
+use crate::data::{Dataset, InputPlane, Inputs, Split};
 use crate::nn::TaskKind;
 use crate::nn::{Inference, InputRows, LayerKind, Network};
 use crate::run::Run;
-use crate::train::{Divergence, History, ProbeRecord};
+use crate::train::{Divergence, History, ProbeRecord, Trainer};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
@@ -315,7 +315,8 @@ pub fn model_json(network: &Network, data: &Dataset) -> String {
 }
 
 /// The raw data and labels: `x, y, label` for points (a and b for pairs),
-/// the pixels `p0..p63, label` for images.
+/// the pixels `p0..p63, label` for images (MNIST's as the grey levels 0
+/// to 255 of its files).
 pub fn write_points_csv<W: Write>(split: &Split, task: TaskKind, plane: &InputPlane, out: W) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     let label_text = |label: f64| match task {
@@ -330,8 +331,13 @@ pub fn write_points_csv<W: Write>(split: &Split, task: TaskKind, plane: &InputPl
             writer.write_record(&header)?;
             let mut row = vec![0.0; pixels];
             for (index, &label) in split.labels.iter().enumerate() {
-                split.inputs.copy_rows(pixels, index, &mut row);
-                let mut record: Vec<String> = row.iter().map(f64::to_string).collect();
+                let mut record: Vec<String> = match &split.inputs {
+                    Inputs::Grey { levels, .. } => levels[index * pixels..(index + 1) * pixels].iter().map(u8::to_string).collect(),
+                    Inputs::Dense(_) => {
+                        split.inputs.copy_rows(pixels, index, &mut row);
+                        row.iter().map(f64::to_string).collect()
+                    }
+                };
                 record.push(label_text(label));
                 writer.write_record(&record)?;
             }
@@ -393,6 +399,12 @@ pub struct Summary {
     pub epochs: u64,
     pub samples_per_second: f64,
     pub wall_seconds: f64,
+    /// Of the wall time, the seconds spent in probes (measuring the
+    /// network and evaluating it on both sets), not training.
+    pub probe_seconds: f64,
+    /// Samples per second of training alone: over the wall time without
+    /// the probes'.
+    pub training_samples_per_second: f64,
     /// The metrics at the last probe (the last step, or the last probe
     /// before a divergence).
     #[serde(rename = "final")]
@@ -408,30 +420,40 @@ pub struct Kernels {
     /// True when every number of the run is computed in a fixed order with
     /// portable maths: the same seed gives the same bits everywhere.
     pub portable: bool,
-    pub dense: &'static str,
+    pub dense: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub convolution: Option<String>,
+    /// The threads a training step is split between, in fixed slices of
+    /// the batch: the bits depend on this number, never on timing.
+    pub threads: usize,
 }
 
 impl Kernels {
-    pub fn of(network: &Network) -> Self {
-        let convolution = network.layers.iter().any(|l| matches!(l.kind, LayerKind::Conv(_))).then(crate::nn::conv::kernel_description);
-        Self { portable: convolution.is_none(), dense: crate::nn::kernels::dense_kernel_description(), convolution }
+    pub fn of(trainer: &Trainer) -> Self {
+        let convolution = trainer.network().has_convolutions().then(crate::nn::gemm::kernel_description);
+        let dense = match &convolution {
+            Some(products) => products.clone(),
+            None => crate::nn::kernels::dense_kernel_description().to_string(),
+        };
+        Self { portable: convolution.is_none(), dense, convolution, threads: trainer.threads() }
     }
 }
 
 impl Summary {
     /// The summary of a run (its main replica's numbers), `samples` per
-    /// `wall_seconds` of all replicas.
-    pub fn of(run: &Run, wall_seconds: f64) -> Self {
+    /// `wall_seconds` of all replicas, of which `probe_seconds` probing.
+    pub fn of(run: &Run, wall_seconds: f64, probe_seconds: f64) -> Self {
         let main = run.main();
         let latest = main.latest();
-        let samples = run.samples_seen();
+        let samples = run.samples_seen() as f64;
+        let per_second = |seconds: f64| if seconds > 0.0 { samples / seconds } else { 0.0 };
         Self {
             steps: main.step_count(),
             epochs: main.epoch(),
-            samples_per_second: if wall_seconds > 0.0 { samples as f64 / wall_seconds } else { 0.0 },
+            samples_per_second: per_second(wall_seconds),
             wall_seconds,
+            probe_seconds,
+            training_samples_per_second: per_second(wall_seconds - probe_seconds),
             final_metrics: FinalMetrics {
                 step: latest.step,
                 train_loss: latest.train_loss,
@@ -440,7 +462,7 @@ impl Summary {
                 test_acc: latest.test_acc,
             },
             diverged: main.diverged().cloned(),
-            kernels: Kernels::of(main.network()),
+            kernels: Kernels::of(main),
         }
     }
 }

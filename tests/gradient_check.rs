@@ -16,13 +16,14 @@ struct Case {
     dropout: f64,
     l1: f64,
     l2: f64,
-    /// Convolutions on a 6x6 image before the dense layers.
+    /// Convolutions on an `image x image` picture before the dense layers.
     conv: Vec<ConvSpec>,
+    image: usize,
 }
 
 impl Case {
     fn plain(activation: Activation, loss: Loss) -> Self {
-        Self { activation, loss, batch_norm: false, dropout: 0.0, l1: 0.0, l2: 0.0, conv: Vec::new() }
+        Self { activation, loss, batch_norm: false, dropout: 0.0, l1: 0.0, l2: 0.0, conv: Vec::new(), image: IMAGE }
     }
 
     fn outputs(&self) -> usize {
@@ -47,10 +48,10 @@ impl Problem {
     fn new(case: &Case, seed: u64) -> Self {
         let mut rng = EngineRng::seed_from_u64(seed);
         let image = !case.conv.is_empty();
-        let inputs = if image { IMAGE * IMAGE } else { INPUTS };
+        let inputs = if image { case.image * case.image } else { INPUTS };
         let spec = NetworkSpec {
             inputs,
-            image: image.then_some((1, IMAGE, IMAGE)),
+            image: image.then_some((1, case.image, case.image)),
             conv: case.conv.clone(),
             hidden: vec![(5, case.activation), (4, case.activation)],
             outputs: case.outputs(),
@@ -254,6 +255,20 @@ fn convolution_and_pooling() {
         ..Case::plain(Activation::Relu, Loss::Ce)
     };
     check(case, "conv with l2, and dropout and batch norm on the dense layers");
+}
+
+/// The MNIST network's kind of layers in miniature: valid 3x3
+/// convolutions, each followed by max pooling (an odd side drops its last
+/// row and column), relu, a dense layer, softmax cross-entropy; on a 13x13
+/// image (11, 5, 3, 1 on the way).
+#[test]
+fn valid_convolutions_as_in_the_mnist_network() {
+    let layers = vec![conv(3, 3, 0, true, Activation::Relu), conv(4, 3, 0, true, Activation::Relu)];
+    let case = Case { conv: layers, image: 13, ..Case::plain(Activation::Relu, Loss::Ce) };
+    check(case, "valid convolutions on 13x13");
+    let layers = vec![conv(2, 5, 0, false, Activation::Tanh), conv(3, 3, 0, true, Activation::Sigmoid)];
+    let case = Case { conv: layers, image: 10, ..Case::plain(Activation::Tanh, Loss::Mse) };
+    check(case, "valid 5x5 then 3x3 on 10x10");
 }
 
 /// Every initialiser fills convolution filters, with the fan-based scale

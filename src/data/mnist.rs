@@ -57,7 +57,8 @@ pub fn read_files(images_path: &Path, labels_path: &Path) -> Result<LabelledImag
         message,
     };
     if (images.rows, images.columns) != (SIDE, SIDE) {
-        let message = format!("the images are {}x{}; the mnist data set reads 28x28 images (MNIST, Fashion-MNIST)", images.rows, images.columns);
+        let message =
+            format!("the images are {}x{}; the mnist data set reads 28x28 images (MNIST, Fashion-MNIST)", images.rows, images.columns);
         return Err(malformed(images_path, "header", message));
     }
     if images.count > MAX_POINTS {

@@ -6,28 +6,11 @@
 //! gradient are one product each too. Nothing is allocated: the buffers
 //! live in the workspace.
 
-use ndarray::linalg::general_mat_mul;
-use ndarray::{ArrayView2, ArrayViewMut2};
 use serde::{Deserialize, Serialize};
 
 use super::Activation;
-
-/// The matrix products of convolutions go to `matrixmultiply`, which picks
-/// a kernel for the CPU at run time (fused multiply-adds where there are
-/// any): fast, but the last bits depend on the machine. This says which.
-pub fn kernel_description() -> String {
-    #[cfg(target_arch = "x86_64")]
-    let kernel = if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-        "avx2+fma"
-    } else if std::arch::is_x86_feature_detected!("avx") {
-        "avx"
-    } else {
-        "sse2"
-    };
-    #[cfg(not(target_arch = "x86_64"))]
-    let kernel = "generic";
-    format!("matrixmultiply ({kernel}): the last bits depend on the CPU")
-}
+use super::gemm::product;
+use super::kernels::all_finite;
 
 /// The shapes of one convolution layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -176,6 +159,8 @@ pub struct FusedActivation<'a> {
 /// (kept in `patches` for the backward pass), multiplied by the filters in
 /// one matrix product into `scratch` (channel-major: `[o][image][oy][ox]`),
 /// and written back image by image with the bias and the activation.
+/// Returns whether every value written is a finite number (checked while
+/// the values are at hand, rather than by a pass over the buffers later).
 #[allow(clippy::too_many_arguments)]
 pub fn conv_forward(
     input: &[f64],
@@ -187,27 +172,29 @@ pub fn conv_forward(
     activation: Option<FusedActivation<'_>>,
     patches: &mut [f64],
     scratch: &mut [f64],
-) {
+) -> bool {
     let (positions, per_filter, out_size) = (g.positions(), g.weights_per_filter(), g.outputs());
     let columns = rows * positions;
     unfold(input, rows, g, patches);
-    let filters = ArrayView2::from_shape((g.out_channels, per_filter), weights).expect("filter shape");
-    let p = ArrayView2::from_shape((per_filter, columns), &patches[..per_filter * columns]).expect("patch shape");
-    let mut z = ArrayViewMut2::from_shape((g.out_channels, columns), &mut scratch[..g.out_channels * columns]).expect("output shape");
-    general_mat_mul(1.0, &filters, &p, 0.0, &mut z);
+    product(g.out_channels, per_filter, columns, weights, false, patches, false, 0.0, scratch);
     let mut activation = activation;
-    for (channel, (&b, products)) in bias.iter().zip(scratch.chunks_exact(columns)).enumerate() {
+    let mut finite = true;
+    for (channel, (&b, products)) in bias.iter().zip(scratch[..g.out_channels * columns].chunks_exact(columns)).enumerate() {
         for (image, run) in products.chunks_exact(positions).enumerate() {
             let at = image * out_size + channel * positions;
             let pre = &mut pre_activation[at..at + positions];
             for (z, &product) in pre.iter_mut().zip(run) {
                 *z = product + b;
             }
+            finite &= all_finite(pre);
             if let Some(fused) = activation.as_mut() {
-                fused.activation.forward(pre, &mut fused.out[at..at + positions], fused.leaky_slope);
+                let out = &mut fused.out[at..at + positions];
+                fused.activation.forward(pre, out, fused.leaky_slope);
+                finite &= all_finite(out);
             }
         }
     }
+    finite
 }
 
 /// The backward pass of [`conv_forward`], from the gradient of its
@@ -239,58 +226,71 @@ pub fn conv_backward(
         }
         *gb = gradients.iter().sum();
     }
-    let gz = ArrayView2::from_shape((g.out_channels, columns), &scratch[..]).expect("gradient shape");
-    let p = ArrayView2::from_shape((per_filter, columns), &patches[..per_filter * columns]).expect("patch shape");
-    let mut filter_grads = ArrayViewMut2::from_shape((g.out_channels, per_filter), grad_weights).expect("filter shape");
-    general_mat_mul(1.0, &gz, &p.t(), 0.0, &mut filter_grads);
+    product(g.out_channels, columns, per_filter, scratch, false, patches, true, 0.0, grad_weights);
     if let Some(grad_input) = grad_input {
-        let filters = ArrayView2::from_shape((g.out_channels, per_filter), weights).expect("filter shape");
-        let mut dp = ArrayViewMut2::from_shape((per_filter, columns), &mut patch_grads[..per_filter * columns]).expect("patch shape");
-        general_mat_mul(1.0, &filters.t(), &gz, 0.0, &mut dp);
+        product(per_filter, g.out_channels, columns, weights, true, scratch, false, 0.0, patch_grads);
         fold(patch_grads, rows, g, grad_input);
     }
 }
 
-/// Max of each 2x2 block; `argmax` records which input won (its index in
-/// the image), for backward. A NaN wins, so a non-finite value is never
-/// hidden.
-pub fn pool_forward(input: &[f64], rows: usize, g: &PoolGeometry, out: &mut [f64], argmax: &mut [u32]) {
-    let (in_size, out_size) = (g.inputs(), g.outputs());
-    let (out_h, out_w, in_w) = (g.out_height(), g.out_width(), g.in_width);
-    let images = input[..rows * in_size].chunks_exact(in_size).zip(out.chunks_exact_mut(out_size).zip(argmax.chunks_exact_mut(out_size)));
-    for (x, (out, argmax)) in images {
+/// Max of each 2x2 block. A NaN wins, so a non-finite value is never
+/// hidden. Values only, so the loop vectorises: the backward pass finds
+/// the winners again.
+pub fn pool_forward(input: &[f64], rows: usize, g: &PoolGeometry, out: &mut [f64]) {
+    let (in_w, out_w) = (g.in_width, g.out_width());
+    for_each_block_row(input, rows, g, |upper, lower, _, at| {
+        let out = &mut out[at..at + out_w];
+        let (upper, lower) = (&upper[..2 * out_w], &lower[..2 * out_w]);
+        for ((value, top), bottom) in out.iter_mut().zip(upper.chunks_exact(2)).zip(lower.chunks_exact(2)) {
+            let nan = top[0].is_nan() | top[1].is_nan() | bottom[0].is_nan() | bottom[1].is_nan();
+            let max = top[0].max(top[1]).max(bottom[0].max(bottom[1]));
+            *value = if nan { f64::NAN } else { max };
+        }
+        debug_assert!(upper.len() <= in_w);
+    });
+}
+
+/// Calls `visit` with the two input rows of each row of pooling blocks (of
+/// every image and channel), where the upper row starts in `input` and
+/// where the blocks' outputs start.
+#[inline(always)]
+fn for_each_block_row(input: &[f64], rows: usize, g: &PoolGeometry, mut visit: impl FnMut(&[f64], &[f64], usize, usize)) {
+    let (in_size, out_h, out_w, in_w) = (g.inputs(), g.out_height(), g.out_width(), g.in_width);
+    for image in 0..rows {
         for c in 0..g.channels {
             for oy in 0..out_h {
-                let top = (c * g.in_height + 2 * oy) * in_w;
-                let o = (c * out_h + oy) * out_w;
-                let (out, argmax) = (&mut out[o..o + out_w], &mut argmax[o..o + out_w]);
-                let (upper, lower) = (&x[top..top + in_w], &x[top + in_w..top + 2 * in_w]);
-                for (ox, (value, winner)) in out.iter_mut().zip(argmax.iter_mut()).enumerate() {
-                    let candidates = [(upper[2 * ox], 0), (upper[2 * ox + 1], 1), (lower[2 * ox], in_w), (lower[2 * ox + 1], in_w + 1)];
-                    let mut best = candidates[0];
-                    for candidate in &candidates[1..] {
-                        if candidate.0 > best.0 || candidate.0.is_nan() {
-                            best = *candidate;
-                        }
-                    }
-                    *value = best.0;
-                    *winner = (top + 2 * ox + best.1) as u32;
-                }
+                let top = image * in_size + (c * g.in_height + 2 * oy) * in_w;
+                let at = image * g.outputs() + (c * out_h + oy) * out_w;
+                visit(&input[top..top + in_w], &input[top + in_w..top + 2 * in_w], top, at);
             }
         }
     }
 }
 
-/// Routes each output's gradient to the input that won its block.
-pub fn pool_backward(grad_out: &[f64], rows: usize, g: &PoolGeometry, argmax: &[u32], grad_input: &mut [f64]) {
-    let (in_size, out_size) = (g.inputs(), g.outputs());
-    grad_input[..rows * in_size].fill(0.0);
-    let images = grad_input[..rows * in_size].chunks_exact_mut(in_size).zip(grad_out.chunks_exact(out_size).zip(argmax.chunks_exact(out_size)));
-    for (grad_input, (grad_out, argmax)) in images {
-        for (&grad, &winner) in grad_out.iter().zip(argmax) {
-            grad_input[winner as usize] += grad;
-        }
+/// Routes each output's gradient to the input that won its block: the
+/// first (row by row) that equals the output (the block's last input when
+/// the output is NaN, which stops training anyway). Every input gets its
+/// gradient written, 0 if it lost.
+pub fn pool_backward(input: &[f64], output: &[f64], grad_out: &[f64], rows: usize, g: &PoolGeometry, grad_input: &mut [f64]) {
+    let (in_size, in_w, out_w) = (g.inputs(), g.in_width, g.out_width());
+    if g.in_height % 2 == 1 || in_w % 2 == 1 {
+        // The dropped last row or column gets no gradient.
+        grad_input[..rows * in_size].fill(0.0);
     }
+    for_each_block_row(input, rows, g, |upper, lower, top, at| {
+        let (grad_upper, grad_lower) = grad_input[top..top + 2 * in_w].split_at_mut(in_w);
+        let blocks = output[at..at + out_w].iter().zip(&grad_out[at..at + out_w]).zip(upper.chunks_exact(2).zip(lower.chunks_exact(2)));
+        for (ox, ((&max, &grad), (top, bottom))) in blocks.enumerate() {
+            let first = top[0] == max;
+            let second = !first & (top[1] == max);
+            let third = !(first | second) & (bottom[0] == max);
+            let fourth = !(first | second | third);
+            grad_upper[2 * ox] = if first { grad } else { 0.0 };
+            grad_upper[2 * ox + 1] = if second { grad } else { 0.0 };
+            grad_lower[2 * ox] = if third { grad } else { 0.0 };
+            grad_lower[2 * ox + 1] = if fourth { grad } else { 0.0 };
+        }
+    });
 }
 
 #[cfg(test)]
@@ -318,10 +318,39 @@ mod tests {
         conv_forward(&image, 1, &g, &kernel, &[0.5], &mut out, None, &mut patches, &mut scratch);
         assert_eq!(out, image.iter().map(|v| v + 0.5).collect::<Vec<_>>());
         let mut pooled = vec![0.0; 4];
-        let mut argmax = vec![0; 4];
-        pool_forward(&image, 1, &PoolGeometry { channels: 1, in_height: 4, in_width: 4 }, &mut pooled, &mut argmax);
+        pool_forward(&image, 1, &PoolGeometry { channels: 1, in_height: 4, in_width: 4 }, &mut pooled);
         assert_eq!(pooled, vec![5.0, 7.0, 13.0, 15.0]);
-        assert_eq!(argmax, vec![5, 7, 13, 15]);
+    }
+
+    /// The first maximum of a block wins its gradient (ties are common
+    /// after relu); a NaN anywhere makes the output NaN; an odd last row or
+    /// column is dropped and gets no gradient.
+    #[test]
+    fn pooling_picks_the_first_maximum_and_keeps_nan() {
+        let g = PoolGeometry { channels: 2, in_height: 3, in_width: 5 };
+        let mut input = vec![0.0; 2 * g.inputs()];
+        input[1] = 2.0; // image 0, channel 0, block (0, 0): wins over 0s
+        input[5 + 2] = 2.0; // (row 1, col 2) and (row 1, col 3): a tie
+        input[5 + 3] = 2.0;
+        input[15 + 5] = f64::NAN; // channel 1, row 1, col 0
+        let mut out = vec![0.0; 2 * g.outputs()];
+        pool_forward(&input, 2, &g, &mut out);
+        assert_eq!(&out[..2], &[2.0, 2.0]);
+        assert!(out[2].is_nan() && out[3] == 0.0);
+        assert!(out[4..].iter().all(|&v| v == 0.0), "image 1 is blank");
+        let grad_out: Vec<f64> = (1..=8).map(f64::from).collect();
+        let mut grad_input = vec![f64::NAN; input.len()];
+        pool_backward(&input, &out, &grad_out, 2, &g, &mut grad_input);
+        let mut expected = vec![0.0; input.len()];
+        expected[1] = 1.0;
+        expected[5 + 2] = 2.0;
+        expected[15 + 6] = 3.0;
+        expected[15 + 2] = 4.0;
+        expected[30] = 5.0; // image 1: all zeros, the first wins
+        expected[32] = 6.0;
+        expected[45] = 7.0;
+        expected[47] = 8.0;
+        assert_eq!(grad_input, expected);
     }
 
     /// The patch matrix entry by entry, from the definition: the pixel at

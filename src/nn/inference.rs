@@ -5,10 +5,19 @@
 //! with the data. Evaluation mode throughout: running statistics for batch
 //! normalisation, no dropout.
 
-use super::{Activation, LayerKind, Loss, Mode, Network, TaskKind, Workspace};
+use super::{Activation, LayerKind, Loss, Mode, Network, TaskKind, Workspace, parallel};
 
-/// Rows per forward pass.
+/// Rows per forward pass, at most.
 pub const CHUNK: usize = 256;
+/// The most numbers a workspace for reading holds: a wide convolutional
+/// network reads fewer rows per pass, so its buffers stay in the caches
+/// and its memory small (a row of the MNIST network holds 128,000).
+const CHUNK_VALUES: usize = 1 << 20;
+
+/// The rows a forward pass of `network` reads at a time.
+pub fn chunk_rows(network: &Network) -> usize {
+    (CHUNK_VALUES / Workspace::values_per_row(network, false).max(1)).clamp(1, CHUNK)
+}
 
 /// The loss and accuracy of a network on a set of rows.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -60,34 +69,50 @@ fn shape_of(network: &Network) -> Shape {
     network.layers.iter().map(|l| (l.kind, l.inputs, l.outputs, l.activation, l.batch_norm.is_some(), l.dropout > 0.0)).collect()
 }
 
-/// A workspace for reading networks of one shape; it reallocates itself
-/// when handed a network of another.
+/// Workspaces for reading networks of one shape; they are made anew when
+/// handed a network of another. A network with convolutions reads several
+/// chunks at once, one per thread (a row's outputs do not depend on the
+/// rows beside it, so the numbers are the same).
 #[derive(Debug, Clone, Default)]
 pub struct Inference {
-    workspace: Option<(Shape, Workspace)>,
+    workspaces: Option<(Shape, Vec<Workspace>)>,
 }
 
 impl Inference {
-    fn workspace(&mut self, network: &Network) -> &mut Workspace {
+    fn workspaces(&mut self, network: &Network) -> &mut [Workspace] {
         let shape = shape_of(network);
-        if self.workspace.as_ref().is_none_or(|(known, _)| *known != shape) {
-            self.workspace = Some((shape, Workspace::new(network, CHUNK)));
+        if self.workspaces.as_ref().is_none_or(|(known, _)| *known != shape) {
+            let threads = if network.has_convolutions() { parallel::threads() } else { 1 };
+            let workspaces = (0..threads).map(|_| Workspace::forward_only(network, chunk_rows(network))).collect();
+            self.workspaces = Some((shape, workspaces));
         }
-        &mut self.workspace.as_mut().expect("just made").1
+        &mut self.workspaces.as_mut().expect("just made").1
     }
 
     /// Runs `inputs` (`rows x network.inputs()`) through the network in
-    /// chunks and hands each chunk's workspace to `visit` with the index of
-    /// its first row.
+    /// chunks and hands each chunk's workspace to `visit`, in order, with
+    /// the index of its first row.
     pub fn run_chunks(&mut self, network: &Network, inputs: &(impl InputRows + ?Sized), mut visit: impl FnMut(usize, &Workspace)) {
         let width = network.inputs();
         let rows = inputs.value_count() / width;
-        let ws = self.workspace(network);
-        for first in (0..rows).step_by(CHUNK) {
-            let count = CHUNK.min(rows - first);
-            inputs.copy_rows(width, first, ws.input_rows(count));
-            network.forward(ws, Mode::Eval);
-            visit(first, ws);
+        let workspaces = self.workspaces(network);
+        let chunk = workspaces[0].capacity();
+        let mut first = 0;
+        while first < rows {
+            let mut used = 0;
+            for ws in workspaces.iter_mut() {
+                let start = first + used * chunk;
+                if start >= rows {
+                    break;
+                }
+                inputs.copy_rows(width, start, ws.input_rows(chunk.min(rows - start)));
+                used += 1;
+            }
+            parallel::for_each(&mut workspaces[..used], |ws| network.forward(ws, Mode::Eval));
+            for (index, ws) in workspaces[..used].iter().enumerate() {
+                visit(first + index * chunk, ws);
+            }
+            first += used * chunk;
         }
     }
 

@@ -46,6 +46,15 @@ macro_rules! with_fixed_width {
     };
 }
 
+/// Whether every value is a finite number. The scan runs in blocks without
+/// a branch per value (a value is not finite when all its exponent bits
+/// are set), so it vectorises: the divergence checks read every buffer of
+/// every step.
+pub fn all_finite(values: &[f64]) -> bool {
+    const EXPONENT: u64 = 0x7ff0_0000_0000_0000;
+    values.chunks(64).all(|block| block.iter().fold(0u64, |any, v| any | u64::from(v.to_bits() & EXPONENT == EXPONENT)) == 0)
+}
+
 /// Copies rows `indices` of the row-major `source` (rows of `width`) into
 /// consecutive rows of `target`. Narrow rows are copied as fixed-size
 /// arrays: a call to memcpy per 2-value row cost more than the copy.

@@ -174,8 +174,15 @@ impl Loss {
     /// Mean loss over `rows`, and its gradient with respect to the outputs
     /// (the logits), already divided by `rows`, written into `grad`.
     pub fn mean_and_grad(self, outputs: &[f64], targets: &[f64], rows: usize, dim: usize, grad: &mut [f64]) -> f64 {
-        let n = rows * dim;
         let scale = 1.0 / rows as f64;
+        self.sum_and_grad(outputs, targets, rows, dim, grad, scale) * scale
+    }
+
+    /// The summed loss over `rows`, and its gradient with respect to the
+    /// outputs times `scale` (1 / the batch's rows, for a slice of a batch),
+    /// written into `grad`.
+    pub fn sum_and_grad(self, outputs: &[f64], targets: &[f64], rows: usize, dim: usize, grad: &mut [f64], scale: f64) -> f64 {
+        let n = rows * dim;
         let (outputs, targets, grad) = (&outputs[..n], &targets[..n], &mut grad[..n]);
         match self {
             Self::Mse => {
@@ -185,7 +192,7 @@ impl Loss {
                     total += error * error;
                     *g = error * scale;
                 }
-                0.5 * total * scale
+                0.5 * total
             }
             Self::Bce => {
                 let mut total = 0.0;
@@ -193,7 +200,7 @@ impl Loss {
                     total += softplus(z) - t * z;
                     *g = (sigmoid(z) - t) * scale;
                 }
-                total * scale
+                total
             }
             Self::Ce => {
                 let total = self.sum(outputs, targets, rows, dim);
@@ -205,12 +212,13 @@ impl Loss {
                         *g = (*g - t) * scale;
                     }
                 }
-                total * scale
+                total
             }
         }
     }
 }
 
+/// Softmax of `values` in place, shifted by the maximum for stability.
 pub fn softmax_in_place(values: &mut [f64]) {
     let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let mut sum = 0.0;

@@ -3,6 +3,7 @@
 mod activation;
 pub mod conv;
 pub mod fastmath;
+pub mod gemm;
 pub mod inference;
 mod init;
 pub mod kernels;
@@ -10,6 +11,7 @@ mod loss;
 mod network;
 pub mod norms;
 mod optim;
+pub mod parallel;
 mod task;
 
 pub use activation::Activation;

@@ -13,7 +13,8 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use super::conv::{ConvGeometry, FusedActivation, PoolGeometry, conv_backward, conv_forward, pool_backward, pool_forward};
-use super::kernels::{dense_backward, dense_forward};
+use super::gemm;
+use super::kernels::{all_finite, dense_backward, dense_forward};
 use super::{Activation, EngineRng, Init};
 
 pub const BATCH_NORM_MOMENTUM: f64 = 0.1;
@@ -159,14 +160,15 @@ pub struct LayerBuffers {
     pub grad_output: Vec<f64>,
     pub grad_pre_activation: Vec<f64>,
     pub grad_linear: Vec<f64>,
-    /// Max pooling: which input won each output.
-    pub argmax: Vec<u32>,
     /// Dense layers wider than 8 inputs: the weights transposed, so the
     /// forward product runs along contiguous outputs.
     pub weights_transposed: Vec<f64>,
     /// Convolutions: the batch's patch matrix, unfolded by the forward
     /// pass and read again by the backward pass.
     pub patches: Vec<f64>,
+    /// Convolutions: whether the last forward pass wrote only finite
+    /// numbers.
+    pub finite: bool,
 }
 
 /// Forward and backward buffers for a network and a batch capacity.
@@ -222,7 +224,6 @@ impl Workspace {
                     .chain([&b.grad_output, &b.grad_pre_activation, &b.grad_linear, &b.weights_transposed, &b.patches].iter())
                     .map(|v| v.len())
                     .sum::<usize>()
-                    + b.argmax.len()
             })
             .sum();
         layers + self.input.len() + self.scratch.len() + self.patch_grads.len()
@@ -250,16 +251,20 @@ impl Workspace {
                     grad_output: sized(gradients, n),
                     grad_pre_activation: sized(gradients, n),
                     grad_linear: sized(bn && gradients, n),
-                    argmax: if matches!(layer.kind, LayerKind::MaxPool(_)) { vec![0; n] } else { Vec::new() },
-                    weights_transposed: sized(layer.kind == LayerKind::Dense && layer.inputs > 8, layer.inputs * layer.outputs),
+                    weights_transposed: sized(
+                        layer.kind == LayerKind::Dense && layer.inputs > 8 && !network.has_convolutions(),
+                        layer.inputs * layer.outputs,
+                    ),
                     patches: match layer.kind {
                         LayerKind::Conv(g) => vec![0.0; g.patch_len(capacity)],
                         _ => Vec::new(),
                     },
+                    finite: true,
                 }
             })
             .collect();
-        let convolutions = || network.layers.iter().enumerate().filter_map(|(i, l)| if let LayerKind::Conv(g) = l.kind { Some((i, g)) } else { None });
+        let convolutions =
+            || network.layers.iter().enumerate().filter_map(|(i, l)| if let LayerKind::Conv(g) = l.kind { Some((i, g)) } else { None });
         let scratch = convolutions().map(|(_, g)| g.out_channels * capacity * g.positions()).max().unwrap_or(0);
         // The first layer passes no gradient on: its patches' is never needed.
         let patch_grads = convolutions().filter(|&(i, _)| i > 0 && gradients).map(|(_, g)| g.patch_len(capacity)).max().unwrap_or(0);
@@ -278,6 +283,11 @@ impl Workspace {
 
     pub fn capacity(&self) -> usize {
         self.capacity
+    }
+
+    /// The width of an input row.
+    pub fn inputs(&self) -> usize {
+        self.inputs
     }
 
     /// The number of rows the next pass uses.
@@ -443,6 +453,12 @@ impl Network {
         self.layers.len() - 1
     }
 
+    /// Whether the network has convolution layers: then its products,
+    /// dense ones included, go through `matrixmultiply` (see [`super::gemm`]).
+    pub fn has_convolutions(&self) -> bool {
+        self.layers.iter().any(|l| matches!(l.kind, LayerKind::Conv(_)))
+    }
+
     pub fn weights(&self, layer: usize) -> &[f64] {
         &self.params[self.layers[layer].weights.clone()]
     }
@@ -461,6 +477,7 @@ impl Network {
         let rows = ws.rows;
         ws.dropout_applied = mode.dropout();
         let Workspace { input, layers: buffers, scratch, .. } = ws;
+        let fast = self.has_convolutions();
         for (index, layer) in self.layers.iter().enumerate() {
             let (before, rest) = buffers.split_at_mut(index);
             let x: &[f64] = if index == 0 { input } else { output_of(&before[index - 1]) };
@@ -469,12 +486,16 @@ impl Network {
             let weights = &self.params[layer.weights.clone()];
             let bias = &self.params[layer.bias.clone()];
             match (&layer.kind, &layer.batch_norm) {
-                (LayerKind::Dense, None) => {
-                    dense_forward(x, rows, layer.inputs, weights, bias, &mut buf.pre_activation, &mut buf.weights_transposed)
-                }
-                (LayerKind::Dense, Some(bn)) => {
-                    dense_forward(x, rows, layer.inputs, weights, bias, &mut buf.linear, &mut buf.weights_transposed);
-                    self.batch_norm_forward(layer, bn, buf, rows, mode.batch_statistics());
+                (LayerKind::Dense, batch_norm) => {
+                    let out = if batch_norm.is_some() { &mut buf.linear } else { &mut buf.pre_activation };
+                    if fast {
+                        gemm::dense_forward(x, rows, layer.inputs, weights, bias, out);
+                    } else {
+                        dense_forward(x, rows, layer.inputs, weights, bias, out, &mut buf.weights_transposed);
+                    }
+                    if let Some(bn) = batch_norm {
+                        self.batch_norm_forward(layer, bn, buf, rows, mode.batch_statistics());
+                    }
                 }
                 (LayerKind::Conv(g), _) => {
                     let activation = (!buf.activation.is_empty()).then(|| FusedActivation {
@@ -482,9 +503,9 @@ impl Network {
                         leaky_slope: self.leaky_slope,
                         out: &mut buf.activation[..n],
                     });
-                    conv_forward(x, rows, g, weights, bias, &mut buf.pre_activation, activation, &mut buf.patches, scratch);
+                    buf.finite = conv_forward(x, rows, g, weights, bias, &mut buf.pre_activation, activation, &mut buf.patches, scratch);
                 }
-                (LayerKind::MaxPool(g), _) => pool_forward(x, rows, g, &mut buf.pre_activation, &mut buf.argmax),
+                (LayerKind::MaxPool(g), _) => pool_forward(x, rows, g, &mut buf.pre_activation),
             }
             // (A convolution applied its activation as it wrote its output.)
             if !buf.activation.is_empty() && !matches!(layer.kind, LayerKind::Conv(_)) {
@@ -603,7 +624,7 @@ impl Network {
     /// vector laid out like the parameters (the parameters themselves, or
     /// their gradients): weights, bias, and batch-norm scale and shift.
     pub fn first_non_finite_parameter_layer(&self, values: &[f64]) -> Option<usize> {
-        self.layers.iter().position(|layer| layer.param_ranges().any(|range| !values[range].iter().all(|v| v.is_finite())))
+        self.layers.iter().position(|layer| layer.param_ranges().any(|range| !all_finite(&values[range])))
     }
 
     /// Backpropagates the logits' gradient already in `ws` (see
@@ -615,6 +636,7 @@ impl Network {
         grads.fill(0.0);
         let Workspace { rows, dropout_applied, input, layers: buffers, scratch, patch_grads, .. } = ws;
         let (rows, dropout_applied) = (*rows, *dropout_applied);
+        let fast = self.has_convolutions();
         let last = self.layers.len() - 1;
         for index in (0..self.layers.len()).rev() {
             let layer = &self.layers[index];
@@ -655,6 +677,9 @@ impl Network {
             debug_assert_eq!(w.end, b.start, "a layer's bias follows its weights");
             let (grad_weights, grad_bias) = grads[w.start..b.end].split_at_mut(w.len());
             match &layer.kind {
+                LayerKind::Dense if fast => {
+                    gemm::dense_backward(x, rows, layer.inputs, &self.params[w], grad_linear, grad_weights, grad_bias, grad_input)
+                }
                 LayerKind::Dense => {
                     dense_backward(x, rows, layer.inputs, &self.params[w], grad_linear, grad_weights, grad_bias, grad_input)
                 }
@@ -672,7 +697,7 @@ impl Network {
                 ),
                 LayerKind::MaxPool(g) => {
                     if let Some(grad_input) = grad_input {
-                        pool_backward(grad_linear, rows, g, &buf.argmax, grad_input);
+                        pool_backward(x, &buf.pre_activation, grad_linear, rows, g, grad_input);
                     }
                 }
             }
@@ -684,13 +709,20 @@ impl Network {
     /// activation or output.
     pub fn first_non_finite_layer(&self, ws: &Workspace) -> Option<usize> {
         let rows = ws.rows;
-        let finite = |values: &[f64]| values.iter().all(|v| v.is_finite());
         (0..self.layers.len()).find(|&index| {
             let n = rows * self.layers[index].outputs;
             let buf = &ws.layers[index];
-            let statistics_finite =
-                self.layers[index].batch_norm.is_none() || (finite(&buf.linear[..n]) && finite(&buf.batch_mean) && finite(&buf.batch_var));
-            !statistics_finite || !finite(&buf.pre_activation[..n]) || !finite(&ws.output(index)[..n])
+            match self.layers[index].kind {
+                // Checked as it was written.
+                LayerKind::Conv(_) => return !buf.finite,
+                // The largest of finite inputs is finite: the layer before
+                // was checked first.
+                LayerKind::MaxPool(_) => return false,
+                LayerKind::Dense => {}
+            }
+            let statistics_finite = self.layers[index].batch_norm.is_none()
+                || (all_finite(&buf.linear[..n]) && all_finite(&buf.batch_mean) && all_finite(&buf.batch_var));
+            !statistics_finite || !all_finite(&buf.pre_activation[..n]) || !all_finite(&ws.output(index)[..n])
         })
     }
 

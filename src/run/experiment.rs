@@ -221,7 +221,10 @@ mod tests {
             ),
             ("label", Box::new(|s| s.data.train.labels[0] = 7.0)),
             ("nan input", Box::new(|s| s.data.test.inputs = crate::data::Inputs::Dense(vec![f64::NAN; s.data.test.inputs.len()]))),
-            ("grey scale", Box::new(|s| s.data.test.inputs = crate::data::Inputs::Grey { levels: vec![0; s.data.test.inputs.len()], full_scale: 0.0 })),
+            (
+                "grey scale",
+                Box::new(|s| s.data.test.inputs = crate::data::Inputs::Grey { levels: vec![0; s.data.test.inputs.len()], full_scale: 0.0 }),
+            ),
             (
                 "empty test set",
                 Box::new(|s| {

@@ -117,6 +117,11 @@ impl Run {
         self.trainers.iter().map(Trainer::samples_seen).sum()
     }
 
+    /// Seconds every replica spent probing so far.
+    pub fn probe_seconds(&self) -> f64 {
+        self.trainers.iter().map(Trainer::probe_seconds).sum()
+    }
+
     /// The main replica's divergence: training stops with it.
     pub fn diverged(&self) -> Option<&Divergence> {
         self.main().diverged()

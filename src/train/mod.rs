@@ -19,17 +19,27 @@ use crate::config::{Config, TrainingConfig};
 use crate::data::{DataError, Dataset};
 use crate::nn::kernels::gather_rows;
 use crate::nn::norms::clip_to_norm;
-use crate::nn::{
-    ConvSpec, Evaluation, Inference, InputRows, Layer, Mode, Network, NetworkSpec, Optimizer, OptimizerSettings, Workspace,
-};
+use crate::nn::parallel::{self, SlicedBatch};
+use crate::nn::{ConvSpec, Evaluation, Inference, InputRows, Layer, Mode, Network, NetworkSpec, Optimizer, OptimizerSettings, Workspace};
 use crate::rng::{Stream, stream_rng};
 
 /// Replica numbers live in the high bits of a random stream's index, so
 /// replicas never share an epoch's or a step's stream.
 const REPLICA_SHIFT: u32 = 48;
 
-/// The probe batch: the first this many training points.
+/// The probe batch: the first this many training points, or fewer for a
+/// network so wide that they would not fit [`PROBE_VALUES`].
 pub const PROBE_BATCH: usize = 256;
+/// The most numbers the probe's workspace may hold (128 MB): 256 MNIST
+/// images through the convolutional network and back would take 500 MB.
+const PROBE_VALUES: usize = 16 << 20;
+
+/// The rows of the probe batch for a network and a training set of
+/// `train_rows`.
+pub fn probe_rows(network: &Network, train_rows: usize) -> usize {
+    let fitting = (PROBE_VALUES / Workspace::values_per_row(network, true).max(1)).max(1);
+    train_rows.min(PROBE_BATCH).min(fitting)
+}
 
 /// What went non-finite first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -187,8 +197,7 @@ impl TrainerState {
             return fail("history", format!("the record of step {} has {} layers", record.step, record.layers.len()));
         }
         let hidden: Vec<usize> = expected.layers[..expected.hidden_layers()].iter().map(|l| l.outputs).collect();
-        let probe_rows = data.train.len().min(PROBE_BATCH);
-        if !self.settling.fits(&hidden, probe_rows) {
+        if !self.settling.fits(&hidden, probe_rows(&expected, data.train.len())) {
             return fail("feature settling record", "its shape is not the network's".into());
         }
         if let Some(divergence) = &self.diverged
@@ -197,6 +206,45 @@ impl TrainerState {
             return fail("divergence record", format!("layer {:?}", divergence.layer));
         }
         Ok(())
+    }
+}
+
+/// Where a training step computes its batch.
+#[derive(Debug, Clone)]
+enum Batch {
+    /// One workspace, one thread: portable networks (whose bits must not
+    /// depend on the machine) and networks with dropout or batch
+    /// normalisation (whose rows depend on each other's draws or
+    /// statistics).
+    Whole(Workspace),
+    /// Fixed slices on several threads (see [`crate::nn::parallel`]):
+    /// convolutional networks.
+    Sliced(SlicedBatch),
+}
+
+impl Batch {
+    fn new(network: &Network, capacity: usize) -> Self {
+        let parts = parallel::threads();
+        let rows_independent = network.layers.iter().all(|l| l.dropout == 0.0 && l.batch_norm.is_none());
+        if network.has_convolutions() && rows_independent && parts > 1 && capacity > 1 {
+            Self::Sliced(SlicedBatch::new(network, capacity, parts))
+        } else {
+            Self::Whole(Workspace::new(network, capacity))
+        }
+    }
+
+    fn capacity(&self) -> usize {
+        match self {
+            Self::Whole(ws) => ws.capacity(),
+            Self::Sliced(slices) => slices.capacity(),
+        }
+    }
+
+    fn rows(&self) -> usize {
+        match self {
+            Self::Whole(ws) => ws.rows(),
+            Self::Sliced(slices) => slices.rows(),
+        }
     }
 }
 
@@ -269,7 +317,7 @@ pub struct Trainer {
     network: Network,
     optimizer: Optimizer,
     grads: Vec<f64>,
-    batch: Workspace,
+    batch: Batch,
     probe: Workspace,
     probe_grads: Vec<f64>,
     inference: Inference,
@@ -292,6 +340,9 @@ pub struct Trainer {
     uses_batch_norm: bool,
     history: History,
     latest_detail: Vec<LayerDetail>,
+    /// Time spent in [`Trainer::record_probe`], so a run can tell its
+    /// training speed from its measuring.
+    probe_time: web_time::Duration,
     settling: Settling,
     diverged: Option<Divergence>,
 }
@@ -318,12 +369,12 @@ impl Trainer {
         let network = Network::new(&network_spec(&config, &data), &mut init_rng);
         let optimizer = Optimizer::new(optimizer_settings(&config.training), network.params.len());
         let batch_capacity = config.training.batch_size.min(data.train.len()).max(1);
-        let probe_rows = data.train.len().min(PROBE_BATCH);
+        let probe_rows = probe_rows(&network, data.train.len());
         let mut probe = Workspace::new(&network, probe_rows);
         data.train.inputs.copy_rows(data.input_dim, 0, probe.input_rows(probe_rows));
         let mut trainer = Self {
             grads: vec![0.0; network.params.len()],
-            batch: Workspace::new(&network, batch_capacity),
+            batch: Batch::new(&network, batch_capacity),
             probe,
             probe_grads: vec![0.0; network.params.len()],
             inference: Inference::default(),
@@ -340,6 +391,7 @@ impl Trainer {
             uses_batch_norm: config.network.batch_norm,
             history: History::default(),
             latest_detail: Vec::new(),
+            probe_time: web_time::Duration::ZERO,
             settling: Settling::default(),
             diverged: None,
             optimizer,
@@ -426,6 +478,15 @@ impl Trainer {
         self.batch.capacity()
     }
 
+    /// The threads a training step is split between (1: the whole batch in
+    /// one workspace).
+    pub fn threads(&self) -> usize {
+        match &self.batch {
+            Batch::Whole(_) => 1,
+            Batch::Sliced(slices) => slices.parts(),
+        }
+    }
+
     /// Shuffles the training set for this epoch. The order depends only on
     /// the seed and the epoch number, so a resumed run repeats it.
     fn start_epoch(&mut self) {
@@ -444,8 +505,13 @@ impl Trainer {
         }
         let start = self.cursor;
         let rows = self.batch.capacity().min(self.order.len() - start);
-        let rows_in_order = &self.order[start..start + rows];
-        self.data.train.inputs.gather_rows(self.data.input_dim, rows_in_order, self.batch.input_rows(rows));
+        let (inputs, width, rows_in_order) = (&self.data.train.inputs, self.data.input_dim, &self.order[start..start + rows]);
+        match &mut self.batch {
+            Batch::Whole(ws) => inputs.gather_rows(width, rows_in_order, ws.input_rows(rows)),
+            Batch::Sliced(slices) => slices.load(rows, |first, out| {
+                inputs.gather_rows(width, &rows_in_order[first..first + out.len() / width], out);
+            }),
+        }
         self.cursor += rows;
         self.samples_seen += rows as u64;
         start
@@ -467,28 +533,51 @@ impl Trainer {
         if self.config.data.augment
             && let crate::data::InputPlane::Image { width, height } = self.data.plane
         {
-            let rows = self.batch.rows();
             let mut rng = stream_rng(self.config.seed, Stream::Augment, self.replica << REPLICA_SHIFT | step);
-            crate::data::images::augment(&mut self.batch.input[..rows * width * height], width, height, &mut rng);
-        }
-        if self.uses_dropout {
-            let mut dropout_rng = stream_rng(self.config.seed, Stream::Dropout, self.replica << REPLICA_SHIFT | step);
-            self.network.forward(&mut self.batch, Mode::Train(&mut dropout_rng));
-        } else {
-            // Nothing to draw: skip seeding a generator every step.
-            self.network.forward(&mut self.batch, Mode::TrainFixedMasks);
+            // Slice after slice, in batch order: the same draws as for the
+            // whole batch.
+            match &mut self.batch {
+                Batch::Whole(ws) => {
+                    let rows = ws.rows();
+                    crate::data::images::augment(&mut ws.input[..rows * width * height], width, height, &mut rng);
+                }
+                Batch::Sliced(slices) => {
+                    for rows in slices.inputs_mut() {
+                        crate::data::images::augment(rows, width, height, &mut rng);
+                    }
+                }
+            }
         }
         let rows = self.batch.rows();
         let dim = self.data.target_dim;
         let targets = targets_of(&self.epoch_targets, start, rows, dim);
-        let (logits, logits_grad) = self.batch.logits_and_grad();
-        let loss = self.data.loss.mean_and_grad(logits, targets, rows, dim, logits_grad);
-        if !loss.is_finite() {
-            let layer = self.network.first_non_finite_layer(&self.batch);
+        let trained = match &mut self.batch {
+            Batch::Whole(ws) => {
+                if self.uses_dropout {
+                    let mut dropout_rng = stream_rng(self.config.seed, Stream::Dropout, self.replica << REPLICA_SHIFT | step);
+                    self.network.forward(ws, Mode::Train(&mut dropout_rng));
+                } else {
+                    // Nothing to draw: skip seeding a generator every step.
+                    self.network.forward(ws, Mode::TrainFixedMasks);
+                }
+                let (logits, logits_grad) = ws.logits_and_grad();
+                let loss = self.data.loss.mean_and_grad(logits, targets, rows, dim, logits_grad);
+                if loss.is_finite() {
+                    self.network.backward(ws, &mut self.grads);
+                    Ok(())
+                } else {
+                    Err(self.network.first_non_finite_layer(ws))
+                }
+            }
+            Batch::Sliced(slices) => {
+                let loss = slices.train(&self.network, self.data.loss, targets, &mut self.grads);
+                if loss.is_finite() { Ok(()) } else { Err(slices.first_non_finite_layer(&self.network)) }
+            }
+        };
+        if let Err(layer) = trained {
             let what = if layer.is_some() { NonFinite::Activation } else { NonFinite::Loss };
             return self.diverge(step, layer, what);
         }
-        self.network.backward(&mut self.batch, &mut self.grads);
         self.network.add_penalty_gradient(training.l1, training.l2, &mut self.grads);
         if let Some(layer) = self.network.first_non_finite_parameter_layer(&self.grads) {
             return self.diverge(step, Some(layer), NonFinite::Gradient);
@@ -504,18 +593,20 @@ impl Trainer {
             self.network.params.clone_from(&self.previous_params);
             return self.diverge(step, Some(layer), NonFinite::Weight);
         }
-        if self.uses_batch_norm {
+        if self.uses_batch_norm
+            && let Batch::Whole(ws) = &mut self.batch
+        {
             let before = self.network.running_statistics();
-            if let Err(layer) = self.network.update_running_statistics(&self.batch) {
+            if let Err(layer) = self.network.update_running_statistics(ws) {
                 self.network.params.clone_from(&self.previous_params);
                 return self.diverge(step, Some(layer), NonFinite::Statistic);
             }
             // Evaluation mode reads the running statistics, which lag the
             // batch's: it can overflow while training looks fine. Checking
             // this batch in that mode catches it at the step it happens.
-            self.network.forward(&mut self.batch, Mode::Eval);
-            let broken = self.network.first_non_finite_layer(&self.batch);
-            let eval_loss = self.data.loss.sum(self.batch.logits(), targets_of(&self.epoch_targets, start, rows, dim), rows, dim);
+            self.network.forward(ws, Mode::Eval);
+            let broken = self.network.first_non_finite_layer(ws);
+            let eval_loss = self.data.loss.sum(ws.logits(), targets_of(&self.epoch_targets, start, rows, dim), rows, dim);
             if broken.is_some() || !eval_loss.is_finite() {
                 self.network.params.clone_from(&self.previous_params);
                 self.network.set_running_statistics(&before);
@@ -550,8 +641,15 @@ impl Trainer {
     /// Probes the network now and appends the record to the history. The
     /// trainer does this itself at step 0 and every `log_every` steps.
     pub fn record_probe(&mut self) {
+        let started = web_time::Instant::now();
         let record = self.probe_now();
         self.history.push(record);
+        self.probe_time += started.elapsed();
+    }
+
+    /// Seconds spent probing so far (step 0's probe included).
+    pub fn probe_seconds(&self) -> f64 {
+        self.probe_time.as_secs_f64()
     }
 
     /// Measures the network on the probe batch and the data sets, keeping
@@ -671,7 +769,7 @@ impl Trainer {
         }
         let capacity = training.batch_size.min(self.data.train.len()).max(1);
         if capacity != self.batch.capacity() {
-            self.batch = Workspace::new(&self.network, capacity);
+            self.batch = Batch::new(&self.network, capacity);
         }
         self.config.training = training;
     }
