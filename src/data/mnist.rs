@@ -122,6 +122,75 @@ fn from_images(set: &LabelledImages, train: &[usize], test: &[usize], loss: Loss
     }
 }
 
+/// The side of the box MNIST fits each digit into, inside the 28x28 field.
+pub const DIGIT_BOX: usize = 20;
+
+/// MNIST's own preprocessing, for a digit drawn by hand: the ink's bounding
+/// box is scaled to fit a 20x20 box (keeping its aspect ratio; each output
+/// pixel is the average of the canvas area it covers, so strokes come out
+/// anti-aliased, grey at their edges, as in MNIST) and placed in the 28x28
+/// field so that its centre of mass is at the centre of pixel (14, 14)
+/// (row and column from 0). As LeCun et al. describe it: "centered by
+/// computing the center of mass of the pixels, and translating the image so
+/// as to position this point at the center of the 28x28 field"; pixel 14
+/// is where MNIST's digits have it (the shipped ones: 14.0 on average, with
+/// a spread of 0.3, in both directions), and their ink spans exactly 20
+/// pixels along its longer side, as here.
+///
+/// `canvas` is `height` rows of `width` values, 0 background to 1 ink, of
+/// any size. An empty canvas gives an empty field. Returns 784 values in
+/// 0..1, row-major.
+pub fn preprocess_drawing(canvas: &[f64], width: usize, height: usize) -> Vec<f64> {
+    let mut field = vec![0.0; PIXELS];
+    let ink = |x: usize, y: usize| canvas[y * width + x].clamp(0.0, 1.0);
+    let inked = |x: usize, y: usize| ink(x, y) > 0.0;
+    let columns: Vec<usize> = (0..width).filter(|&x| (0..height).any(|y| inked(x, y))).collect();
+    let rows: Vec<usize> = (0..height).filter(|&y| (0..width).any(|x| inked(x, y))).collect();
+    let (Some(&left), Some(&right), Some(&top), Some(&bottom)) = (columns.first(), columns.last(), rows.first(), rows.last()) else {
+        return field;
+    };
+    let (box_width, box_height) = ((right + 1 - left) as f64, (bottom + 1 - top) as f64);
+    let scale = DIGIT_BOX as f64 / box_width.max(box_height);
+    // The ink's centre of mass on the canvas, pixel centres at i + 0.5.
+    let (mut mass, mut mass_x, mut mass_y) = (0.0, 0.0, 0.0);
+    for y in top..=bottom {
+        for x in left..=right {
+            let v = ink(x, y);
+            mass += v;
+            mass_x += v * (x as f64 + 0.5);
+            mass_y += v * (y as f64 + 0.5);
+        }
+    }
+    // Canvas point p lands at (p - centre of mass) scale + 14.5, the centre
+    // of pixel 14 (pixel i spans i to i + 1).
+    let centre = SIDE as f64 / 2.0 + 0.5;
+    let to_canvas_x = |field_x: f64| (field_x - centre) / scale + mass_x / mass;
+    let to_canvas_y = |field_y: f64| (field_y - centre) / scale + mass_y / mass;
+    // How much of canvas cell [i, i + 1) the preimage [a, b) of a field
+    // pixel covers, for the cells it touches; the average over the preimage
+    // is separable in x and y.
+    let overlaps = |a: f64, b: f64, cells: usize| {
+        let first = a.floor().max(0.0) as usize;
+        let last = (b.ceil().max(0.0) as usize).min(cells);
+        (first..last).map(move |i| (i, (b.min(i as f64 + 1.0) - a.max(i as f64)).max(0.0)))
+    };
+    let area = 1.0 / (scale * scale);
+    for (field_y, row) in field.chunks_exact_mut(SIDE).enumerate() {
+        let (a_y, b_y) = (to_canvas_y(field_y as f64), to_canvas_y(field_y as f64 + 1.0));
+        for (field_x, value) in row.iter_mut().enumerate() {
+            let (a_x, b_x) = (to_canvas_x(field_x as f64), to_canvas_x(field_x as f64 + 1.0));
+            let mut covered = 0.0;
+            for (y, wy) in overlaps(a_y, b_y, height) {
+                for (x, wx) in overlaps(a_x, b_x, width) {
+                    covered += wy * wx * ink(x, y);
+                }
+            }
+            *value = (covered / area).clamp(0.0, 1.0);
+        }
+    }
+    field
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +212,82 @@ mod tests {
         data.train.inputs.copy_rows(784, 17, &mut row);
         assert!(row.iter().all(|v| (0.0..=1.0).contains(v)) && row.contains(&1.0));
         assert_ne!(mnist(None, Loss::Ce, 0.8, 2).unwrap().train, data.train, "the seed decides the split");
+    }
+
+    /// The centre of mass (pixel centres at i + 0.5) and the ink's extent
+    /// of a 28x28 field.
+    fn centre_and_extent(field: &[f64]) -> ((f64, f64), (usize, usize)) {
+        let (mut mass, mut x_sum, mut y_sum) = (0.0, 0.0, 0.0);
+        let (mut columns, mut rows) = (std::collections::BTreeSet::new(), std::collections::BTreeSet::new());
+        for (i, &v) in field.iter().enumerate() {
+            let (y, x) = (i / SIDE, i % SIDE);
+            mass += v;
+            x_sum += v * (x as f64 + 0.5);
+            y_sum += v * (y as f64 + 0.5);
+            if v > 0.05 {
+                columns.insert(x);
+                rows.insert(y);
+            }
+        }
+        ((x_sum / mass, y_sum / mass), (columns.len(), rows.len()))
+    }
+
+    /// A canvas with ink wherever `ink(x, y)` says.
+    fn canvas(width: usize, height: usize, ink: impl Fn(f64, f64) -> f64) -> Vec<f64> {
+        (0..width * height).map(|i| ink((i % width) as f64 + 0.5, (i / width) as f64 + 0.5)).collect()
+    }
+
+    #[test]
+    fn a_blob_drawn_in_a_corner_ends_up_centred_in_a_20_pixel_box() {
+        // A lopsided blob near the top-left corner of a large canvas: a disc
+        // with a tail, so its centre of mass is not its box's centre.
+        let blob = |x: f64, y: f64| {
+            let disc = (x - 30.0).powi(2) + (y - 30.0).powi(2) < 400.0;
+            let tail = (48.0..70.0).contains(&x) && (25.0..35.0).contains(&y);
+            if disc || tail { 1.0 } else { 0.0 }
+        };
+        let field = preprocess_drawing(&canvas(300, 200, blob), 300, 200);
+        let ((cx, cy), (wide, tall)) = centre_and_extent(&field);
+        assert!((cx - 14.5).abs() < 0.1 && (cy - 14.5).abs() < 0.1, "centre of mass at ({cx}, {cy}), not pixel 14's centre");
+        assert!((19..=21).contains(&wide) && tall < wide, "ink {wide} wide, {tall} tall: the longer side fills 20");
+        assert!(field.iter().all(|v| (0.0..=1.0).contains(v)));
+        assert!(field.iter().any(|&v| v > 0.0 && v < 1.0), "edges come out grey");
+        // The same drawing anywhere on the canvas, or at another size,
+        // gives the same digit.
+        let moved = preprocess_drawing(&canvas(300, 200, |x, y| blob(x - 200.0, y - 130.0)), 300, 200);
+        assert!(moved.iter().zip(&field).all(|(a, b)| (a - b).abs() < 1e-9));
+        let small = preprocess_drawing(&canvas(28, 28, |x, y| blob(x * 4.0, y * 4.0)), 28, 28);
+        let ((sx, sy), (small_wide, _)) = centre_and_extent(&small);
+        assert!((sx - 14.5).abs() < 0.1 && (sy - 14.5).abs() < 0.1 && (19..=21).contains(&small_wide), "({sx}, {sy}), {small_wide}");
+    }
+
+    #[test]
+    fn an_empty_canvas_stays_empty_and_a_tall_stroke_keeps_its_shape() {
+        assert_eq!(preprocess_drawing(&vec![0.0; 50 * 40], 50, 40), vec![0.0; PIXELS]);
+        // A bar 40 tall and 5 wide becomes 20 tall and 2.5 wide.
+        let bar = canvas(60, 60, |x, y| if (10.0..15.0).contains(&x) && (5.0..45.0).contains(&y) { 1.0 } else { 0.0 });
+        let field = preprocess_drawing(&bar, 60, 60);
+        let (_, (wide, tall)) = centre_and_extent(&field);
+        assert!(tall == 20 && (2..=4).contains(&wide), "{wide} x {tall}");
+        let ink: f64 = field.iter().sum();
+        assert!((ink - 20.0 * 2.5).abs() < 1e-9, "area resampling keeps the ink: {ink}");
+    }
+
+    /// MNIST's digits went through this preprocessing already: doing it
+    /// again changes them little.
+    #[test]
+    fn mnist_digits_are_nearly_fixed_points() {
+        let set = shipped();
+        let mut total = 0.0;
+        for index in 0..100 {
+            let digit: Vec<f64> = set.images.pixels[index * PIXELS..(index + 1) * PIXELS].iter().map(|&p| f64::from(p) / FULL_INK).collect();
+            let again = preprocess_drawing(&digit, SIDE, SIDE);
+            let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+            let cosine = dot(&digit, &again) / (dot(&digit, &digit) * dot(&again, &again)).sqrt();
+            assert!(cosine > 0.85, "digit {index} ({}): cosine {cosine}", set.labels[index]);
+            total += cosine;
+        }
+        assert!(total / 100.0 > 0.95, "mean cosine {}", total / 100.0);
     }
 
     #[test]
