@@ -285,7 +285,8 @@ mod tests {
     fn mnist_digits_are_fixed_points() {
         let set = shipped();
         for index in 0..500 {
-            let digit: Vec<f64> = set.images.pixels[index * PIXELS..(index + 1) * PIXELS].iter().map(|&p| f64::from(p) / FULL_INK).collect();
+            let digit: Vec<f64> =
+                set.images.pixels[index * PIXELS..(index + 1) * PIXELS].iter().map(|&p| f64::from(p) / FULL_INK).collect();
             let again = preprocess_drawing(&digit, SIDE, SIDE);
             let apart = digit.iter().zip(&again).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
             assert!(apart < 1e-12, "digit {index} ({}) moved by up to {apart}", set.labels[index]);

@@ -174,6 +174,37 @@ impl Activation {
         forward_buffer(self, z, out, leaky_slope);
     }
 
+    /// The chain rule through the activation for one value, as
+    /// [`Activation::backward`] computes it for each.
+    #[inline]
+    pub fn backward_one(self, z: f64, a: f64, grad_a: f64, leaky_slope: f64) -> f64 {
+        match self {
+            Activation::Tanh => grad_a * (1.0 - a * a),
+            Activation::Relu => {
+                if z > 0.0 {
+                    grad_a
+                } else {
+                    0.0
+                }
+            }
+            Activation::Linear => grad_a,
+            Activation::Sigmoid => grad_a * a * (1.0 - a),
+            _ => grad_a * self.derivative(z, a, leaky_slope),
+        }
+    }
+
+    /// [`Activation::backward_one`] from the output alone, for the
+    /// activations whose derivative the output tells (relu: a > 0 exactly
+    /// when z > 0; tanh, sigmoid, linear); `None` for the others.
+    #[inline]
+    pub fn backward_from_output(self, a: f64, grad_a: f64) -> Option<f64> {
+        match self {
+            Activation::Relu => Some(if a > 0.0 { grad_a } else { 0.0 }),
+            Activation::Tanh | Activation::Sigmoid | Activation::Linear => Some(self.backward_one(a, a, grad_a, 0.0)),
+            _ => None,
+        }
+    }
+
     /// `grad_z[i] = grad_a[i] * f'(z[i])`, the chain rule through the
     /// activation, over a whole buffer.
     pub fn backward(self, z: &[f64], a: &[f64], grad_a: &[f64], grad_z: &mut [f64], leaky_slope: f64) {

@@ -154,13 +154,26 @@ pub struct FusedActivation<'a> {
     pub out: &'a mut [f64],
 }
 
+/// The 2x2 max pool that follows a convolution, computed from each output
+/// plane of the convolution as it is written, while it is in the cache.
+#[derive(Debug)]
+pub struct FusedPool<'a> {
+    pub geometry: PoolGeometry,
+    /// The pooled output, laid out as the pool layer's.
+    pub out: &'a mut [f64],
+    /// Which input of its block each output took (0 to 3, row by row), for
+    /// the backward pass; empty when there is none (evaluation).
+    pub winners: &'a mut [u8],
+}
+
 /// `out[o][oy][ox] = bias[o] + sum over c, ky, kx of in[c][iy][ix] w[o][c][ky][kx]`
 /// for `rows` images at once: the batch is unfolded into one patch matrix
 /// (kept in `patches` for the backward pass), multiplied by the filters in
 /// one matrix product into `scratch` (channel-major: `[o][image][oy][ox]`),
-/// and written back image by image with the bias and the activation.
-/// Returns whether every value written is a finite number (checked while
-/// the values are at hand, rather than by a pass over the buffers later).
+/// and written back image by image with the bias and the activation (and
+/// the max pool after it, if given). Returns whether every value written is
+/// a finite number (checked while the values are at hand, rather than by a
+/// pass over the buffers later).
 #[allow(clippy::too_many_arguments)]
 pub fn conv_forward(
     input: &[f64],
@@ -170,6 +183,7 @@ pub fn conv_forward(
     bias: &[f64],
     pre_activation: &mut [f64],
     activation: Option<FusedActivation<'_>>,
+    pool: Option<FusedPool<'_>>,
     patches: &mut [f64],
     scratch: &mut [f64],
 ) -> bool {
@@ -177,7 +191,7 @@ pub fn conv_forward(
     let columns = rows * positions;
     unfold(input, rows, g, patches);
     product(g.out_channels, per_filter, columns, weights, false, patches, false, 0.0, scratch);
-    let mut activation = activation;
+    let (mut activation, mut pool) = (activation, pool);
     let mut finite = true;
     for (channel, (&b, products)) in bias.iter().zip(scratch[..g.out_channels * columns].chunks_exact(columns)).enumerate() {
         for (image, run) in products.chunks_exact(positions).enumerate() {
@@ -187,28 +201,60 @@ pub fn conv_forward(
                 *z = product + b;
             }
             finite &= all_finite(pre);
-            if let Some(fused) = activation.as_mut() {
-                let out = &mut fused.out[at..at + positions];
-                fused.activation.forward(pre, out, fused.leaky_slope);
-                finite &= all_finite(out);
+            let out: &[f64] = match activation.as_mut() {
+                Some(fused) => {
+                    let out = &mut fused.out[at..at + positions];
+                    fused.activation.forward(pre, out, fused.leaky_slope);
+                    finite &= all_finite(out);
+                    out
+                }
+                None => pre,
+            };
+            if let Some(pool) = pool.as_mut() {
+                let plane = pool.geometry.out_height() * pool.geometry.out_width();
+                let from = image * pool.geometry.outputs() + channel * plane;
+                let winners = pool.winners.get_mut(from..from + plane);
+                pool_plane(out, g.out_height(), g.out_width(), &mut pool.out[from..from + plane], winners);
             }
         }
     }
     finite
 }
 
-/// The backward pass of [`conv_forward`], from the gradient of its
-/// pre-activation: writes the weight and bias gradients and, if asked, the
-/// input gradient. `patches` must hold the patch matrix of the forward pass
-/// of these rows; `scratch` and `patch_grads` are scratch. The sums over
-/// images and positions are one matrix product each, in an order fixed by
-/// the shapes.
+/// Where the backward pass of a convolution starts from.
+#[derive(Debug)]
+pub enum OutputGradient<'a> {
+    /// The gradient of its pre-activation, laid out like its output.
+    PreActivation(&'a [f64]),
+    /// The gradient of the 2x2 max pool after its activation, with what it
+    /// takes to go back through both: each pooled gradient goes straight to
+    /// the position that won its block, through the activation's
+    /// derivative there, in the gradient's channel-major layout. The
+    /// convolution's output is read only at those positions.
+    Pooled {
+        geometry: PoolGeometry,
+        winners: &'a [u8],
+        pooled: &'a [f64],
+        grad_pooled: &'a [f64],
+        activation: Activation,
+        leaky_slope: f64,
+        pre_activation: &'a [f64],
+        /// The activation's output (the pre-activation for linear).
+        activated: &'a [f64],
+    },
+}
+
+/// The backward pass of [`conv_forward`]: writes the weight and bias
+/// gradients and, if asked, the input gradient. `patches` must hold the
+/// patch matrix of the forward pass of these rows; `scratch` and
+/// `patch_grads` are scratch. The sums over images and positions are one
+/// matrix product each, in an order fixed by the shapes.
 #[allow(clippy::too_many_arguments)]
 pub fn conv_backward(
     rows: usize,
     g: &ConvGeometry,
     weights: &[f64],
-    grad_pre_activation: &[f64],
+    gradient: OutputGradient<'_>,
     grad_weights: &mut [f64],
     grad_bias: &mut [f64],
     grad_input: Option<&mut [f64]>,
@@ -220,9 +266,30 @@ pub fn conv_backward(
     let columns = rows * positions;
     // The gradient channel-major, like the forward product.
     let scratch = &mut scratch[..g.out_channels * columns];
+    let mut gradient = gradient;
     for (channel, (gradients, gb)) in scratch.chunks_exact_mut(columns).zip(grad_bias.iter_mut()).enumerate() {
         for (image, run) in gradients.chunks_exact_mut(positions).enumerate() {
-            run.copy_from_slice(&grad_pre_activation[image * out_size + channel * positions..][..positions]);
+            let at = image * out_size + channel * positions;
+            match &mut gradient {
+                OutputGradient::PreActivation(grad) => run.copy_from_slice(&grad[at..at + positions]),
+                OutputGradient::Pooled { geometry, winners, pooled, grad_pooled, activation, leaky_slope, pre_activation, activated } => {
+                    let pooled_plane = geometry.out_height() * geometry.out_width();
+                    let from = image * geometry.outputs() + channel * pooled_plane;
+                    let winners = &winners[from..from + pooled_plane];
+                    let (pooled, grad_pooled) = (&pooled[from..from + pooled_plane], &grad_pooled[from..from + pooled_plane]);
+                    let (pre, activated) = (&pre_activation[at..at + positions], &activated[at..at + positions]);
+                    run.fill(0.0);
+                    // The winner's output is the pooled value: relu, tanh and
+                    // sigmoid need nothing else, so the convolution's big
+                    // output is not read again.
+                    for_each_winner(winners, g.out_height(), g.out_width(), |output, position| {
+                        let grad = grad_pooled[output];
+                        run[position] = activation
+                            .backward_from_output(pooled[output], grad)
+                            .unwrap_or_else(|| activation.backward_one(pre[position], activated[position], grad, *leaky_slope));
+                    });
+                }
+            }
         }
         *gb = gradients.iter().sum();
     }
@@ -234,63 +301,83 @@ pub fn conv_backward(
 }
 
 /// Max of each 2x2 block. A NaN wins, so a non-finite value is never
-/// hidden. Values only, so the loop vectorises: the backward pass finds
-/// the winners again.
-pub fn pool_forward(input: &[f64], rows: usize, g: &PoolGeometry, out: &mut [f64]) {
-    let (in_w, out_w) = (g.in_width, g.out_width());
-    for_each_block_row(input, rows, g, |upper, lower, _, at| {
-        let out = &mut out[at..at + out_w];
-        let (upper, lower) = (&upper[..2 * out_w], &lower[..2 * out_w]);
-        for ((value, top), bottom) in out.iter_mut().zip(upper.chunks_exact(2)).zip(lower.chunks_exact(2)) {
-            let nan = top[0].is_nan() | top[1].is_nan() | bottom[0].is_nan() | bottom[1].is_nan();
-            let max = top[0].max(top[1]).max(bottom[0].max(bottom[1]));
-            *value = if nan { f64::NAN } else { max };
-        }
-        debug_assert!(upper.len() <= in_w);
-    });
+/// hidden. With `winners` (training), also which input of its block each
+/// output took (0 to 3, row by row: the first largest, or the last NaN),
+/// for the backward pass.
+pub fn pool_forward(input: &[f64], rows: usize, g: &PoolGeometry, out: &mut [f64], winners: &mut [u8]) {
+    let (plane_in, plane_out) = (g.in_height * g.in_width, g.out_height() * g.out_width());
+    for (index, (plane, pooled)) in input[..rows * g.inputs()].chunks_exact(plane_in).zip(out.chunks_exact_mut(plane_out)).enumerate() {
+        let winners = winners.get_mut(index * plane_out..(index + 1) * plane_out);
+        pool_plane(plane, g.in_height, g.in_width, pooled, winners);
+    }
 }
 
-/// Calls `visit` with the two input rows of each row of pooling blocks (of
-/// every image and channel), where the upper row starts in `input` and
-/// where the blocks' outputs start.
-#[inline(always)]
-fn for_each_block_row(input: &[f64], rows: usize, g: &PoolGeometry, mut visit: impl FnMut(&[f64], &[f64], usize, usize)) {
-    let (in_size, out_h, out_w, in_w) = (g.inputs(), g.out_height(), g.out_width(), g.in_width);
-    for image in 0..rows {
-        for c in 0..g.channels {
-            for oy in 0..out_h {
-                let top = image * in_size + (c * g.in_height + 2 * oy) * in_w;
-                let at = image * g.outputs() + (c * out_h + oy) * out_w;
-                visit(&input[top..top + in_w], &input[top + in_w..top + 2 * in_w], top, at);
+/// 2x2 max pooling of one `height x width` plane (an odd last row or
+/// column dropped). Plain indexed loops of selects: the compiler keeps them
+/// tight and free of branches on the data.
+#[inline]
+fn pool_plane(plane: &[f64], height: usize, width: usize, out: &mut [f64], winners: Option<&mut [u8]>) {
+    let out_w = width / 2;
+    // The larger, or NaN if either is.
+    let larger = |x: f64, y: f64| if x > y || x.is_nan() { x } else { y };
+    let rows = |oy: usize| (&plane[2 * oy * width..][..2 * out_w], &plane[(2 * oy + 1) * width..][..2 * out_w]);
+    match winners {
+        None => {
+            for oy in 0..height / 2 {
+                let (out, (upper, lower)) = (&mut out[oy * out_w..][..out_w], rows(oy));
+                for ox in 0..out_w {
+                    out[ox] = larger(larger(upper[2 * ox], upper[2 * ox + 1]), larger(lower[2 * ox], lower[2 * ox + 1]));
+                }
+            }
+        }
+        Some(winners) => {
+            for oy in 0..height / 2 {
+                let (out, winners, (upper, lower)) = (&mut out[oy * out_w..][..out_w], &mut winners[oy * out_w..][..out_w], rows(oy));
+                for ox in 0..out_w {
+                    let (mut best, mut at) = (upper[2 * ox], 0u8);
+                    for (candidate, index) in [(upper[2 * ox + 1], 1u8), (lower[2 * ox], 2), (lower[2 * ox + 1], 3)] {
+                        let wins = candidate > best || candidate.is_nan();
+                        best = if wins { candidate } else { best };
+                        at = if wins { index } else { at };
+                    }
+                    out[ox] = best;
+                    winners[ox] = at;
+                }
             }
         }
     }
 }
 
-/// Routes each output's gradient to the input that won its block: the
-/// first (row by row) that equals the output (the block's last input when
-/// the output is NaN, which stops training anyway). Every input gets its
-/// gradient written, 0 if it lost.
-pub fn pool_backward(input: &[f64], output: &[f64], grad_out: &[f64], rows: usize, g: &PoolGeometry, grad_input: &mut [f64]) {
-    let (in_size, in_w, out_w) = (g.inputs(), g.in_width, g.out_width());
-    if g.in_height % 2 == 1 || in_w % 2 == 1 {
-        // The dropped last row or column gets no gradient.
-        grad_input[..rows * in_size].fill(0.0);
+/// Routes each output's gradient to the input that won its block (see
+/// [`pool_forward`]); every input gets its gradient written, 0 if it lost.
+pub fn pool_backward(winners: &[u8], grad_out: &[f64], rows: usize, g: &PoolGeometry, grad_input: &mut [f64]) {
+    let (plane_in, plane_out) = (g.in_height * g.in_width, g.out_height() * g.out_width());
+    let planes = grad_input[..rows * g.inputs()]
+        .chunks_exact_mut(plane_in)
+        .zip(winners.chunks_exact(plane_out).zip(grad_out.chunks_exact(plane_out)));
+    for (grad_plane, (winners, grad_pooled)) in planes {
+        unpool_plane(winners, grad_pooled, g.in_height, g.in_width, grad_plane);
     }
-    for_each_block_row(input, rows, g, |upper, lower, top, at| {
-        let (grad_upper, grad_lower) = grad_input[top..top + 2 * in_w].split_at_mut(in_w);
-        let blocks = output[at..at + out_w].iter().zip(&grad_out[at..at + out_w]).zip(upper.chunks_exact(2).zip(lower.chunks_exact(2)));
-        for (ox, ((&max, &grad), (top, bottom))) in blocks.enumerate() {
-            let first = top[0] == max;
-            let second = !first & (top[1] == max);
-            let third = !(first | second) & (bottom[0] == max);
-            let fourth = !(first | second | third);
-            grad_upper[2 * ox] = if first { grad } else { 0.0 };
-            grad_upper[2 * ox + 1] = if second { grad } else { 0.0 };
-            grad_lower[2 * ox] = if third { grad } else { 0.0 };
-            grad_lower[2 * ox + 1] = if fourth { grad } else { 0.0 };
+}
+
+/// [`pool_backward`] for one plane: writes every value of `grad_plane`.
+#[inline]
+fn unpool_plane(winners: &[u8], grad_pooled: &[f64], height: usize, width: usize, grad_plane: &mut [f64]) {
+    grad_plane[..height * width].fill(0.0);
+    for_each_winner(winners, height, width, |output, position| grad_plane[position] = grad_pooled[output]);
+}
+
+/// Calls `visit` with each output of a plane's 2x2 blocks and the position
+/// in its `height x width` plane of the input that won the block.
+#[inline(always)]
+fn for_each_winner(winners: &[u8], height: usize, width: usize, mut visit: impl FnMut(usize, usize)) {
+    let out_w = width / 2;
+    for oy in 0..height / 2 {
+        for (ox, &winner) in winners[oy * out_w..][..out_w].iter().enumerate() {
+            let winner = usize::from(winner);
+            visit(oy * out_w + ox, (2 * oy + winner / 2) * width + 2 * ox + winner % 2);
         }
-    });
+    }
 }
 
 #[cfg(test)]
@@ -315,11 +402,14 @@ mod tests {
         kernel[4] = 1.0;
         let mut out = vec![0.0; 16];
         let (mut patches, mut scratch) = (vec![0.0; g.patch_len(1)], vec![0.0; 16]);
-        conv_forward(&image, 1, &g, &kernel, &[0.5], &mut out, None, &mut patches, &mut scratch);
+        conv_forward(&image, 1, &g, &kernel, &[0.5], &mut out, None, None, &mut patches, &mut scratch);
         assert_eq!(out, image.iter().map(|v| v + 0.5).collect::<Vec<_>>());
-        let mut pooled = vec![0.0; 4];
-        pool_forward(&image, 1, &PoolGeometry { channels: 1, in_height: 4, in_width: 4 }, &mut pooled);
+        let (mut pooled, mut winners) = (vec![0.0; 4], vec![9; 4]);
+        pool_forward(&image, 1, &PoolGeometry { channels: 1, in_height: 4, in_width: 4 }, &mut pooled, &mut winners);
         assert_eq!(pooled, vec![5.0, 7.0, 13.0, 15.0]);
+        assert_eq!(winners, vec![3; 4]);
+        pool_forward(&image, 1, &PoolGeometry { channels: 1, in_height: 4, in_width: 4 }, &mut pooled, &mut []);
+        assert_eq!(pooled, vec![5.0, 7.0, 13.0, 15.0], "the same without winners");
     }
 
     /// The first maximum of a block wins its gradient (ties are common
@@ -333,18 +423,18 @@ mod tests {
         input[5 + 2] = 2.0; // (row 1, col 2) and (row 1, col 3): a tie
         input[5 + 3] = 2.0;
         input[15 + 5] = f64::NAN; // channel 1, row 1, col 0
-        let mut out = vec![0.0; 2 * g.outputs()];
-        pool_forward(&input, 2, &g, &mut out);
+        let (mut out, mut winners) = (vec![0.0; 2 * g.outputs()], vec![0; 2 * g.outputs()]);
+        pool_forward(&input, 2, &g, &mut out, &mut winners);
         assert_eq!(&out[..2], &[2.0, 2.0]);
         assert!(out[2].is_nan() && out[3] == 0.0);
         assert!(out[4..].iter().all(|&v| v == 0.0), "image 1 is blank");
         let grad_out: Vec<f64> = (1..=8).map(f64::from).collect();
         let mut grad_input = vec![f64::NAN; input.len()];
-        pool_backward(&input, &out, &grad_out, 2, &g, &mut grad_input);
+        pool_backward(&winners, &grad_out, 2, &g, &mut grad_input);
         let mut expected = vec![0.0; input.len()];
         expected[1] = 1.0;
         expected[5 + 2] = 2.0;
-        expected[15 + 6] = 3.0;
+        expected[15 + 5] = 3.0; // the NaN won
         expected[15 + 2] = 4.0;
         expected[30] = 5.0; // image 1: all zeros, the first wins
         expected[32] = 6.0;
@@ -413,7 +503,7 @@ mod tests {
             let mut act = vec![0.0; rows * g.outputs()];
             let (mut patches, mut scratch) = (vec![0.0; g.patch_len(rows)], vec![0.0; g.out_channels * rows * g.positions()]);
             let fused = FusedActivation { activation: Activation::Tanh, leaky_slope: 0.0, out: &mut act };
-            conv_forward(input, rows, &g, &weights, &bias, &mut pre, Some(fused), &mut patches, &mut scratch);
+            conv_forward(input, rows, &g, &weights, &bias, &mut pre, Some(fused), None, &mut patches, &mut scratch);
             (pre, act)
         };
         let (batch_pre, batch_act) = run(&input, rows);
@@ -438,10 +528,21 @@ mod tests {
         let backward = |input: &[f64], grad_out: &[f64], rows: usize| {
             let (mut patches, mut scratch) = (vec![0.0; g.patch_len(rows)], vec![0.0; g.out_channels * rows * g.positions()]);
             let mut pre = vec![0.0; rows * g.outputs()];
-            conv_forward(input, rows, &g, &weights, &[0.0; 2], &mut pre, None, &mut patches, &mut scratch);
+            conv_forward(input, rows, &g, &weights, &[0.0; 2], &mut pre, None, None, &mut patches, &mut scratch);
             let (mut gw, mut gb, mut gi) = (vec![0.0; weights.len()], vec![0.0; 2], vec![f64::NAN; input.len()]);
             let mut patch_grads = vec![0.0; g.patch_len(rows)];
-            conv_backward(rows, &g, &weights, grad_out, &mut gw, &mut gb, Some(&mut gi), &patches, &mut scratch, &mut patch_grads);
+            conv_backward(
+                rows,
+                &g,
+                &weights,
+                OutputGradient::PreActivation(grad_out),
+                &mut gw,
+                &mut gb,
+                Some(&mut gi),
+                &patches,
+                &mut scratch,
+                &mut patch_grads,
+            );
             (gw, gb, gi)
         };
         let (gw, gb, gi) = backward(&input, &grad_out, rows);

@@ -12,7 +12,9 @@ use std::ops::Range;
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
-use super::conv::{ConvGeometry, FusedActivation, PoolGeometry, conv_backward, conv_forward, pool_backward, pool_forward};
+use super::conv::{
+    ConvGeometry, FusedActivation, FusedPool, OutputGradient, PoolGeometry, conv_backward, conv_forward, pool_backward, pool_forward,
+};
 use super::gemm;
 use super::kernels::{all_finite, dense_backward, dense_forward};
 use super::{Activation, EngineRng, Init};
@@ -169,6 +171,9 @@ pub struct LayerBuffers {
     /// Convolutions: whether the last forward pass wrote only finite
     /// numbers.
     pub finite: bool,
+    /// Max pooling, in workspaces with gradients: which input of its block
+    /// each output took.
+    pub winners: Vec<u8>,
 }
 
 /// Forward and backward buffers for a network and a batch capacity.
@@ -224,6 +229,7 @@ impl Workspace {
                     .chain([&b.grad_output, &b.grad_pre_activation, &b.grad_linear, &b.weights_transposed, &b.patches].iter())
                     .map(|v| v.len())
                     .sum::<usize>()
+                    + b.winners.len().div_ceil(8)
             })
             .sum();
         layers + self.input.len() + self.scratch.len() + self.patch_grads.len()
@@ -260,6 +266,7 @@ impl Workspace {
                         _ => Vec::new(),
                     },
                     finite: true,
+                    winners: if matches!(layer.kind, LayerKind::MaxPool(_)) && gradients { vec![0; n] } else { Vec::new() },
                 }
             })
             .collect();
@@ -478,10 +485,15 @@ impl Network {
         ws.dropout_applied = mode.dropout();
         let Workspace { input, layers: buffers, scratch, .. } = ws;
         let fast = self.has_convolutions();
+        let mut pooled_already = false;
         for (index, layer) in self.layers.iter().enumerate() {
+            if std::mem::take(&mut pooled_already) {
+                // The convolution before pooled its output as it wrote it.
+                continue;
+            }
             let (before, rest) = buffers.split_at_mut(index);
             let x: &[f64] = if index == 0 { input } else { output_of(&before[index - 1]) };
-            let buf = &mut rest[0];
+            let (buf, after) = rest.split_first_mut().expect("a buffer per layer");
             let n = rows * layer.outputs;
             let weights = &self.params[layer.weights.clone()];
             let bias = &self.params[layer.bias.clone()];
@@ -503,9 +515,19 @@ impl Network {
                         leaky_slope: self.leaky_slope,
                         out: &mut buf.activation[..n],
                     });
-                    buf.finite = conv_forward(x, rows, g, weights, bias, &mut buf.pre_activation, activation, &mut buf.patches, scratch);
+                    let pool = match (self.layers.get(index + 1).map(|l| l.kind), after.first_mut()) {
+                        (Some(LayerKind::MaxPool(geometry)), Some(next)) => {
+                            pooled_already = true;
+                            let outputs = rows * geometry.outputs();
+                            let winners = if next.winners.is_empty() { &mut [][..] } else { &mut next.winners[..outputs] };
+                            Some(FusedPool { geometry, out: &mut next.pre_activation[..outputs], winners })
+                        }
+                        _ => None,
+                    };
+                    let pre = &mut buf.pre_activation;
+                    buf.finite = conv_forward(x, rows, g, weights, bias, pre, activation, pool, &mut buf.patches, scratch);
                 }
-                (LayerKind::MaxPool(g), _) => pool_forward(x, rows, g, &mut buf.pre_activation),
+                (LayerKind::MaxPool(g), _) => pool_forward(x, rows, g, &mut buf.pre_activation, &mut buf.winners),
             }
             // (A convolution applied its activation as it wrote its output.)
             if !buf.activation.is_empty() && !matches!(layer.kind, LayerKind::Conv(_)) {
@@ -638,9 +660,40 @@ impl Network {
         let (rows, dropout_applied) = (*rows, *dropout_applied);
         let fast = self.has_convolutions();
         let last = self.layers.len() - 1;
-        for index in (0..self.layers.len()).rev() {
+        let mut index = self.layers.len();
+        while index > 0 {
+            index -= 1;
             let layer = &self.layers[index];
             let n = rows * layer.outputs;
+            if let (LayerKind::MaxPool(pool), Some(conv_index)) = (layer.kind, index.checked_sub(1))
+                && let LayerKind::Conv(g) = self.layers[conv_index].kind
+                && index != last
+            {
+                // Back through the pool, the convolution's activation and the
+                // convolution at once, plane by plane.
+                let conv = &self.layers[conv_index];
+                let (before, rest) = buffers.split_at_mut(conv_index);
+                let (conv_buf, pool_buf) = rest.split_at_mut(1);
+                let (conv_buf, pool_buf) = (&conv_buf[0], &pool_buf[0]);
+                let activated = if conv_buf.activation.is_empty() { &conv_buf.pre_activation } else { &conv_buf.activation };
+                let gradient = OutputGradient::Pooled {
+                    geometry: pool,
+                    winners: &pool_buf.winners[..n],
+                    pooled: &pool_buf.pre_activation[..n],
+                    grad_pooled: &pool_buf.grad_output[..n],
+                    activation: conv.activation,
+                    leaky_slope: self.leaky_slope,
+                    pre_activation: &conv_buf.pre_activation,
+                    activated,
+                };
+                let grad_input = before.last_mut().map(|previous| output_and_grad(previous).1);
+                let (w, b) = (conv.weights.clone(), conv.bias.clone());
+                let (grad_weights, grad_bias) = grads[w.start..b.end].split_at_mut(w.len());
+                let weights = &self.params[w];
+                conv_backward(rows, &g, weights, gradient, grad_weights, grad_bias, grad_input, &conv_buf.patches, scratch, patch_grads);
+                index = conv_index;
+                continue;
+            }
             let (before, rest) = buffers.split_at_mut(index);
             let buf = &mut rest[0];
             if index != last {
@@ -687,7 +740,7 @@ impl Network {
                     rows,
                     g,
                     &self.params[w],
-                    grad_linear,
+                    OutputGradient::PreActivation(grad_linear),
                     grad_weights,
                     grad_bias,
                     grad_input,
@@ -697,7 +750,7 @@ impl Network {
                 ),
                 LayerKind::MaxPool(g) => {
                     if let Some(grad_input) = grad_input {
-                        pool_backward(x, &buf.pre_activation, grad_linear, rows, g, grad_input);
+                        pool_backward(&buf.winners, grad_linear, rows, g, grad_input);
                     }
                 }
             }
