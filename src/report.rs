@@ -423,8 +423,8 @@ pub struct Kernels {
     pub dense: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub convolution: Option<String>,
-    /// The threads a training step is split between, in fixed slices of
-    /// the batch: the bits depend on this number, never on timing.
+    /// The threads that worked on each training step (on fixed slices of
+    /// the batch: the bits do not depend on this number).
     pub threads: usize,
 }
 

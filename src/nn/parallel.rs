@@ -1,10 +1,17 @@
 //! Work split between threads so that the numbers do not depend on which
-//! thread finishes first. A mini-batch is cut into fixed slices of rows,
-//! one per thread, each with its own workspace; the slices' weight
-//! gradients and loss sums are added in slice order. The result depends on
-//! the number of slices (sums are taken in another order than over the
-//! whole batch at once), never on timing. Forward passes are exact either
-//! way: a row's outputs do not depend on the rows beside it.
+//! thread does what, or when. A mini-batch is cut into fixed slices of at
+//! most [`SLICE_ROWS`] rows (the cut depends on the batch's size alone);
+//! threads take the slices as they come free, each slice in its own
+//! workspace, and the slices' weight gradients and loss sums are added in
+//! slice order. The result differs from a pass over the whole batch at
+//! once (the sums are taken in another order) but not with the number of
+//! threads, nor with timing. Forward passes are exact either way: a row's
+//! outputs do not depend on the rows beside it.
+//!
+//! Small slices also keep a convolution's buffers within the caches, and
+//! let one thread take over the slices of another that the system has not
+//! scheduled yet (on a busy machine, a thread waiting for a fixed share of
+//! work is mostly waiting).
 //!
 //! Only networks with convolutions are trained this way: they are not
 //! portable anyway (see [`super::gemm`]), and the small portable networks
@@ -14,14 +21,16 @@ use std::sync::OnceLock;
 
 use super::{Loss, Mode, Network, Workspace};
 
-/// The most threads a batch is split between.
+/// The most threads that work on one batch.
 pub const MAX_THREADS: usize = 8;
 
-/// The number of slices a batch is split into: `EMERGENCE_LAB_THREADS` if
+/// The most rows of a slice of a batch.
+pub const SLICE_ROWS: usize = 8;
+
+/// The number of threads that work on a batch: `EMERGENCE_LAB_THREADS` if
 /// set (1 to [`MAX_THREADS`]), else the number of CPUs the program may use,
-/// at most [`MAX_THREADS`]; always 1 in the browser. A run's
-/// `summary.json` records it: the same seed on the same machine with the
-/// same number gives the same bits.
+/// at most [`MAX_THREADS`]; always 1 in the browser. It changes the speed,
+/// never the numbers.
 pub fn threads() -> usize {
     static THREADS: OnceLock<usize> = OnceLock::new();
     *THREADS.get_or_init(|| {
@@ -34,18 +43,31 @@ pub fn threads() -> usize {
     })
 }
 
-/// Runs `work` on every item, on several threads where there are any;
-/// each item is worked on by exactly one call.
+/// Runs `work` on every item, on up to [`threads`] threads, each item by
+/// exactly one call (which thread makes it changes nothing).
 pub fn for_each<T: Send>(items: &mut [T], work: impl Fn(&mut T) + Sync + Send) {
     #[cfg(not(target_arch = "wasm32"))]
     {
         use rayon::prelude::*;
-        if items.len() > 1 {
-            items.par_iter_mut().for_each(work);
+        if items.len() > 1 && threads() > 1 {
+            pool().install(|| items.par_iter_mut().with_max_len(1).for_each(work));
             return;
         }
     }
     items.iter_mut().for_each(work);
+}
+
+/// The threads that train batches: [`threads`] of them, made once.
+#[cfg(not(target_arch = "wasm32"))]
+fn pool() -> &'static rayon::ThreadPool {
+    static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads())
+            .thread_name(|i| format!("emergence-lab batch {i}"))
+            .build()
+            .expect("the system gives the program threads")
+    })
 }
 
 /// One slice of a batch: its rows, its workspace, its gradients.
@@ -60,7 +82,7 @@ struct Slice {
     loss: f64,
 }
 
-/// A mini-batch cut into fixed slices trained on separate threads, for
+/// A mini-batch cut into fixed slices trained on several threads, for
 /// networks without dropout or batch normalisation (whose rows do not
 /// depend on each other in a forward pass).
 #[derive(Debug, Clone)]
@@ -71,15 +93,16 @@ pub struct SlicedBatch {
 }
 
 impl SlicedBatch {
-    /// Room for batches of up to `capacity` rows in `parts` slices.
-    pub fn new(network: &Network, capacity: usize, parts: usize) -> Self {
+    /// Room for batches of up to `capacity` rows, in slices of up to
+    /// `slice_rows` rows ([`SLICE_ROWS`] in training).
+    pub fn new(network: &Network, capacity: usize, slice_rows: usize) -> Self {
         let capacity = capacity.max(1);
-        let parts = parts.clamp(1, capacity);
-        let slices = (0..parts)
+        let slice_rows = slice_rows.clamp(1, capacity);
+        let slices = (0..capacity.div_ceil(slice_rows))
             .map(|_| Slice {
                 first: 0,
                 rows: 0,
-                ws: Workspace::new(network, capacity.div_ceil(parts)),
+                ws: Workspace::new(network, slice_rows),
                 grads: vec![0.0; network.params.len()],
                 loss: 0.0,
             })
@@ -100,17 +123,16 @@ impl SlicedBatch {
         self.rows
     }
 
-    /// Starts a batch of `rows` rows: cuts it into slices as even as they
-    /// can be (the first ones a row longer) and hands `fill` each slice's
-    /// first row in the batch and its input rows to fill, in order.
+    /// Starts a batch of `rows` rows: cuts it into slices, each full but
+    /// the last, and hands `fill` each slice's first row in the batch and
+    /// its input rows to fill, in order.
     pub fn load(&mut self, rows: usize, mut fill: impl FnMut(usize, &mut [f64])) {
         assert!(rows <= self.capacity, "batch of {rows} rows exceeds the capacity of {}", self.capacity);
         self.rows = rows;
-        let parts = self.slices.len();
         let mut first = 0;
-        for (index, slice) in self.slices.iter_mut().enumerate() {
+        for slice in &mut self.slices {
             slice.first = first;
-            slice.rows = rows / parts + usize::from(index < rows % parts);
+            slice.rows = slice.ws.capacity().min(rows - first);
             fill(first, slice.ws.input_rows(slice.rows));
             first += slice.rows;
         }

@@ -217,17 +217,16 @@ enum Batch {
     /// normalisation (whose rows depend on each other's draws or
     /// statistics).
     Whole(Workspace),
-    /// Fixed slices on several threads (see [`crate::nn::parallel`]):
-    /// convolutional networks.
+    /// Fixed slices of a few rows, on several threads (see
+    /// [`crate::nn::parallel`]): convolutional networks.
     Sliced(SlicedBatch),
 }
 
 impl Batch {
     fn new(network: &Network, capacity: usize) -> Self {
-        let parts = parallel::threads();
         let rows_independent = network.layers.iter().all(|l| l.dropout == 0.0 && l.batch_norm.is_none());
-        if network.has_convolutions() && rows_independent && parts > 1 && capacity > 1 {
-            Self::Sliced(SlicedBatch::new(network, capacity, parts))
+        if network.has_convolutions() && rows_independent {
+            Self::Sliced(SlicedBatch::new(network, capacity, parallel::SLICE_ROWS))
         } else {
             Self::Whole(Workspace::new(network, capacity))
         }
@@ -478,12 +477,12 @@ impl Trainer {
         self.batch.capacity()
     }
 
-    /// The threads a training step is split between (1: the whole batch in
+    /// The threads that work on a training step (1: the whole batch in
     /// one workspace).
     pub fn threads(&self) -> usize {
         match &self.batch {
             Batch::Whole(_) => 1,
-            Batch::Sliced(slices) => slices.parts(),
+            Batch::Sliced(slices) => parallel::threads().min(slices.parts()),
         }
     }
 
