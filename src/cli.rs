@@ -13,7 +13,7 @@ use crate::analysis::emergence::emergence_report;
 use crate::args::{Cli, Command, EXIT_BAD_INPUT, EXIT_OK, RunArgs};
 use crate::config::{Override, PRESETS};
 use crate::report::{
-    MetricsWriter, RunOutput, Summary, WriteError, confusion_matrix, write_confusion_csv, write_csv_file, write_homogeneity_csv,
+    FourierWriter, MetricsWriter, RunOutput, Summary, WriteError, confusion_matrix, write_confusion_csv, write_csv_file, write_homogeneity_csv,
     write_json, write_run,
 };
 use crate::run::Run;
@@ -112,6 +112,16 @@ pub fn run(args: &RunArgs) -> i32 {
     };
     run.limit_history(HISTORY_IN_MEMORY);
     run.stream_records();
+    // Modular addition: the Fourier progress measures at every probe.
+    let fourier_path = output.file("fourier.csv");
+    let fourier_failed = |source| WriteError::Csv { path: fourier_path.clone(), source };
+    let mut fourier = match run.data().plane {
+        crate::data::InputPlane::Pairs { .. } => match std::fs::File::create(&fourier_path) {
+            Ok(file) => Some(FourierWriter::new(std::io::BufWriter::new(file))),
+            Err(source) => return bad_input(&WriteError::Io { path: fourier_path.clone(), source }.to_string()),
+        },
+        _ => None,
+    };
     let steps = run.config().training.steps;
     let progress = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(steps);
@@ -130,11 +140,22 @@ pub fn run(args: &RunArgs) -> i32 {
     if let Err(error) = metrics.write(run.main().history().records()).map_err(csv_failed) {
         return bad_input(&error.to_string());
     }
+    if let Some(writer) = &mut fourier
+        && let Err(error) = writer.write(run.fourier()).map_err(fourier_failed)
+    {
+        return bad_input(&error.to_string());
+    }
     while done < steps {
         let taken = chunk.min(steps - done);
         run.run(taken);
         done += taken;
         if let Err(error) = metrics.write(&run.take_unwritten_records()).map_err(csv_failed) {
+            return bad_input(&error.to_string());
+        }
+        let fourier_rows = run.take_unwritten_fourier();
+        if let Some(writer) = &mut fourier
+            && let Err(error) = writer.write(&fourier_rows).map_err(fourier_failed)
+        {
             return bad_input(&error.to_string());
         }
         progress.set_position(done);
@@ -149,6 +170,12 @@ pub fn run(args: &RunArgs) -> i32 {
     // before the non-finite value, which shows what exploded.
     run.probe_stale();
     if let Err(error) = metrics.write(&run.take_unwritten_records()).and_then(|()| metrics.finish()).map_err(csv_failed) {
+        return bad_input(&error.to_string());
+    }
+    let fourier_rows = run.take_unwritten_fourier();
+    if let Some(mut writer) = fourier
+        && let Err(error) = writer.write(&fourier_rows).and_then(|()| writer.finish()).map_err(fourier_failed)
+    {
         return bad_input(&error.to_string());
     }
     let data = run.data();

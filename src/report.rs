@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::data::{Dataset, InputPlane, Split};
 use crate::nn::TaskKind;
 use crate::nn::{Inference, LayerKind, Network};
+use crate::analysis::fourier::FourierRecord;
 use crate::run::Run;
 use crate::train::{Divergence, History, ProbeRecord};
 
@@ -440,6 +441,65 @@ impl Summary {
             diverged: main.diverged().cloned(),
             kernels: Kernels::of(main.network()),
         }
+    }
+}
+
+/// fourier.csv, a row at a time as the probes come (modular addition):
+/// the progress measures of [`FourierRecord`], the power share of each
+/// frequency last.
+pub struct FourierWriter<W: Write> {
+    writer: csv::Writer<W>,
+    header_written: bool,
+}
+
+impl<W: Write> FourierWriter<W> {
+    pub fn new(out: W) -> Self {
+        Self { writer: csv::Writer::from_writer(out), header_written: false }
+    }
+
+    pub fn write(&mut self, records: &[FourierRecord]) -> csv::Result<()> {
+        let optional = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+        for record in records {
+            if !self.header_written {
+                let mut header: Vec<String> = [
+                    "step",
+                    "median_share",
+                    "share_q1",
+                    "share_q3",
+                    "frequencies_in_use",
+                    "concentrated_neurons",
+                    "concentrated_frequencies",
+                    "strongest_5_share",
+                    "logit_sum_share",
+                    "excluded_loss",
+                ]
+                .map(String::from)
+                .to_vec();
+                header.extend((1..=record.power_shares.len()).map(|k| format!("power_k{k}")));
+                self.writer.write_record(&header)?;
+                self.header_written = true;
+            }
+            let mut row = vec![
+                record.step.to_string(),
+                record.median_share.to_string(),
+                record.share_quartiles.0.to_string(),
+                record.share_quartiles.1.to_string(),
+                record.distinct_frequencies.to_string(),
+                record.concentrated_neurons.to_string(),
+                record.distinct_concentrated_frequencies.to_string(),
+                record.strongest_share.to_string(),
+                optional(record.sum_share),
+                optional(record.excluded_loss),
+            ];
+            row.extend(record.power_shares.iter().map(f64::to_string));
+            self.writer.write_record(&row)?;
+        }
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> csv::Result<()> {
+        self.writer.flush()?;
+        Ok(())
     }
 }
 

@@ -176,6 +176,8 @@ pub struct ProbeParts {
     pub settling: Settling,
     pub phases: Vec<LossPhase>,
     pub moments: FitMoments,
+    /// Modular addition: the Fourier progress measures at the probes.
+    pub fourier: Vec<crate::analysis::fourier::FourierRecord>,
     /// The probe's (main replica's) step.
     pub step: u64,
 }
@@ -436,6 +438,7 @@ impl Session {
                 detail: main.latest_detail().to_vec(),
                 gradients: main.latest_gradients().to_vec(),
                 settling: main.settling().clone(),
+                fourier: self.run.fourier().to_vec(),
                 step: probed,
             }));
         }
