@@ -13,8 +13,8 @@ use crate::analysis::emergence::emergence_report;
 use crate::args::{Cli, Command, EXIT_BAD_INPUT, EXIT_OK, RunArgs};
 use crate::config::{Override, PRESETS};
 use crate::report::{
-    FourierWriter, MetricsWriter, RunOutput, Summary, WriteError, confusion_matrix, write_confusion_csv, write_csv_file, write_homogeneity_csv,
-    write_json, write_run,
+    FourierWriter, MetricsWriter, RunOutput, Summary, WriteError, confusion_matrix, write_confusion_csv, write_csv_file,
+    write_homogeneity_csv, write_json, write_run,
 };
 use crate::run::Run;
 

@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::analysis::fourier::FourierRecord;
 use crate::data::{Dataset, InputPlane, Split};
 use crate::nn::TaskKind;
 use crate::nn::{Inference, LayerKind, Network};
-use crate::analysis::fourier::FourierRecord;
 use crate::run::Run;
 use crate::train::{Divergence, History, ProbeRecord};
 

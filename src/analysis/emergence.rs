@@ -204,7 +204,12 @@ pub fn emergence_report(trainer: &Trainer) -> EmergenceReport {
         crate::data::InputPlane::Pairs { modulus } => super::fourier::neuron_frequencies(trainer.network(), modulus),
         _ => None,
     };
-    EmergenceReport { moments: fit_moments(trainer.history(), FIT_ACCURACY), phases: loss_phases(records, |r| r.train_loss), layers, frequencies }
+    EmergenceReport {
+        moments: fit_moments(trainer.history(), FIT_ACCURACY),
+        phases: loss_phases(records, |r| r.train_loss),
+        layers,
+        frequencies,
+    }
 }
 
 #[cfg(test)]

@@ -664,6 +664,10 @@ pub struct FourierRecord {
     pub strongest_share: f64,
     /// Each frequency's share of all neurons' wave power (k = 1..=p/2).
     pub power_shares: Vec<f64>,
+    /// How many neurons have a single-frequency share in each tenth of
+    /// [0, 1]: the distribution moving from about 0.1 to about 0.9 is the
+    /// order forming.
+    pub share_histogram: [usize; SHARE_BINS],
     /// [`LogitSpectrum::sum_share`]: how much of the logits depends on
     /// a + b alone (cross-entropy networks on modular addition).
     pub sum_share: Option<f64>,
@@ -692,6 +696,7 @@ pub fn fourier_record(network: &Network, data: &Dataset, step: u64) -> Option<Fo
         concentrated_neurons: progress.concentrated_neurons,
         strongest_share: progress.strongest_share,
         power_shares,
+        share_histogram: progress.share_histogram,
         sum_share,
         excluded_loss,
     })
@@ -707,7 +712,12 @@ pub struct NeuronFrequency {
 }
 
 pub fn neuron_frequencies(network: &Network, modulus: usize) -> Option<Vec<NeuronFrequency>> {
-    Some(input_spectra(network, modulus)?.into_iter().map(|n| NeuronFrequency { unit: n.unit, frequency: n.frequency, share: n.share }).collect())
+    Some(
+        input_spectra(network, modulus)?
+            .into_iter()
+            .map(|n| NeuronFrequency { unit: n.unit, frequency: n.frequency, share: n.share })
+            .collect(),
+    )
 }
 
 /// [`sum_spectrum`] of a network's logits on all pairs.

@@ -11,4 +11,6 @@ pub enum Toggle {
     Replicas,
     Settings,
     Charts,
+    Waves,
+    EdgeOfChaos,
 }

@@ -14,6 +14,7 @@ use super::Run;
 use super::cadence::Cadence;
 use crate::analysis::emergence::{FIT_ACCURACY, FitMoments, LossPhase, fit_moments, loss_phases};
 use crate::analysis::homogeneity::{HomogeneityReport, HomogeneitySummary};
+use crate::analysis::theory::{TheoryReport, theory_for_run};
 use crate::config::Config;
 use crate::data::{DataError, Dataset};
 use crate::nn::Network;
@@ -157,6 +158,9 @@ pub struct SessionView {
     pub parts: Arc<ProbeParts>,
     pub homogeneity: Option<Arc<HomogeneityReport>>,
     pub homogeneity_history: Arc<Vec<HomogeneitySummary>>,
+    /// What mean-field theory predicts of this network's initialisation
+    /// (or why it does not apply).
+    pub theory: Arc<TheoryReport>,
     pub throughput: Throughput,
 }
 
@@ -211,6 +215,7 @@ pub struct Session {
     parts: Option<Arc<ProbeParts>>,
     homogeneity: Option<Arc<HomogeneityReport>>,
     homogeneity_history: Arc<Vec<HomogeneitySummary>>,
+    theory: Arc<TheoryReport>,
     events: Vec<Event>,
 }
 
@@ -220,6 +225,7 @@ impl Session {
     }
 
     pub fn with_run(run: Run) -> Self {
+        let theory = Arc::new(theory_for_run(run.config(), run.data()));
         let mut session = Self {
             run,
             generation: 0,
@@ -236,6 +242,7 @@ impl Session {
             parts: None,
             homogeneity: None,
             homogeneity_history: Arc::new(Vec::new()),
+            theory,
             events: Vec::new(),
         };
         session.settle_in();
@@ -252,6 +259,7 @@ impl Session {
     }
 
     fn replace(&mut self, run: Run) {
+        self.theory = Arc::new(theory_for_run(run.config(), run.data()));
         self.run = run;
         self.generation += 1;
         self.changed_in_place = false;
@@ -464,6 +472,7 @@ impl Session {
             parts: Arc::clone(self.parts.as_ref().expect("just made")),
             homogeneity: self.homogeneity.clone(),
             homogeneity_history: Arc::clone(&self.homogeneity_history),
+            theory: Arc::clone(&self.theory),
             throughput: self.throughput,
         }
     }
