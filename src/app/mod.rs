@@ -162,9 +162,11 @@ pub fn run(args: GuiArgs) -> i32 {
             return EXIT_BAD_INPUT;
         }
     };
+    // A link's settings win over its lesson step's own: they are what the
+    // teacher had on screen when the link was made.
     let config = match (lesson, &args.link) {
-        (Some((index, step)), _) => lessons[index].steps[step].config.clone(),
-        (None, Some(link)) => match crate::share::decode(link) {
+        (Some((index, step)), None) => lessons[index].steps[step].config.clone(),
+        (_, Some(link)) => match crate::share::decode(link) {
             Ok(setup) => setup.config,
             Err(error) => {
                 eprintln!("error: --link: {error}");

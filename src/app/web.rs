@@ -77,7 +77,7 @@ fn open_new_links(
                 let lesson = setup.lesson.and_then(|(name, step)| Some((lessons.lessons.iter().position(|l| l.name == name)?, step)));
                 match lesson {
                     Some((lesson, step)) => {
-                        steps.write(EnterStep { lesson, step });
+                        steps.write(EnterStep { lesson, step, settings: Some(Box::new(setup.config.clone())) });
                     }
                     None => {
                         commands.write(RunCommand(Command::Restart(Box::new(setup.config))));

@@ -258,7 +258,7 @@ fn open_link(link: &str, frame: &Frame, requests: &mut Requests, sends: &mut Sen
         Ok(setup) => {
             let lesson = setup.lesson.and_then(|(name, step)| Some((frame.lessons.lessons.iter().position(|l| l.name == name)?, step)));
             match lesson {
-                Some((lesson, step)) => requests.lesson_steps.push(EnterStep { lesson, step }),
+                Some((lesson, step)) => requests.lesson_steps.push(EnterStep::new(lesson, step)),
                 None => requests.run(Command::Restart(Box::new(setup.config))),
             }
         }
