@@ -41,7 +41,9 @@ pub const MAX_OUTPUTS: usize = 10;
 pub enum ExplainError {
     #[error(transparent)]
     Point(#[from] PointOutOfRange),
-    #[error("network.hidden has {layers} layers: a step is explained for networks of at most {MAX_HIDDEN_LAYERS} hidden layers, small enough to read")]
+    #[error(
+        "network.hidden has {layers} layers: a step is explained for networks of at most {MAX_HIDDEN_LAYERS} hidden layers, small enough to read"
+    )]
     TooDeep { layers: usize },
     #[error("network.hidden[{index}] = {width}: a step is explained for layers of at most {MAX_WIDTH} neurons, small enough to read")]
     TooWide { index: usize, width: usize },
@@ -297,7 +299,8 @@ impl Explanation {
         let input_names = data.input_names();
         let loss = loss_stage(data.loss, &ws.logits()[..network.outputs()], &computed.targets, computed.loss, computed.penalty);
         let optimizer = optimizer_stage(trainer, computed);
-        let mut layers: Vec<LayerStep> = (0..network.layers.len()).map(|index| layer_step(trainer, computed, &input_names, index)).collect();
+        let mut layers: Vec<LayerStep> =
+            (0..network.layers.len()).map(|index| layer_step(trainer, computed, &input_names, index)).collect();
         for index in 0..layers.len() {
             let neurons = (0..layers[index].bias.len()).map(|unit| neuron_text(network, &layers, &loss, index, unit)).collect();
             layers[index].neurons = neurons;
@@ -350,14 +353,19 @@ fn layer_step(trainer: &Trainer, computed: &PointStep, input_names: &[String], i
             (0..fan_in)
                 .map(|i| {
                     let index = spec.weights.start + j * fan_in + i;
-                    let why = format!("dL/dw = delta * input = {} * {} = {}", num(deltas[j]), num(inputs[i]), num(computed.data_gradient[index]));
+                    let why =
+                        format!("dL/dw = delta * input = {} * {} = {}", num(deltas[j]), num(inputs[i]), num(computed.data_gradient[index]));
                     update_of(trainer, computed, index, "w", why)
                 })
                 .collect()
         })
         .collect();
-    let bias_updates =
-        spec.bias.clone().zip(&deltas).map(|(index, &delta)| update_of(trainer, computed, index, "b", format!("dL/db = delta = {}", num(delta)))).collect();
+    let bias_updates = spec
+        .bias
+        .clone()
+        .zip(&deltas)
+        .map(|(index, &delta)| update_of(trainer, computed, index, "b", format!("dL/db = delta = {}", num(delta))))
+        .collect();
     LayerStep {
         layer: index + 1,
         activation: spec.activation,
@@ -453,17 +461,7 @@ fn loss_stage(loss: Loss, outputs: &[f64], target: &[f64], value: f64, penalty: 
         }
     };
     let gradient = gradient_of(&prediction);
-    LossStage {
-        loss,
-        outputs: outputs.to_vec(),
-        prediction,
-        target: target.to_vec(),
-        value,
-        penalty,
-        formula,
-        gradient,
-        gradient_formula,
-    }
+    LossStage { loss, outputs: outputs.to_vec(), prediction, target: target.to_vec(), value, penalty, formula, gradient, gradient_formula }
 }
 
 impl LossStage {
@@ -537,48 +535,45 @@ fn update_of(trainer: &Trainer, computed: &PointStep, index: usize, symbol: &str
     if let Some(norm) = computed.norm_before_clip.filter(|&norm| norm > training.grad_clip) {
         parts.push(format!("g = g * {} = {}", num(training.grad_clip / norm), num(used_gradient)));
     }
-    let mut w = num(old);
+    // Old and new values with enough places to see the step between them.
+    let places = text::places_for_change(new - old);
+    let value = |v: f64| text::number(v, places);
+    let mut w = value(old);
     let p = symbol;
     let keep = 1.0 - training.learning_rate * training.weight_decay;
     if decayed && training.weight_decay > 0.0 {
-        parts.push(format!("{p} = {w} * (1 - {} * {}) = {}", num(training.learning_rate), num(training.weight_decay), num(old * keep)));
-        w = num(old * keep);
+        parts.push(format!("{p} = {w} * (1 - {} * {}) = {}", num(training.learning_rate), num(training.weight_decay), value(old * keep)));
+        w = value(old * keep);
     }
     let (lr, g) = (num(training.learning_rate), num(used_gradient));
+    // -0.006^2 would read as -(0.006^2).
+    let g_squared = if used_gradient < 0.0 { format!("({g})^2") } else { format!("{g}^2") };
     match (training.optimizer, first_moment, second_moment) {
         (OptimizerKind::Momentum, Some(v), _) => {
             let mu = num(training.momentum);
             parts.push(format!("v = {mu} * {} + {g} = {}", num(v.before), num(v.after)));
             if training.nesterov {
-                parts.push(format!("{p} = {w} - {lr} * ({g} + {mu} * {}) = {}", num(v.after), num(new)));
+                parts.push(format!("{p} = {w} - {lr} * ({g} + {mu} * {}) = {}", num(v.after), value(new)));
             } else {
-                parts.push(format!("{p} = {w} - {lr} * {} = {}", num(v.after), num(new)));
+                parts.push(format!("{p} = {w} - {lr} * {} = {}", num(v.after), value(new)));
             }
         }
         (OptimizerKind::Rmsprop, _, Some(s)) => {
-            parts.push(format!("s = 0.9 * {} + 0.1 * {g}^2 = {}", num(s.before), num(s.after)));
-            parts.push(format!("{p} = {w} - {lr} * {g} / (sqrt({}) + 1e-8) = {}", num(s.after), num(new)));
+            parts.push(format!("s = 0.9 * {} + 0.1 * {g_squared} = {}", num(s.before), num(s.after)));
+            parts.push(format!("{p} = {w} - {lr} * {g} / (sqrt({}) + 1e-8) = {}", num(s.after), value(new)));
         }
         (OptimizerKind::Adam | OptimizerKind::Adamw, Some(m), Some(v)) => {
             let (first, second) = after.bias_corrections();
             let (m_hat, v_hat) = (m.after * first, v.after * second);
             parts.push(format!("m = 0.9 * {} + 0.1 * {g} = {}", num(m.before), num(m.after)));
-            parts.push(format!("v = 0.999 * {} + 0.001 * {g}^2 = {}", num(v.before), num(v.after)));
+            parts.push(format!("v = 0.999 * {} + 0.001 * {g_squared} = {}", num(v.before), num(v.after)));
             parts.push(format!("m_hat = {} * {} = {}", num(m.after), num(first), num(m_hat)));
             parts.push(format!("v_hat = {} * {} = {}", num(v.after), num(second), num(v_hat)));
-            parts.push(format!("{p} = {w} - {lr} * {} / (sqrt({}) + 1e-8) = {}", num(m_hat), num(v_hat), num(new)));
+            parts.push(format!("{p} = {w} - {lr} * {} / (sqrt({}) + 1e-8) = {}", num(m_hat), num(v_hat), value(new)));
         }
-        _ => parts.push(format!("{p} = {w} - {lr} * {g} = {}", num(new))),
+        _ => parts.push(format!("{p} = {w} - {lr} * {g} = {}", value(new))),
     }
-    Update {
-        old,
-        gradient,
-        penalty_gradient,
-        used_gradient,
-        first_moment,
-        second_moment,
-        step: new - old,
-        new,
-        formula: parts.join("; "),
-    }
+    let sign = if new > old { "+" } else { "" };
+    parts.push(format!("a step of {sign}{}", num(new - old)));
+    Update { old, gradient, penalty_gradient, used_gradient, first_moment, second_moment, step: new - old, new, formula: parts.join("; ") }
 }

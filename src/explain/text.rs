@@ -25,12 +25,25 @@ pub fn number(value: f64, decimals: usize) -> String {
     if value == 0.0 {
         return "0".into();
     }
-    // The exponent of the leading digit, read off Rust's own formatting
-    // (no logarithm: the same text on every platform).
-    let scientific = format!("{value:.1e}");
-    let exponent: i32 = scientific.rsplit('e').next().and_then(|e| e.parse().ok()).unwrap_or(0);
+    let exponent = exponent(value);
     let places = decimals.max((1 - exponent).max(0) as usize);
-    if exponent >= 6 || places > MAX_PLACES { scientific } else { format!("{value:.places$}") }
+    if exponent >= 6 || places > MAX_PLACES { format!("{value:.1e}") } else { format!("{value:.places$}") }
+}
+
+/// The power of ten of a finite number's leading digit, read off Rust's
+/// own formatting (no logarithm: the same answer on every platform).
+fn exponent(value: f64) -> i32 {
+    format!("{value:.1e}").rsplit('e').next().and_then(|e| e.parse().ok()).unwrap_or(0)
+}
+
+/// The decimal places that show a value changed by `change` with the
+/// change's first two digits visible (0.884833 to 0.884923, not 0.885 to
+/// 0.885), within the places a formula ever shows.
+pub fn places_for_change(change: f64) -> usize {
+    if change == 0.0 || !change.is_finite() {
+        return DECIMALS;
+    }
+    ((1 - exponent(change)).max(0) as usize).clamp(DECIMALS, MAX_PLACES)
 }
 
 /// [`number`] at the explanation's precision.
@@ -141,6 +154,10 @@ mod tests {
         assert_eq!(num(123.4567), "123.457");
         assert_eq!(num(f64::NAN), "NaN");
         assert_eq!(number(0.31, 2), "0.31");
+        assert_eq!(places_for_change(8.9e-5), 6);
+        assert_eq!(places_for_change(0.25), 3);
+        assert_eq!(places_for_change(0.0), 3);
+        assert_eq!(number(0.884833375, places_for_change(8.9e-5)), "0.884833");
     }
 
     #[test]

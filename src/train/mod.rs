@@ -382,7 +382,7 @@ fn take_step(
     }
     if training.grad_clip > 0.0 {
         let norm = clip_to_norm(grads, training.grad_clip);
-        if let Some(record) = record.as_deref_mut() {
+        if let Some(record) = record {
             record.norm_before_clip = Some(norm);
         }
     }
@@ -573,6 +573,13 @@ impl Trainer {
         self.replica
     }
 
+    /// What the last step changed each parameter by (same layout as the
+    /// parameters); `None` before the first step.
+    pub fn last_update(&self) -> Option<Vec<f64>> {
+        let (now, before) = (&self.network.params, &self.previous_params);
+        (self.step > 0 && before.len() == now.len()).then(|| now.iter().zip(before).map(|(n, b)| n - b).collect())
+    }
+
     /// Histograms and per-unit statistics of the latest probe.
     pub fn latest_detail(&self) -> &[LayerDetail] {
         &self.latest_detail
@@ -711,9 +718,8 @@ impl Trainer {
             loss: self.data.loss,
         };
         let dropout = self.uses_dropout.then(|| self.dropout_rng(step));
-        take_step(parts, targets, dropout, Some(&mut record)).map_err(|(layer, what)| {
-            PointStepError::Diverges(Divergence { step, layer: layer.map(|l| l + 1), what })
-        })?;
+        take_step(parts, targets, dropout, Some(&mut record))
+            .map_err(|(layer, what)| PointStepError::Diverges(Divergence { step, layer: layer.map(|l| l + 1), what }))?;
         Ok(PointStep {
             point,
             step,
