@@ -473,6 +473,9 @@ fn explain_refuses_what_it_cannot_show_naming_it() {
     contains_all(&refused(&["--point", "1", "--set", "network.dropout=0.1"]), &["network.dropout = 0.1"]);
     contains_all(&refused(&["--point", "1", "--preset", "digits-mlp", "--set", "network.hidden=[8]"]), &["64 inputs", "digits"]);
     contains_all(&refused(&["--point", "1", "--steps", "200000000"]), &["200000000"]);
+    let diverging = ["--set", "network.activation=linear", "--set", "network.hidden=[8, 8, 8]", "--set", "network.gain=3.0"];
+    let message = refused(&[&["--point", "1", "--steps", "200", "--set", "training.learning_rate=5.0"][..], &diverging].concat());
+    contains_all(&message, &["the run has stopped", "non-finite"]);
     let (_keep, dir) = out_dir("missing");
     let file = dir.join("no").join("such").join("step.json");
     contains_all(&refused(&["--point", "1", "--out", file.to_str().unwrap()]), &["step.json"]);
