@@ -352,10 +352,10 @@ fn layer_step(trainer: &Trainer, computed: &PointStep, input_names: &[String], i
         .map(|j| {
             (0..fan_in)
                 .map(|i| {
-                    let index = spec.weights.start + j * fan_in + i;
+                    let param = spec.weights.start + j * fan_in + i;
                     let why =
-                        format!("dL/dw = delta * input = {} * {} = {}", num(deltas[j]), num(inputs[i]), num(computed.data_gradient[index]));
-                    update_of(trainer, computed, index, "w", why)
+                        format!("dL/dw = delta * input = {} * {} = {}", num(deltas[j]), num(inputs[i]), num(computed.data_gradient[param]));
+                    update_of(trainer, computed, param, "w", why)
                 })
                 .collect()
         })
@@ -364,7 +364,7 @@ fn layer_step(trainer: &Trainer, computed: &PointStep, input_names: &[String], i
         .bias
         .clone()
         .zip(&deltas)
-        .map(|(index, &delta)| update_of(trainer, computed, index, "b", format!("dL/db = delta = {}", num(delta))))
+        .map(|(param, &delta)| update_of(trainer, computed, param, "b", format!("dL/db = delta = {}", num(delta))))
         .collect();
     LayerStep {
         layer: index + 1,
