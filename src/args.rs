@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{Config, ConfigError, ConfigSource, Override, load_config_with};
+use crate::config::{Config, ConfigError, ConfigSource, Limits, Override, load_config_with};
+use crate::run::session::PointChoice;
 #[cfg(feature = "gui")]
 use crate::run::session::Speed;
 
@@ -26,6 +27,10 @@ pub enum Command {
     /// Train headless and write config.toml, metrics.csv, model.json,
     /// data_train.csv, data_test.csv and summary.json to --out.
     Run(RunArgs),
+    /// Train --steps steps, then write every number of one training step
+    /// on one training point (forward, loss, backward, update) as one JSON
+    /// document, to standard output or --out.
+    Explain(ExplainArgs),
     /// List the presets with their descriptions.
     Presets,
     /// List the lessons and check every lesson file (exit 2 if one is
@@ -91,6 +96,37 @@ pub struct RunArgs {
     /// replicas.count).
     #[arg(long, value_name = "K")]
     pub replicas: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// The training point: its index in the training set (0 first, as in
+    /// data_train.csv), or `next` for the one the next training step
+    /// starts its batch with.
+    #[arg(long, value_name = "N|next", value_parser = parse_point)]
+    pub point: PointChoice,
+    /// Steps to train before the step explained.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(..=Limits::STEPS.1))]
+    pub steps: u64,
+    /// Seed (overrides seed), 0 to 9223372036854775807.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
+    pub seed: Option<u64>,
+    /// Write the JSON to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// A point number, or `next`.
+fn parse_point(text: &str) -> Result<PointChoice, String> {
+    match text.trim() {
+        "next" => Ok(PointChoice::Next),
+        number => number
+            .parse::<usize>()
+            .map(PointChoice::Index)
+            .map_err(|_| format!("\"{number}\" is not a training point's number (0, 1, 2, ...) or next")),
+    }
 }
 
 #[cfg(feature = "gui")]

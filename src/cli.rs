@@ -2,7 +2,7 @@
 //! `presets` and `lessons` list what ships, `gui` (with the `gui` feature)
 //! opens the app. Its arguments are in [`crate::args`].
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -10,19 +10,21 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::analysis::emergence::emergence_report;
-use crate::args::{Cli, Command, EXIT_BAD_INPUT, EXIT_OK, RunArgs};
+use crate::args::{Cli, Command, EXIT_BAD_INPUT, EXIT_OK, ExplainArgs, RunArgs};
 use crate::config::{Override, PRESETS};
 use crate::report::{
     FourierWriter, MetricsWriter, RunOutput, Summary, WriteError, confusion_matrix, write_confusion_csv, write_csv_file,
     write_homogeneity_csv, write_json, write_run,
 };
 use crate::run::Run;
+use crate::run::session::PointChoice;
 
 /// Parses the arguments, runs the command, and returns the exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Run(args)) => run(&args),
+        Some(Command::Explain(args)) => explain(&args),
         Some(Command::Presets) => {
             list_presets();
             EXIT_OK
@@ -217,6 +219,64 @@ pub fn run(args: &RunArgs) -> i32 {
             last.test_loss,
             target.display()
         ),
+    }
+    EXIT_OK
+}
+
+/// `emergence-lab explain`: trains `--steps` steps, then writes the
+/// explanation of one step on one training point as JSON. A network too
+/// large to read, one with batch normalisation or dropout, or a point the
+/// training set does not have is bad input (exit code 2), found before any
+/// training.
+pub fn explain(args: &ExplainArgs) -> i32 {
+    // One network: replicas would train alongside without being shown.
+    let mut flags = vec![Override::flag("explain", "replicas.count", 1)];
+    if let Some(seed) = args.seed {
+        flags.push(Override::flag(format!("--seed {seed}"), "seed", seed as i64));
+    }
+    let config = match args.config.load(&flags) {
+        Ok(config) => config,
+        Err(error) => return bad_input(&error.to_string()),
+    };
+    let mut run = match Run::new(config) {
+        Ok(run) => run,
+        Err(error) => return bad_input(&error.to_string()),
+    };
+    if let Err(error) = crate::explain::readable(run.main()) {
+        return bad_input(&error.to_string());
+    }
+    let train_len = run.data().train.len();
+    if let PointChoice::Index(point) = args.point
+        && point >= train_len
+    {
+        return bad_input(&format!("--point {point}: {}", crate::train::PointOutOfRange { point, len: train_len }));
+    }
+    run.run(args.steps);
+    let point = match args.point {
+        PointChoice::Next => run.main().next_point(),
+        PointChoice::Index(point) => point,
+    };
+    let explanation = match crate::explain::step(run.main(), point) {
+        Ok(explanation) => explanation,
+        Err(error) => return bad_input(&error.to_string()),
+    };
+    match &args.out {
+        Some(path) => {
+            if let Err(error) = write_json(path, &explanation) {
+                return bad_input(&error.to_string());
+            }
+            eprintln!("step {} on training point {point} explained in {}", explanation.step, path.display());
+        }
+        None => {
+            let json = serde_json::to_string_pretty(&explanation).expect("an explanation serialises");
+            let mut out = std::io::stdout().lock();
+            match out.write_all(json.as_bytes()).and_then(|()| out.write_all(b"\n")).and_then(|()| out.flush()) {
+                Ok(()) => {}
+                // The reader stopped early (`| head`): nothing to report.
+                Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {}
+                Err(error) => return bad_input(&format!("cannot write to standard output: {error}")),
+            }
+        }
     }
     EXIT_OK
 }

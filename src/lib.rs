@@ -13,6 +13,7 @@ pub mod benchmarks;
 pub mod cli;
 pub mod config;
 pub mod data;
+pub mod explain;
 pub mod files;
 pub mod lessons;
 pub mod maths;

@@ -385,3 +385,98 @@ fn unused_data_keys_are_left_out_of_the_written_config() {
         assert!(!config.contains(&format!("\n{key} =")), "{key} in\n{config}");
     }
 }
+
+fn explain(args: &[&str]) -> (Output, serde_json::Value) {
+    let output = run(&[&["explain"], args].concat());
+    assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+    let json = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e})"));
+    (output, json)
+}
+
+fn numbers(value: &serde_json::Value) -> Vec<f64> {
+    match value {
+        serde_json::Value::Array(items) => items.iter().flat_map(numbers).collect(),
+        number => vec![number.as_f64().expect("a number")],
+    }
+}
+
+#[test]
+fn explain_writes_the_stages_of_one_step_as_json() {
+    let args = ["--preset", "playground", "--point", "4", "--steps", "30"];
+    let (first, json) = explain(&args);
+    assert_eq!((json["step"].as_u64(), json["point"].as_u64()), (Some(31), Some(4)));
+    assert_eq!(json["input_names"], serde_json::json!(["x", "y"]));
+    let layers = json["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 3);
+    for (layer, (width, fan_in)) in layers.iter().zip([(4, 2), (2, 4), (1, 2)]) {
+        for key in ["weights", "weight_gradients", "weight_updates"] {
+            assert_eq!(layer[key].as_array().unwrap().len(), width, "{key}");
+            assert_eq!(layer[key][0].as_array().unwrap().len(), fan_in, "{key}");
+        }
+        for key in ["bias", "pre_activations", "activations", "deltas", "bias_gradients", "bias_updates", "neurons"] {
+            assert_eq!(layer[key].as_array().unwrap().len(), width, "{key}");
+        }
+    }
+    assert!(layers[0]["neurons"][0]["formula"].as_str().unwrap().starts_with("tanh("));
+    assert!(json["loss"]["formula"].as_str().unwrap().starts_with("L = 1/2 (y - t)^2 = "));
+    assert_eq!(json["optimizer"]["rule"], "w = w - lr * g");
+    let (second, _) = explain(&args);
+    assert_eq!(first.stdout, second.stdout, "the same arguments give the same document");
+}
+
+#[test]
+fn explained_new_weights_are_the_next_steps_weights() {
+    // With batches of one and the point the next step takes, the weights
+    // the explanation arrives at are those `run` has one step later.
+    let (_keep, dir) = out_dir("explain");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("step.json");
+    let batch = ["--set", "training.batch_size=1", "--set", "training.optimizer=adam", "--set", "training.learning_rate=0.01"];
+    let output = run(&[&["explain", "--point", "next", "--steps", "40", "--out", file.to_str().unwrap()][..], &batch].concat());
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(output.stdout.is_empty(), "the document went to --out");
+    let explained: serde_json::Value = serde_json::from_str(&read(&file)).unwrap();
+    assert_eq!(explained["step"], 41);
+    let out = dir.join("run");
+    let output = run(&[&["run", "--steps", "41", "--out", out.to_str().unwrap()][..], &batch].concat());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let model: serde_json::Value = serde_json::from_str(&read(&out.join("model.json"))).unwrap();
+    for (layer, shown) in model["layers"].as_array().unwrap().iter().zip(explained["layers"].as_array().unwrap()) {
+        let new_values = |updates: &serde_json::Value| -> Vec<f64> {
+            let flat: Vec<&serde_json::Value> = updates
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|u| if let Some(row) = u.as_array() { row.iter().collect() } else { vec![u] })
+                .collect();
+            flat.iter().map(|u| u["new"].as_f64().unwrap()).collect()
+        };
+        assert_eq!(numbers(&layer["weights"]), new_values(&shown["weight_updates"]));
+        assert_eq!(numbers(&layer["bias"]), new_values(&shown["bias_updates"]));
+        assert_ne!(numbers(&layer["weights"]), numbers(&shown["weights"]), "the weights did change");
+    }
+}
+
+#[test]
+fn explain_refuses_what_it_cannot_show_naming_it() {
+    let refused = |args: &[&str]| {
+        let output = run(&[&["explain"], args].concat());
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert!(output.stdout.is_empty());
+        stderr(&output)
+    };
+    contains_all(&refused(&["--point", "250"]), &["--point 250", "250 points", "0 to 249"]);
+    contains_all(&refused(&["--point", "abc"]), &["abc"]);
+    contains_all(&refused(&["--point", "1", "--set", "network.hidden=[16]"]), &["network.hidden[0] = 16", "at most 8"]);
+    contains_all(&refused(&["--point", "1", "--set", "network.hidden=[2, 2, 2, 2, 2]"]), &["network.hidden has 5 layers", "at most 4"]);
+    contains_all(&refused(&["--point", "1", "--set", "network.batch_norm=true"]), &["network.batch_norm", "batch normalisation"]);
+    contains_all(&refused(&["--point", "1", "--set", "network.dropout=0.1"]), &["network.dropout = 0.1"]);
+    contains_all(&refused(&["--point", "1", "--preset", "digits-mlp", "--set", "network.hidden=[8]"]), &["64 inputs", "digits"]);
+    contains_all(&refused(&["--point", "1", "--steps", "200000000"]), &["200000000"]);
+    let diverging = ["--set", "network.activation=linear", "--set", "network.hidden=[8, 8, 8]", "--set", "network.gain=3.0"];
+    let message = refused(&[&["--point", "1", "--steps", "200", "--set", "training.learning_rate=5.0"][..], &diverging].concat());
+    contains_all(&message, &["the run has stopped", "non-finite"]);
+    let (_keep, dir) = out_dir("missing");
+    let file = dir.join("no").join("such").join("step.json");
+    contains_all(&refused(&["--point", "1", "--out", file.to_str().unwrap()]), &["step.json"]);
+}

@@ -16,7 +16,7 @@ use crate::analysis::homogeneity::{Baselines, HomogeneityReport, HomogeneitySumm
 use crate::config::{Config, TrainingConfig};
 use crate::data::{DataError, Dataset};
 use crate::nn::Inference;
-use crate::train::{Divergence, ProbeRecord, RestoreError, StepOutcome, Trainer, TrainerState};
+use crate::train::{Divergence, PointOutOfRange, ProbeRecord, RestoreError, StepOutcome, Trainer, TrainerState};
 
 /// The config of replica `index`: the run's, with its own initialisation
 /// when `replicas.inits` lists some (replica i uses `inits[i % len]`).
@@ -149,6 +149,28 @@ impl Run {
     /// of the main replica's probes.
     pub fn step(&mut self) -> bool {
         let stepped = self.trainers.iter_mut().map(|t| t.step() == StepOutcome::Stepped).fold(false, |any, stepped| any | stepped);
+        self.after_step(stepped);
+        stepped
+    }
+
+    /// One step of every replica that has not diverged on training point
+    /// `point` alone, as a batch of one (see [`Trainer::step_on_point`]):
+    /// the step the step-by-step explanation shows. Returns whether any
+    /// replica stepped.
+    pub fn step_on_point(&mut self, point: usize) -> Result<bool, PointOutOfRange> {
+        let mut stepped = false;
+        // Every replica has the same training set: the first finds a point
+        // out of range before any steps.
+        for trainer in &mut self.trainers {
+            stepped |= trainer.step_on_point(point)? == StepOutcome::Stepped;
+        }
+        self.after_step(stepped);
+        Ok(stepped)
+    }
+
+    /// With several replicas, the measures are summarised at each of the
+    /// main replica's probes.
+    fn after_step(&mut self, stepped: bool) {
         let main = self.main();
         let probed = stepped && main.latest().step == main.step_count() && main.diverged().is_none();
         if probed && self.trainers.len() > 1 {
@@ -157,7 +179,6 @@ impl Run {
         if probed {
             self.record_fourier();
         }
-        stepped
     }
 
     /// The Fourier measures of the main replica's latest probe, if it is a
