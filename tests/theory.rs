@@ -28,6 +28,7 @@ fn spec(activation: Activation, init: Init, gain: f64, bias_init: f64) -> Networ
         init,
         gain,
         bias_init,
+        bias_std: 0.0,
         batch_norm: false,
         dropout: 0.0,
         leaky_slope: 0.01,
