@@ -12,7 +12,7 @@ use crate::nn::{Init, OptimizerKind};
 pub struct Limits;
 
 impl Limits {
-    pub const MAX_HIDDEN_LAYERS: usize = 32;
+    pub const MAX_HIDDEN_LAYERS: usize = 64;
     pub const MAX_WIDTH: usize = 256;
     pub const NOISE: (f64, f64) = (0.0, 0.5);
     pub const SAMPLES: (usize, usize) = (10, crate::data::MAX_POINTS);

@@ -32,17 +32,18 @@ pub struct ListedValue {
     pub value: toml::Value,
 }
 
-/// One value: TOML, a bare word (a string), or `[...]*N`.
+/// One value: TOML, a bare word (a string), `[...]*N`, or `sqrt(x)`.
 pub fn parse_value(raw: &str) -> Result<toml::Value, String> {
     let raw = raw.trim();
-    if let Some((list, counts)) = split_repetition(raw) {
-        let mut values = repeat(list, counts)?;
-        if values.len() != 1 {
-            return Err(format!("`{raw}` gives {} values where one is wanted; write one count after `*`", values.len()));
-        }
-        return Ok(values.remove(0).value);
+    let generated = split_repetition(raw).is_some() || call(raw, "sqrt").is_some() || call(raw, "linspace").is_some();
+    if !generated {
+        return Ok(toml_or_word(raw));
     }
-    Ok(toml_or_word(raw))
+    let mut values = parse_item(raw)?;
+    if values.len() != 1 {
+        return Err(format!("`{raw}` gives {} values where one is wanted", values.len()));
+    }
+    Ok(values.remove(0).value)
 }
 
 /// A list of values (see the module's documentation); never empty.
@@ -290,6 +291,8 @@ mod tests {
         assert_eq!(texts("[64]*(2,5),[32]*1"), ["[64]*2", "[64]*5", "[32]*1"]);
         assert_eq!(texts("[64]*linspace(10, 30, 3)"), ["[64]*10", "[64]*20", "[64]*30"]);
         assert!(parse_value("[64]*(2,5)").unwrap_err().contains("one"));
+        assert_eq!(parse_value("sqrt(0.25)").unwrap(), toml::Value::Float(0.5));
+        assert_eq!(parse_value("relu").unwrap(), toml::Value::String("relu".into()));
         assert!(parse_list("[64]*x").unwrap_err().contains("whole number"));
         assert!(parse_list("[64]*linspace(1, 2, 3)").unwrap_err().contains("whole number"));
         assert!(parse_list("[64]*100000").unwrap_err().contains("more than"));

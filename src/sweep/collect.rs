@@ -572,3 +572,83 @@ fn theory_curve(x: &PictureAxis, y: &PictureAxis, cells: &[CellSummary], rows: &
     let multiple = if xi_multiple.fract() == 0.0 { format!("{xi_multiple:.0}") } else { xi_multiple.to_string() };
     Some(TheoryCurve { label: format!("{multiple} ξc (mean-field theory)"), segments, critical })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::theory::theory_for;
+    use crate::nn::{Init, NetworkSpec};
+
+    fn axis(positions: &[f64]) -> PictureAxis {
+        PictureAxis { label: String::new(), positions: positions.to_vec(), ticks: Vec::new(), numeric: true }
+    }
+
+    #[test]
+    fn edges_lie_half_way_between_values_in_any_order() {
+        assert_eq!(axis(&[3.0, 1.0, 2.0]).edges(), vec![(2.5, 3.5), (0.5, 1.5), (1.5, 2.5)]);
+        assert_eq!(axis(&[4.0, 10.0, 22.0]).span(), (1.0, 28.0));
+        assert_eq!(axis(&[5.0]).edges(), vec![(4.5, 5.5)]);
+    }
+
+    /// The line is 6 xi_c from the theory, stays inside the picture, and
+    /// leaves it through the top around the edge of chaos (tanh at
+    /// sigma_b^2 = 0.05: sigma_w^2 = 1.76).
+    #[test]
+    fn the_theory_line_follows_xi_c_and_breaks_at_the_edge_of_chaos() {
+        let spec = NetworkSpec {
+            inputs: 64,
+            image: None,
+            conv: Vec::new(),
+            hidden: vec![(64, Activation::Tanh); 4],
+            outputs: 10,
+            init: Init::LecunNormal,
+            gain: 1.0,
+            bias_init: 0.0,
+            bias_std: 0.05f64.sqrt(),
+            batch_norm: false,
+            dropout: 0.0,
+            leaky_slope: 0.01,
+        };
+        let theory = theory_for(&spec, 0.2, 0.05);
+        let cell = CellSummary {
+            runs: 1,
+            diverged: 0,
+            train_loss: None,
+            test_loss: None,
+            train_acc: None,
+            test_acc: None,
+            reached_target: None,
+            steps_to_target: None,
+            hidden_layers: Some(4),
+            theory: Some(theory.clone()),
+        };
+        let row = RunRow {
+            cell: 0,
+            seed: 1,
+            hidden_layers: 4,
+            leaky_slope: 0.01,
+            steps: 1,
+            diverged_at: None,
+            train_loss: None,
+            test_loss: None,
+            train_acc: None,
+            test_acc: None,
+            steps_to_target: None,
+            theory,
+        };
+        let (x, y) = (axis(&[1.0, 2.0, 3.0, 4.0]), axis(&[10.0, 30.0, 50.0, 70.0]));
+        let curve = theory_curve(&x, &y, &[cell], &[row], 6.0).unwrap();
+        let critical = curve.critical.unwrap();
+        assert!((critical - 1.76).abs() < 0.01, "{critical}");
+        assert_eq!(curve.segments.len(), 2, "one piece on each side of the edge");
+        for &(sigma_w2, depth) in curve.segments.iter().flatten() {
+            assert!((0.0..=80.0).contains(&depth), "{sigma_w2}: {depth}");
+            if depth < 80.0 {
+                let xi = phase_point(Activation::Tanh, 0.01, 0.0, sigma_w2, 0.05).xi_c.unwrap();
+                assert!((depth - 6.0 * xi).abs() < 1e-9);
+            }
+        }
+        let ends: Vec<f64> = curve.segments.iter().map(|s| s.last().unwrap().0).collect();
+        assert!(ends[0] < critical && curve.segments[1][0].0 > critical, "{ends:?}");
+    }
+}
