@@ -7,9 +7,9 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Config, ConfigError, ConfigSource, Override, load_config_with};
 use crate::report::Skippable;
-use crate::sweep::Metric;
 #[cfg(feature = "gui")]
 use crate::run::session::Speed;
+use crate::sweep::Metric;
 
 /// Exit code of a run that finished or diverged.
 pub const EXIT_OK: i32 = 0;

@@ -49,8 +49,8 @@ fn sweep(extra: &[&str]) -> Output {
 fn run_job_lines(dir: &Path) {
     let jobs = read(&dir.join("jobs.txt"));
     let bin_dir = binary().parent().unwrap().to_path_buf();
-    let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())))
-        .unwrap();
+    let path =
+        std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()))).unwrap();
     for line in jobs.lines() {
         assert!(line.starts_with("emergence-lab run --config "), "{line}");
         let output = Command::new("sh").arg("-c").arg(line).env("PATH", &path).output().unwrap();

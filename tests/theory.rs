@@ -73,14 +73,8 @@ fn assert_act_std_matches(spec: &NetworkSpec, seeds: &[u64], tolerance: f64) {
     let report = theory_for(spec, inputs_second_moment(&inputs), spec.bias_std * spec.bias_std);
     assert!(report.applies, "{:?}", report.reason);
     let measured = measured_act_std(spec, &inputs, seeds);
-    let label = format!(
-        "{} {} gain {:.3} bias {} ± {}",
-        spec.hidden[0].1.name(),
-        spec.init.name(),
-        spec.gain,
-        spec.bias_init,
-        spec.bias_std
-    );
+    let label =
+        format!("{} {} gain {:.3} bias {} ± {}", spec.hidden[0].1.name(), spec.init.name(), spec.gain, spec.bias_init, spec.bias_std);
     let mut worst: f64 = 0.0;
     for (k, (layer, &got)) in report.layers.iter().zip(&measured).enumerate() {
         let want = layer.act_std.expect("finite");

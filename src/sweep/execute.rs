@@ -75,8 +75,7 @@ pub fn execute(plan: &Plan, dir: &Path, threads: usize, mut on_done: impl FnMut(
                 let sender = sender.clone();
                 let (next, order, run) = (&next, &order, &run);
                 scope.spawn(move || {
-                    loop {
-                        let Some(&index) = order.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
+                    while let Some(&index) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
                         let (seconds, outcome) = run(index);
                         if sender.send((index, seconds, outcome)).is_err() {
                             break;

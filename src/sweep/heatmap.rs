@@ -10,7 +10,7 @@ use plotters::prelude::*;
 use plotters::style::colors::colormaps::ViridisRGB;
 
 use super::SweepError;
-use super::collect::{Picture, PictureAxis};
+use super::picture::{Picture, PictureAxis};
 
 const WIDTH: u32 = 1000;
 const HEIGHT: u32 = 720;
@@ -26,9 +26,8 @@ type DrawError = Box<dyn std::error::Error + Send + Sync>;
 /// Registers the compiled-in font under [`FONT`], once.
 fn register_font() -> Result<(), DrawError> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
-    let ok = *REGISTERED.get_or_init(|| {
-        plotters::style::register_font(FONT, FontStyle::Normal, epaint_default_fonts::UBUNTU_LIGHT).is_ok()
-    });
+    let ok =
+        *REGISTERED.get_or_init(|| plotters::style::register_font(FONT, FontStyle::Normal, epaint_default_fonts::UBUNTU_LIGHT).is_ok());
     if ok { Ok(()) } else { Err("the compiled-in font does not load".into()) }
 }
 
@@ -151,8 +150,7 @@ fn colour_bar(area: &DrawingArea<BitMapBackend, Shift>, picture: &Picture, colou
         .margin_bottom(70)
         .margin_right(14)
         .y_label_area_size(56)
-        .build_cartesian_2d(0.0..1.0, low..high)
-        ?;
+        .build_cartesian_2d(0.0..1.0, low..high)?;
     chart
         .configure_mesh()
         .disable_mesh()
@@ -161,16 +159,13 @@ fn colour_bar(area: &DrawingArea<BitMapBackend, Shift>, picture: &Picture, colou
         .y_desc(picture.colour_label.as_str())
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 15))
-        .draw()
-        ?;
+        .draw()?;
     let steps = 100;
-    chart
-        .draw_series((0..steps).map(|k| {
-            let a = low + (high - low) * k as f64 / steps as f64;
-            let b = low + (high - low) * (k + 1) as f64 / steps as f64;
-            Rectangle::new([(0.0, a), (1.0, b)], colour((a + b) / 2.0).filled())
-        }))
-        ?;
+    chart.draw_series((0..steps).map(|k| {
+        let a = low + (high - low) * k as f64 / steps as f64;
+        let b = low + (high - low) * (k + 1) as f64 / steps as f64;
+        Rectangle::new([(0.0, a), (1.0, b)], colour((a + b) / 2.0).filled())
+    }))?;
     Ok(())
 }
 

@@ -13,6 +13,8 @@ mod collect;
 mod execute;
 #[cfg(not(target_arch = "wasm32"))]
 mod heatmap;
+#[cfg(not(target_arch = "wasm32"))]
+mod picture;
 mod plan;
 
 use std::path::PathBuf;

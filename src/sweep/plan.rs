@@ -118,9 +118,10 @@ impl Plan {
                 message: format!("a plan of format \"{}\"; this build reads \"{PLAN_FORMAT}\"", plan.format),
             });
         }
-        let malformed = plan.cells.iter().any(|cell| {
-            cell.at.len() != plan.grid.len() || cell.at.iter().zip(&plan.grid).any(|(&i, axis)| i >= axis.values.len())
-        });
+        let malformed = plan
+            .cells
+            .iter()
+            .any(|cell| cell.at.len() != plan.grid.len() || cell.at.iter().zip(&plan.grid).any(|(&i, axis)| i >= axis.values.len()));
         if malformed || plan.cells.iter().any(|c| !is_plain_name(&c.name)) {
             return Err(SweepError::Malformed { path, message: "its cells do not match its grid".into() });
         }
@@ -129,7 +130,8 @@ impl Plan {
 
     /// Whether `other` would run the same runs (what it draws may differ).
     fn same_runs(&self, other: &Plan) -> bool {
-        (&self.base, &self.grid, &self.seeds, &self.skip, &self.cells) == (&other.base, &other.grid, &other.seeds, &other.skip, &other.cells)
+        (&self.base, &self.grid, &self.seeds, &self.skip, &self.cells)
+            == (&other.base, &other.grid, &other.seeds, &other.skip, &other.cells)
     }
 
     /// The indices of the axes with more than one value: the ones a
@@ -157,7 +159,10 @@ pub fn plan(request: &SweepRequest, dir: &Path) -> Result<Plan, SweepError> {
         grid.push(axis);
     }
     if grid.is_empty() {
-        return Err(SweepError::BadFlag { flag: "--grid".into(), message: "give at least one, e.g. --grid network.gain=0.8,1.0,1.33".into() });
+        return Err(SweepError::BadFlag {
+            flag: "--grid".into(),
+            message: "give at least one, e.g. --grid network.gain=0.8,1.0,1.33".into(),
+        });
     }
     if !(1..=MAX_SEEDS).contains(&request.seeds) {
         return Err(SweepError::BadFlag {
@@ -166,7 +171,10 @@ pub fn plan(request: &SweepRequest, dir: &Path) -> Result<Plan, SweepError> {
         });
     }
     if !(request.xi_multiple.is_finite() && request.xi_multiple > 0.0) {
-        return Err(SweepError::BadFlag { flag: format!("--xi-multiple {}", request.xi_multiple), message: "must be a number above 0".into() });
+        return Err(SweepError::BadFlag {
+            flag: format!("--xi-multiple {}", request.xi_multiple),
+            message: "must be a number above 0".into(),
+        });
     }
     let cells_count = grid.iter().try_fold(1usize, |n, axis| n.checked_mul(axis.values.len()));
     let runs = cells_count.and_then(|n| n.checked_mul(request.seeds as usize)).filter(|&runs| runs <= MAX_RUNS);
