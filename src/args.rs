@@ -26,7 +26,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Train headless and write config.toml, metrics.csv, model.json,
-    /// data_train.csv, data_test.csv and summary.json to --out.
+    /// data_train.csv, data_test.csv, summary.json, emergence.json and
+    /// theory.json (and confusion.csv for a classifier) to --out.
     Run(RunArgs),
     /// List the presets with their descriptions.
     Presets,

@@ -1,4 +1,5 @@
 //! The command line: `run` trains headless and writes a run directory,
+//! `sweep` runs or plans a grid of runs and `sweep collect` summarises one,
 //! `presets` and `lessons` list what ships, `gui` (with the `gui` feature)
 //! opens the app. Its arguments are in [`crate::args`].
 
