@@ -153,7 +153,8 @@ fn sweep(args: &SweepArgs) -> i32 {
         Err(error) => return bad_input(&error.to_string()),
     };
     let runs = planned.cells.len() * planned.seeds.len();
-    let shape = format!("{} cells x {} seeds", planned.cells.len(), planned.seeds.len());
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let shape = format!("{} x {}", plural(planned.cells.len(), "cell"), plural(planned.seeds.len(), "seed"));
     if !run_here {
         let jobs = dir.join("jobs.txt");
         eprintln!(
