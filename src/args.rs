@@ -250,6 +250,21 @@ pub struct GuiArgs {
     /// (default: paused, but `max` with --frames).
     #[arg(long, value_name = "STEPS|max", value_parser = parse_speed)]
     pub speed: Option<SpeedArg>,
+    /// Open these windows at the start (repeatable), e.g. for screenshots.
+    #[arg(long = "open", value_name = "WINDOW", value_enum)]
+    pub open: Vec<WindowArg>,
+}
+
+/// A window `gui --open` can open.
+#[cfg(feature = "gui")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WindowArg {
+    Help,
+    Lessons,
+    Files,
+    Replicas,
+    Waves,
+    EdgeOfChaos,
 }
 
 /// A speed given on the command line: `None` is paused.
