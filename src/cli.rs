@@ -130,7 +130,8 @@ fn verify_lessons(lessons: &[&Lesson], seeds: u32, verbose: bool) -> i32 {
             }
         }
     }
-    println!("{checked} checks, {failing} missing their requirement, in {:.0} s", started.elapsed().as_secs_f64());
+    let plural = if checked == 1 { "" } else { "s" };
+    println!("{checked} check{plural}, {failing} missing the seeds required, in {:.0} s", started.elapsed().as_secs_f64());
     if broken {
         EXIT_BAD_INPUT
     } else if failing > 0 {

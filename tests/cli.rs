@@ -314,10 +314,10 @@ fn lessons_verify_prints_every_check_and_fails_on_a_missed_claim() {
     contains_all(&text, &["02-false", "0/3", "FAILS", "seed   2: FAIL  diverged at step"]);
     assert!(!text.contains("01-true"), "only the lesson asked for: {text}");
 
-    std::fs::write(dir.path().join("03-broken.toml"), lesson("\"dead_frac(13) at step 0 > 0\"")).unwrap();
+    std::fs::write(dir.path().join("03-broken.toml"), lesson("\"dead_frac(14) at step 0 > 0\"")).unwrap();
     let output = run(&["lessons", "--dir", folder]);
     assert_eq!(output.status.code(), Some(2));
-    contains_all(&stderr(&output), &["03-broken.toml", "step 1 (a)", "dead_frac(13) at step 0 > 0", "13 such layers"]);
+    contains_all(&stderr(&output), &["03-broken.toml", "step 1 (a)", "dead_frac(14) at step 0 > 0", "13 such layers"]);
     let output = run(&["lessons", "--dir", folder, "--verify", "no-such-lesson"]);
     assert_eq!(output.status.code(), Some(2));
     contains_all(&stderr(&output), &["no-such-lesson", "01-true"]);

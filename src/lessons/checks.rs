@@ -82,7 +82,7 @@ pub enum CheckError {
     #[error("{0} needs a layer, as in {0}(1) or {0}(last)")]
     LayerWanted(String),
     #[error("{quantity}({layer}): this network has {count} such layers")]
-    NoSuchLayer { quantity: String, layer: String, count: usize },
+    NoSuchLayer { quantity: String, layer: u64, count: usize },
     #[error("{0}(all) is only for dead_frac and sat_frac of a network without convolutions")]
     NoAll(String),
     #[error("{0} compares replicas, and this step trains one network (set replicas.count)")]
@@ -223,10 +223,19 @@ enum Window {
 #[derive(Debug, Clone, PartialEq)]
 enum Claim {
     /// The run diverges at a step up to and including this one.
-    Diverges { by: u64 },
+    Diverges {
+        by: u64,
+    },
     /// No step up to and including this one diverges.
-    Stable { through: u64 },
-    Compare { left: Expr, comparison: Comparison, right: Expr, window: Window },
+    Stable {
+        through: u64,
+    },
+    Compare {
+        left: Expr,
+        comparison: Comparison,
+        right: Expr,
+        window: Window,
+    },
 }
 
 /// One check of a lesson step, parsed against the step's config.
@@ -562,7 +571,7 @@ impl Parser<'_> {
         } else {
             let layer = self.whole_number("a layer number, last or all")?;
             if layer == 0 || layer as usize > count {
-                return Err(CheckError::NoSuchLayer { quantity: name.to_string(), layer: layer.to_string(), count });
+                return Err(CheckError::NoSuchLayer { quantity: name.to_string(), layer, count });
             }
             LayerArgument::One(layer as usize - 1)
         };
@@ -731,9 +740,7 @@ impl Check {
                 None if evidence.step >= *through => Outcome::passed(format!("no divergence through step {through}")),
                 None => Outcome::pending(),
             },
-            Claim::Compare { left, comparison, right, window } => {
-                judge_comparison(left, *comparison, right, *window, evidence)
-            }
+            Claim::Compare { left, comparison, right, window } => judge_comparison(left, *comparison, right, *window, evidence),
         }
     }
 }
@@ -929,14 +936,6 @@ fn read_quantity(quantity: &Quantity, extreme: Option<Extreme>, step: u64, evide
 }
 
 fn evaluate(expr: &Expr, step: u64, evidence: &Evidence) -> Lookup {
-    let combine = |a: Lookup, b: Lookup, f: &dyn Fn(f64, f64) -> f64| match (a, b) {
-        (Lookup::Missing(why), _) | (_, Lookup::Missing(why)) => Lookup::Missing(why),
-        (Lookup::NotYet, _) | (_, Lookup::NotYet) => Lookup::NotYet,
-        (Lookup::Value(a), Lookup::Value(b)) => {
-            let value = f(a, b);
-            if value.is_nan() { Lookup::Missing(format!("{} against {} is not a number", number(a), number(b))) } else { Lookup::Value(value) }
-        }
-    };
     match expr {
         Expr::Number(n) => Lookup::Value(*n),
         Expr::Read { quantity, extreme, at } => read_quantity(quantity, *extreme, at.unwrap_or(step), evidence),
@@ -944,15 +943,23 @@ fn evaluate(expr: &Expr, step: u64, evidence: &Evidence) -> Lookup {
             Lookup::Value(v) => Lookup::Value(-v),
             other => other,
         },
-        Expr::Binary(op, a, b) => {
-            let (a, b) = (evaluate(a, step, evidence), evaluate(b, step, evidence));
-            match op {
-                Operator::Add => combine(a, b, &|a, b| a + b),
-                Operator::Subtract => combine(a, b, &|a, b| a - b),
-                Operator::Multiply => combine(a, b, &|a, b| a * b),
-                Operator::Divide => combine(a, b, &|a, b| a / b),
+        Expr::Binary(op, a, b) => match (evaluate(a, step, evidence), evaluate(b, step, evidence)) {
+            (Lookup::Missing(why), _) | (_, Lookup::Missing(why)) => Lookup::Missing(why),
+            (Lookup::NotYet, _) | (_, Lookup::NotYet) => Lookup::NotYet,
+            (Lookup::Value(a), Lookup::Value(b)) => {
+                let (value, symbol) = match op {
+                    Operator::Add => (a + b, "+"),
+                    Operator::Subtract => (a - b, "-"),
+                    Operator::Multiply => (a * b, "*"),
+                    Operator::Divide => (a / b, "/"),
+                };
+                if value.is_nan() {
+                    Lookup::Missing(format!("{} {symbol} {} is not a number", number(a), number(b)))
+                } else {
+                    Lookup::Value(value)
+                }
             }
-        }
+        },
     }
 }
 
@@ -1101,12 +1108,8 @@ impl LiveChecks {
         for summary in view.homogeneity_history.iter().chain(latest.as_ref()) {
             self.remember(summary);
         }
-        let evidence = Evidence {
-            step: view.step,
-            records: view.parts.history.records(),
-            measures: &self.measures,
-            diverged: view.diverged.as_ref(),
-        };
+        let evidence =
+            Evidence { step: view.step, records: view.parts.history.records(), measures: &self.measures, diverged: view.diverged.as_ref() };
         for (check, outcome) in self.checks.iter().zip(&mut self.outcomes) {
             if outcome.verdict == Verdict::Pending {
                 *outcome = check.judge(&evidence);
@@ -1143,7 +1146,14 @@ mod tests {
     }
 
     fn record(step: u64, test_acc: f64, layer: LayerStats) -> ProbeRecord {
-        ProbeRecord { step, train_loss: 1.0 / (1.0 + step as f64), test_loss: 0.5, train_acc: Some(1.0), test_acc: Some(test_acc), layers: vec![layer; 3] }
+        ProbeRecord {
+            step,
+            train_loss: 1.0 / (1.0 + step as f64),
+            test_loss: 0.5,
+            train_acc: Some(1.0),
+            test_acc: Some(test_acc),
+            layers: vec![layer; 3],
+        }
     }
 
     fn judge(check: &Check, records: &[ProbeRecord], diverged: Option<&Divergence>) -> Outcome {
@@ -1274,7 +1284,8 @@ mod tests {
 
     #[test]
     fn lowest_and_highest_are_over_the_probes_so_far() {
-        let records: Vec<ProbeRecord> = [0.5, 0.9, 0.6, 0.55].iter().enumerate().map(|(i, &a)| record(i as u64 * 25, a, LayerStats::default())).collect();
+        let records: Vec<ProbeRecord> =
+            [0.5, 0.9, 0.6, 0.55].iter().enumerate().map(|(i, &a)| record(i as u64 * 25, a, LayerStats::default())).collect();
         let peak = check("max(test_acc) - test_acc at step 75 > 0.3");
         assert_eq!(judge(&peak, &records, None).verdict, Verdict::Passed);
         let early = check("max(test_acc) at step 25 > 0.95");

@@ -109,7 +109,7 @@ pub struct Lesson {
 pub struct LessonError {
     pub file: String,
     #[source]
-    pub problem: LessonProblem,
+    pub problem: Box<LessonProblem>,
 }
 
 /// What is wrong with a lesson file. Sources are shared so the list of
@@ -152,7 +152,7 @@ pub enum LessonProblem {
 
 /// Parses one lesson; `file` names it in errors.
 pub fn parse_lesson(name: &str, text: &str, file: &str) -> Result<Lesson, LessonError> {
-    let fail = |problem: LessonProblem| LessonError { file: file.to_string(), problem };
+    let fail = |problem: LessonProblem| LessonError { file: file.to_string(), problem: Box::new(problem) };
     let parsed: LessonFile = toml::from_str(text).map_err(|e| fail(LessonProblem::Toml(e)))?;
     if parsed.steps.is_empty() {
         return Err(fail(LessonProblem::NoSteps));
@@ -170,17 +170,17 @@ pub fn parse_lesson(name: &str, text: &str, file: &str) -> Result<Lesson, Lesson
         };
         let config = load_config_text(&base.to_toml(), &format!("step {number}"), &step.set).map_err(settings)?;
         let seeds = match &step.seeds {
-            Some(text) => SeedShare::parse(text)
-                .map_err(|source| fail(LessonProblem::Seeds { step: number, title: step.title.clone(), source }))?,
+            Some(text) => {
+                SeedShare::parse(text).map_err(|source| fail(LessonProblem::Seeds { step: number, title: step.title.clone(), source }))?
+            }
             None => SeedShare::DEFAULT,
         };
         let checks = step
             .checks
             .iter()
             .map(|text| {
-                Check::parse(text, seeds, &config).map_err(|source| {
-                    fail(LessonProblem::Check { step: number, title: step.title.clone(), check: text.clone(), source })
-                })
+                Check::parse(text, seeds, &config)
+                    .map_err(|source| fail(LessonProblem::Check { step: number, title: step.title.clone(), check: text.clone(), source }))
             })
             .collect::<Result<Vec<_>, _>>()?;
         previous = Some(config.clone());
@@ -204,10 +204,7 @@ pub fn load_lessons(dir: &Path) -> (Vec<Lesson>, Vec<LessonError>) {
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect(),
         Err(error) => {
-            return (
-                Vec::new(),
-                vec![LessonError { file: dir.display().to_string(), problem: LessonProblem::Folder(Arc::new(error)) }],
-            );
+            return (Vec::new(), vec![LessonError { file: dir.display().to_string(), problem: Box::new(LessonProblem::Folder(Arc::new(error))) }]);
         }
     };
     files.sort();
@@ -221,7 +218,7 @@ pub fn load_lessons(dir: &Path) -> (Vec<Lesson>, Vec<LessonError>) {
                 Ok(lesson) => lessons.push(lesson),
                 Err(error) => errors.push(error),
             },
-            Err(error) => errors.push(LessonError { file, problem: LessonProblem::Read(Arc::new(error)) }),
+            Err(error) => errors.push(LessonError { file, problem: Box::new(LessonProblem::Read(Arc::new(error))) }),
         }
     }
     (lessons, errors)
@@ -326,7 +323,10 @@ why = "because"
     fn checks_are_read_against_their_own_steps_settings() {
         let with_checks = GOOD
             .replace("why = \"because\"\n[[steps]]", "why = \"because\"\nchecks = [\"dead_frac(3) at step 100 > 0.5\"]\n[[steps]]")
-            .replace("expect = \"more\"", "expect = \"more\"\nseeds = \"3 of 5\"\nchecks = [\"dead_frac(2) at step 100 > 0.5\", \"diverges on 1 of 2 seeds\"]");
+            .replace(
+                "expect = \"more\"",
+                "expect = \"more\"\nseeds = \"3 of 5\"\nchecks = [\"dead_frac(2) at step 100 > 0.5\", \"diverges on 1 of 2 seeds\"]",
+            );
         let lesson = parse_lesson("a", &with_checks, "a.toml").unwrap();
         assert_eq!(lesson.steps[0].checks[0].seeds, SeedShare::DEFAULT);
         let second = &lesson.steps[1].checks;
