@@ -82,7 +82,7 @@ pub enum CheckError {
     #[error("{0} needs a layer, as in {0}(1) or {0}(last)")]
     LayerWanted(String),
     #[error("{quantity}({layer}): this network has {count} such layers")]
-    NoSuchLayer { quantity: String, layer: u64, count: usize },
+    NoSuchLayer { quantity: String, layer: String, count: usize },
     #[error("{0}(all) is only for dead_frac and sat_frac of a network without convolutions")]
     NoAll(String),
     #[error("{0} compares replicas, and this step trains one network (set replicas.count)")]
@@ -421,8 +421,11 @@ impl Parser<'_> {
         if self.eat_word("diverges") {
             let by = if self.eat_word("before") {
                 self.word("step")?;
+                if matches!(self.peek(), Some(Token::Number(n)) if *n == 0.0) {
+                    return Err(self.expected("a step after 0 (step 1 is the first update)"));
+                }
                 let step = self.whole_number("a step number")?;
-                if step == 0 || step > self.shape.steps + 1 {
+                if step > self.shape.steps + 1 {
                     return Err(CheckError::AfterEnd { step, steps: self.shape.steps });
                 }
                 step - 1
@@ -565,13 +568,16 @@ impl Parser<'_> {
             return Err(CheckError::LayerWanted(name.to_string()));
         }
         let argument = if self.eat_word("last") {
+            if count == 0 {
+                return Err(CheckError::NoSuchLayer { quantity: name.to_string(), layer: "last".into(), count });
+            }
             LayerArgument::One(count - 1)
         } else if self.eat_word("all") {
             LayerArgument::All
         } else {
             let layer = self.whole_number("a layer number, last or all")?;
             if layer == 0 || layer as usize > count {
-                return Err(CheckError::NoSuchLayer { quantity: name.to_string(), layer, count });
+                return Err(CheckError::NoSuchLayer { quantity: name.to_string(), layer: layer.to_string(), count });
             }
             LayerArgument::One(layer as usize - 1)
         };
@@ -1213,7 +1219,7 @@ mod tests {
             ("test_acc > 0.9 at step 0 and more", "expected the end of the check"),
             ("test_acc > 0.9 at step 0 on 11 of 10 seeds", "not a share of seeds"),
             ("agreement > 0.9 at the end", "compares replicas"),
-            ("diverges before step 0", "step 0"),
+            ("diverges before step 0", "expected a step after 0"),
             ("does not diverge by step", "expected a step number"),
             ("max(test_acc at step 0 > 1", "expected \")\""),
         ];
@@ -1221,6 +1227,10 @@ mod tests {
             let message = problem(text, &playground);
             assert!(message.contains(expected), "{text}: {message}");
         }
+        let mut no_hidden = playground.clone();
+        no_hidden.network.hidden = Vec::new();
+        let message = problem("within_layer(last) at step 0 > 0.5", &no_hidden);
+        assert!(message.contains("within_layer(last): this network has 0 such layers"), "{message}");
     }
 
     #[test]

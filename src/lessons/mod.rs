@@ -94,6 +94,13 @@ pub struct LessonStep {
     pub slow: bool,
 }
 
+impl LessonStep {
+    /// The step's checks, to judge on the app's live session as it runs.
+    pub fn live_checks(&self) -> checks::LiveChecks {
+        checks::LiveChecks::new(&self.checks, &self.config)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Lesson {
     /// The file's name without `.toml`; lessons are listed in its order.
@@ -204,7 +211,10 @@ pub fn load_lessons(dir: &Path) -> (Vec<Lesson>, Vec<LessonError>) {
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect(),
         Err(error) => {
-            return (Vec::new(), vec![LessonError { file: dir.display().to_string(), problem: Box::new(LessonProblem::Folder(Arc::new(error))) }]);
+            return (
+                Vec::new(),
+                vec![LessonError { file: dir.display().to_string(), problem: Box::new(LessonProblem::Folder(Arc::new(error))) }],
+            );
         }
     };
     files.sort();
