@@ -1059,13 +1059,14 @@ fn judge_comparison(left: &Expr, comparison: Comparison, right: &Expr, window: W
 /// A lesson step's checks judged live against the app's running session:
 /// a tick or a cross for each check as the run passes the step it needs.
 ///
-/// Make one when a step is entered and call [`LiveChecks::update`] with
-/// each new [`SessionView`]. A decided check stays decided for its run
+/// Make one when a step is entered ([`super::LessonStep::live_checks`]),
+/// call [`LiveChecks::update`] with each new [`SessionView`], and read
+/// [`LiveChecks::results`]. A decided check stays decided for its run
 /// (later thinning of the history cannot undo it); a new run (a reset, a
 /// new seed: the view's generation changes) starts every check over.
 /// While the session runs other settings than the step's (apart from the
 /// seed: "Next seed" is the point), or its training settings were changed
-/// in place, the checks do not apply and `update` returns `None`.
+/// in place, the checks do not apply and `update` returns false.
 #[derive(Debug, Clone)]
 pub struct LiveChecks {
     checks: Vec<Check>,
@@ -1099,11 +1100,22 @@ impl LiveChecks {
         running == self.config && !view.changed_in_place
     }
 
-    /// Judges every undecided check on the view; the outcomes are in the
-    /// checks' order.
-    pub fn update(&mut self, view: &SessionView) -> Option<&[Outcome]> {
+    /// The outcome of each check (in the checks' order) as of the last
+    /// [`LiveChecks::update`] that applied.
+    pub fn outcomes(&self) -> &[Outcome] {
+        &self.outcomes
+    }
+
+    /// Each check with its outcome.
+    pub fn results(&self) -> impl Iterator<Item = (&Check, &Outcome)> {
+        self.checks.iter().zip(&self.outcomes)
+    }
+
+    /// Judges every undecided check on the view. Returns whether the checks
+    /// apply to the running session at all (its settings are the step's).
+    pub fn update(&mut self, view: &SessionView) -> bool {
         if !self.applies_to(view) {
-            return None;
+            return false;
         }
         if self.generation != Some(view.generation) {
             self.generation = Some(view.generation);
@@ -1121,7 +1133,7 @@ impl LiveChecks {
                 *outcome = check.judge(&evidence);
             }
         }
-        Some(&self.outcomes)
+        true
     }
 
     fn remember(&mut self, summary: &HomogeneitySummary) {
@@ -1384,7 +1396,8 @@ mod tests {
         other_seed.seed = 7;
         let mut session = Session::new(other_seed).unwrap();
         let verdicts = |live: &mut LiveChecks, session: &mut Session| -> Vec<Verdict> {
-            live.update(&session.view()).expect("the step's settings").iter().map(|o| o.verdict).collect()
+            assert!(live.update(&session.view()), "the step's settings");
+            live.results().map(|(_, outcome)| outcome.verdict).collect()
         };
         assert_eq!(verdicts(&mut live, &mut session), vec![Verdict::Pending; 3]);
         session.handle(Command::SetSpeed(Speed::Max));
@@ -1406,6 +1419,7 @@ mod tests {
         let mut faster = config.clone();
         faster.training.learning_rate = 0.3;
         session.handle(Command::Apply(Box::new(faster)));
-        assert!(live.update(&session.view()).is_none(), "other settings than the step's");
+        assert!(!live.update(&session.view()), "other settings than the step's");
+        assert_eq!(live.outcomes().len(), 3);
     }
 }
