@@ -14,6 +14,9 @@ use crate::sweep::Metric;
 
 /// Exit code of a run that finished or diverged.
 pub const EXIT_OK: i32 = 0;
+/// Exit code of `lessons --verify` when a lesson's claim missed its
+/// requirement.
+pub const EXIT_CLAIM_FAILED: i32 = 1;
 /// Exit code of bad input: a config, a data file, an output directory.
 pub const EXIT_BAD_INPUT: i32 = 2;
 
@@ -37,12 +40,8 @@ pub enum Command {
     /// List the presets with their descriptions.
     Presets,
     /// List the lessons and check every lesson file (exit 2 if one is
-    /// malformed).
-    Lessons {
-        /// A folder of lesson files (default: the shipped assets/lessons).
-        #[arg(long, value_name = "DIR")]
-        dir: Option<PathBuf>,
-    },
+    /// malformed); with --verify, also run every step's checks.
+    Lessons(LessonsArgs),
     /// Run a grid of configs, K seeds per cell, on this machine's cores
     /// (--out), or plan it as a job list for elsewhere (--plan); then
     /// `sweep collect DIR` merges a plan's outputs.
@@ -50,6 +49,26 @@ pub enum Command {
     /// Open the app (the default when no command is given).
     #[cfg(feature = "gui")]
     Gui(GuiArgs),
+}
+
+#[derive(Debug, Default, Args)]
+pub struct LessonsArgs {
+    /// A folder of lesson files (default: the shipped assets/lessons).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Run every step's checks headless over seeds 1 to N and print how
+    /// many seeds passed each (exit 1 if a check misses its requirement).
+    #[arg(long)]
+    pub verify: bool,
+    /// The number of seeds to verify with (default 10).
+    #[arg(long, value_name = "N", requires = "verify", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub seeds: Option<u32>,
+    /// With --verify: under each check, what every seed showed.
+    #[arg(long, requires = "verify")]
+    pub verbose: bool,
+    /// Only these lessons (file names without .toml; default: all).
+    #[arg(value_name = "LESSON")]
+    pub names: Vec<String>,
 }
 
 /// Where the config comes from: a preset or a file, then overrides.

@@ -4,14 +4,19 @@
 //! opens the app. Its arguments are in [`crate::args`].
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::time::Instant;
 
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::args::{Cli, CollectArgs, Command, EXIT_BAD_INPUT, EXIT_OK, ExplainArgs, RunArgs, SweepAction, SweepArgs};
+use crate::args::{
+    Cli, CollectArgs, Command, EXIT_BAD_INPUT, EXIT_CLAIM_FAILED, EXIT_OK, ExplainArgs, LessonsArgs, RunArgs, SweepAction, SweepArgs,
+};
 use crate::config::{Override, PRESETS};
 use crate::headless::{Finished, train_to_directory};
+use crate::lessons::Lesson;
+use crate::lessons::checks::Verdict;
+use crate::lessons::verify::{Plan, verify_step};
 use crate::report::write_json;
 use crate::run::Run;
 use crate::run::session::PointChoice;
@@ -27,7 +32,7 @@ pub fn main() -> i32 {
             list_presets();
             EXIT_OK
         }
-        Some(Command::Lessons { dir }) => list_lessons(dir),
+        Some(Command::Lessons(args)) => lessons(&args),
         Some(Command::Sweep(command)) => match &command.action {
             Some(SweepAction::Collect(args)) => collect_sweep(args),
             None => sweep(&command.args),
@@ -51,25 +56,96 @@ fn list_presets() {
     }
 }
 
-fn list_lessons(dir: Option<PathBuf>) -> i32 {
-    let (lessons, errors, folder) = match dir {
+/// `emergence-lab lessons`: lists the lessons (every file checked as it is
+/// read) or, with `--verify`, runs every step's checks.
+fn lessons(args: &LessonsArgs) -> i32 {
+    let (lessons, errors, folder) = match &args.dir {
         Some(dir) => {
-            let (lessons, errors) = crate::lessons::load_lessons(&dir);
-            (lessons, errors, Some(dir))
+            let (lessons, errors) = crate::lessons::load_lessons(dir);
+            (lessons, errors, Some(dir.clone()))
         }
         None => crate::lessons::available_lessons(),
     };
-    match folder {
-        Some(folder) => println!("lessons in {}:", folder.display()),
-        None => println!("built-in lessons:"),
-    }
-    for lesson in &lessons {
-        println!("  {:28} {} ({} steps)", lesson.name, lesson.title, lesson.steps.len());
-    }
     for error in &errors {
         eprintln!("error: {error}");
     }
-    if errors.is_empty() { EXIT_OK } else { EXIT_BAD_INPUT }
+    if let Some(unknown) = args.names.iter().find(|name| !lessons.iter().any(|l| &l.name == *name)) {
+        let known: Vec<&str> = lessons.iter().map(|l| l.name.as_str()).collect();
+        return bad_input(&format!("no lesson \"{unknown}\"; the lessons are: {}", known.join(", ")));
+    }
+    let chosen: Vec<&Lesson> = lessons.iter().filter(|l| args.names.is_empty() || args.names.contains(&l.name)).collect();
+    let verified = if args.verify {
+        verify_lessons(&chosen, args.seeds.unwrap_or(DEFAULT_VERIFY_SEEDS), args.verbose)
+    } else {
+        match folder {
+            Some(folder) => println!("lessons in {}:", folder.display()),
+            None => println!("built-in lessons:"),
+        }
+        for lesson in chosen {
+            let checks: usize = lesson.steps.iter().map(|s| s.checks.len()).sum();
+            println!("  {:28} {} ({} steps, {checks} checks)", lesson.name, lesson.title, lesson.steps.len());
+        }
+        EXIT_OK
+    };
+    if errors.is_empty() { verified } else { EXIT_BAD_INPUT }
+}
+
+/// Seeds 1 to 10: a claim a class will see holds on most of them.
+const DEFAULT_VERIFY_SEEDS: u32 = 10;
+
+/// Prints one row per check (lesson, step, seeds passed, required, result,
+/// check) as each step finishes.
+fn verify_lessons(lessons: &[&Lesson], seeds: u32, verbose: bool) -> i32 {
+    let started = Instant::now();
+    let width = lessons.iter().map(|l| l.name.len()).max().unwrap_or(6).max(6);
+    println!("{:width$}  step  passed  required  result  check (seeds 1 to {seeds})", "lesson");
+    let (mut checked, mut failing, mut broken) = (0, 0, false);
+    for lesson in lessons {
+        for (index, step) in lesson.steps.iter().enumerate() {
+            let number = index + 1;
+            if step.checks.is_empty() {
+                println!("{:width$}  {number:>4}  {:>6}  {:>8}  {:6}  (no checks)", lesson.name, "-", "-", "-");
+                continue;
+            }
+            let result = match verify_step(step, Plan { seeds, max_steps: None }) {
+                Ok(result) => result,
+                Err(error) => {
+                    eprintln!("error: {} step {number}: {error}", lesson.name);
+                    broken = true;
+                    continue;
+                }
+            };
+            for check in &result.checks {
+                checked += 1;
+                failing += usize::from(!check.holds());
+                let passed = format!("{}/{}", check.passed(), result.seeds);
+                let verdict = if check.holds() { "ok" } else { "FAILS" };
+                println!("{:width$}  {number:>4}  {passed:>6}  {:>8}  {verdict:6}  {}", lesson.name, check.required, check.check);
+                if verbose {
+                    for (seed, outcome) in check.outcomes.iter().enumerate() {
+                        let verdict = match outcome.verdict {
+                            Verdict::Passed => "pass",
+                            Verdict::Failed => "FAIL",
+                            Verdict::Pending => "open",
+                        };
+                        println!("{:width$}        seed {:>3}: {verdict}  {}", "", seed + 1, outcome.note);
+                    }
+                }
+            }
+            if verbose {
+                println!("{:width$}        ({:.1} s for step {number})", "", result.seconds);
+            }
+        }
+    }
+    let plural = if checked == 1 { "" } else { "s" };
+    println!("{checked} check{plural}, {failing} missing the seeds required, in {:.0} s", started.elapsed().as_secs_f64());
+    if broken {
+        EXIT_BAD_INPUT
+    } else if failing > 0 {
+        EXIT_CLAIM_FAILED
+    } else {
+        EXIT_OK
+    }
 }
 
 /// `emergence-lab run`: trains, shows progress on a terminal, writes the

@@ -293,6 +293,37 @@ fn lessons_are_listed_and_a_malformed_one_is_named() {
 }
 
 #[test]
+fn lessons_verify_prints_every_check_and_fails_on_a_missed_claim() {
+    let dir = tempfile::tempdir().unwrap();
+    let lesson = |checks: &str| {
+        format!(
+            "title = \"Mine\"\nsummary = \"x\"\n[[steps]]\ntitle = \"a\"\npreset = \"exploding-gradients\"\nwatch = \"w\"\nexpect = \"e\"\nwhy = \"y\"\nchecks = [{checks}]\n"
+        )
+    };
+    std::fs::write(dir.path().join("01-true.toml"), lesson("\"diverges before step 10\", \"grad_norm(1) at step 0 > 0\"")).unwrap();
+    let folder = dir.path().to_str().unwrap();
+    let output = run(&["lessons", "--dir", folder, "--verify", "--seeds", "3"]);
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
+    contains_all(&text, &["01-true", "3/3", "diverges before step 10", "grad_norm(1) at step 0 > 0", "seeds 1 to 3"]);
+
+    std::fs::write(dir.path().join("02-false.toml"), lesson("\"does not diverge by step 20 on 2 of 3 seeds\"")).unwrap();
+    let output = run(&["lessons", "--dir", folder, "--verify", "--seeds", "3", "--verbose", "02-false"]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(1), "a claim that fails its seeds: {text}");
+    contains_all(&text, &["02-false", "0/3", "FAILS", "seed   2: FAIL  diverged at step"]);
+    assert!(!text.contains("01-true"), "only the lesson asked for: {text}");
+
+    std::fs::write(dir.path().join("03-broken.toml"), lesson("\"dead_frac(14) at step 0 > 0\"")).unwrap();
+    let output = run(&["lessons", "--dir", folder]);
+    assert_eq!(output.status.code(), Some(2));
+    contains_all(&stderr(&output), &["03-broken.toml", "step 1 (a)", "dead_frac(14) at step 0 > 0", "13 such layers"]);
+    let output = run(&["lessons", "--dir", folder, "--verify", "no-such-lesson"]);
+    assert_eq!(output.status.code(), Some(2));
+    contains_all(&stderr(&output), &["no-such-lesson", "01-true"]);
+}
+
+#[test]
 fn endless_files_are_refused_not_read_forever() {
     let m = rejected(&["run", "--config", "/dev/zero"]);
     contains_all(&m, &["/dev/zero", "larger than"]);
