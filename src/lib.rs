@@ -13,7 +13,9 @@ pub mod benchmarks;
 pub mod cli;
 pub mod config;
 pub mod data;
+pub mod explain;
 pub mod files;
+pub mod headless;
 pub mod lessons;
 pub mod maths;
 pub mod nn;
@@ -21,6 +23,7 @@ pub mod report;
 pub mod rng;
 pub mod run;
 pub mod share;
+pub mod sweep;
 pub mod train;
 
 #[cfg(feature = "gui")]

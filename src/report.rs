@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::analysis::fourier::FourierRecord;
 use crate::data::{Dataset, InputPlane, Inputs, Split};
 use crate::nn::TaskKind;
 use crate::nn::{Inference, InputRows, LayerKind, Network};
@@ -57,6 +58,31 @@ pub const RUN_FILES: &[&str] = &[
     "theory.json",
     "fourier.csv",
 ];
+
+/// Outputs a run can leave out: the bulky ones a sweep of many deep
+/// networks does not need (model.json of a 50-layer network is megabytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Skippable {
+    /// `model.json`.
+    Model,
+    /// `data_train.csv` and `data_test.csv`.
+    Data,
+}
+
+impl Skippable {
+    pub const ALL: [Skippable; 2] = [Self::Model, Self::Data];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Model => "model",
+            Self::Data => "data",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
 
 /// A run's output directory, written in two stages: every file goes to a
 /// fresh folder beside it while the run goes on, and moves into place only
@@ -467,6 +493,65 @@ impl Summary {
     }
 }
 
+/// fourier.csv, a row at a time as the probes come (modular addition):
+/// the progress measures of [`FourierRecord`], the power share of each
+/// frequency last.
+pub struct FourierWriter<W: Write> {
+    writer: csv::Writer<W>,
+    header_written: bool,
+}
+
+impl<W: Write> FourierWriter<W> {
+    pub fn new(out: W) -> Self {
+        Self { writer: csv::Writer::from_writer(out), header_written: false }
+    }
+
+    pub fn write(&mut self, records: &[FourierRecord]) -> csv::Result<()> {
+        let optional = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+        for record in records {
+            if !self.header_written {
+                let mut header: Vec<String> = [
+                    "step",
+                    "median_share",
+                    "share_q1",
+                    "share_q3",
+                    "frequencies_in_use",
+                    "concentrated_neurons",
+                    "concentrated_frequencies",
+                    "strongest_5_share",
+                    "logit_sum_share",
+                    "excluded_loss",
+                ]
+                .map(String::from)
+                .to_vec();
+                header.extend((1..=record.power_shares.len()).map(|k| format!("power_k{k}")));
+                self.writer.write_record(&header)?;
+                self.header_written = true;
+            }
+            let mut row = vec![
+                record.step.to_string(),
+                record.median_share.to_string(),
+                record.share_quartiles.0.to_string(),
+                record.share_quartiles.1.to_string(),
+                record.distinct_frequencies.to_string(),
+                record.concentrated_neurons.to_string(),
+                record.distinct_concentrated_frequencies.to_string(),
+                record.strongest_share.to_string(),
+                optional(record.sum_share),
+                optional(record.excluded_loss),
+            ];
+            row.extend(record.power_shares.iter().map(f64::to_string));
+            self.writer.write_record(&row)?;
+        }
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> csv::Result<()> {
+        self.writer.flush()?;
+        Ok(())
+    }
+}
+
 /// Writes a value as pretty JSON.
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), WriteError> {
     let json = serde_json::to_string_pretty(value).expect("reports always serialise");
@@ -529,16 +614,20 @@ pub fn write_homogeneity_csv<W: Write>(history: &[crate::analysis::homogeneity::
 }
 
 /// Writes the outputs every run has (but metrics.csv, written as the run
-/// goes) into `dir`.
-pub fn write_run(dir: &Path, run: &Run, summary: &Summary) -> Result<(), WriteError> {
+/// goes) into `dir`, less the `skip`ped ones.
+pub fn write_run(dir: &Path, run: &Run, summary: &Summary, skip: &[Skippable]) -> Result<(), WriteError> {
     let file = |name: &str| dir.join(name);
     let main = run.main();
     let data = run.data();
     let path = file("config.toml");
     fs::write(&path, run.config().to_toml()).map_err(|e| write_error(&path, e))?;
-    let path = file("model.json");
-    fs::write(&path, model_json(main.network(), data)).map_err(|e| write_error(&path, e))?;
-    write_csv_file(&file("data_train.csv"), |out| write_points_csv(&data.train, data.task, &data.plane, out))?;
-    write_csv_file(&file("data_test.csv"), |out| write_points_csv(&data.test, data.task, &data.plane, out))?;
+    if !skip.contains(&Skippable::Model) {
+        let path = file("model.json");
+        fs::write(&path, model_json(main.network(), data)).map_err(|e| write_error(&path, e))?;
+    }
+    if !skip.contains(&Skippable::Data) {
+        write_csv_file(&file("data_train.csv"), |out| write_points_csv(&data.train, data.task, &data.plane, out))?;
+        write_csv_file(&file("data_test.csv"), |out| write_points_csv(&data.test, data.task, &data.plane, out))?;
+    }
     write_json(&file("summary.json"), summary)
 }

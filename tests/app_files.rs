@@ -11,7 +11,7 @@ use emergence_lab::app::files::{FileRequest, Files, FilesPlugin};
 use emergence_lab::app::schedule::SchedulePlugin;
 use emergence_lab::app::{Driving, Lab, RunCommand, SessionPlugin};
 use emergence_lab::config::{ConfigSource, load_config};
-use emergence_lab::run::session::{Command, Speed};
+use emergence_lab::run::session::{Command, Speed, Stop};
 
 fn app_in(folder: &std::path::Path) -> App {
     let config = load_config(&ConfigSource::Preset("deep-spiral".into()), &["network.dropout=0.1".into()]).unwrap();
@@ -43,7 +43,7 @@ fn settle(app: &mut App, what: &str, done: impl Fn(&App) -> bool) {
 fn train(app: &mut App, steps: u64) {
     let target = lab(app).step + steps;
     app.world_mut().write_message(RunCommand(Command::SetSpeed(Speed::Max)));
-    app.world_mut().write_message(RunCommand(Command::StopAt(target)));
+    app.world_mut().write_message(RunCommand(Command::StopAt(Stop::AtStep(target))));
     app.world_mut().write_message(RunCommand(Command::Play));
     settle(app, "training", |app| lab(app).step == target && !lab(app).playing);
 }

@@ -12,7 +12,7 @@ use emergence_lab::app::schedule::SchedulePlugin;
 use emergence_lab::app::{DraftConfig, Driving, Lab, Notice, RunCommand, SessionPlugin};
 use emergence_lab::config::{Config, ConfigSource, load_config};
 use emergence_lab::run::Run;
-use emergence_lab::run::session::{Command, Speed};
+use emergence_lab::run::session::{Command, Speed, Stop};
 
 fn preset(name: &str) -> Config {
     load_config(&ConfigSource::Preset(name.into()), &[]).unwrap()
@@ -194,7 +194,7 @@ fn replicas_train_in_lockstep_and_are_measured() {
     app.update();
     assert_eq!(lab(&app).networks.len(), 3);
     send(&mut app, Command::SetSpeed(Speed::Max));
-    send(&mut app, Command::StopAt(100));
+    send(&mut app, Command::StopAt(Stop::AtStep(100)));
     send(&mut app, Command::Play);
     settle(&mut app, "100 steps", |lab| !lab.playing && lab.step == 100);
     let report = lab(&app).homogeneity.clone().expect("measured");
@@ -213,7 +213,7 @@ fn a_run_on_the_training_thread_is_bit_identical_to_the_headless_run() {
     headless.run(700);
     let mut app = app_with(config, Driving::Thread);
     send(&mut app, Command::SetSpeed(Speed::Max));
-    send(&mut app, Command::StopAt(700));
+    send(&mut app, Command::StopAt(Stop::AtStep(700)));
     send(&mut app, Command::Play);
     settle(&mut app, "700 steps", |lab| !lab.playing && lab.step == 700);
     assert_eq!(bits(lab(&app).network()), bits(headless.main().network()));

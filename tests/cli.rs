@@ -32,7 +32,7 @@ fn run_writes_every_output() {
     let (_keep, out) = out_dir("run");
     let output = run(&["run", "--preset", "playground", "--steps", "200", "--out", out.to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
-    for file in ["config.toml", "metrics.csv", "model.json", "data_train.csv", "data_test.csv", "summary.json"] {
+    for file in ["config.toml", "metrics.csv", "model.json", "data_train.csv", "data_test.csv", "summary.json", "theory.json"] {
         assert!(out.join(file).is_file(), "{file} missing");
     }
 
@@ -293,6 +293,37 @@ fn lessons_are_listed_and_a_malformed_one_is_named() {
 }
 
 #[test]
+fn lessons_verify_prints_every_check_and_fails_on_a_missed_claim() {
+    let dir = tempfile::tempdir().unwrap();
+    let lesson = |checks: &str| {
+        format!(
+            "title = \"Mine\"\nsummary = \"x\"\n[[steps]]\ntitle = \"a\"\npreset = \"exploding-gradients\"\nwatch = \"w\"\nexpect = \"e\"\nwhy = \"y\"\nchecks = [{checks}]\n"
+        )
+    };
+    std::fs::write(dir.path().join("01-true.toml"), lesson("\"diverges before step 10\", \"grad_norm(1) at step 0 > 0\"")).unwrap();
+    let folder = dir.path().to_str().unwrap();
+    let output = run(&["lessons", "--dir", folder, "--verify", "--seeds", "3"]);
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
+    contains_all(&text, &["01-true", "3/3", "diverges before step 10", "grad_norm(1) at step 0 > 0", "seeds 1 to 3"]);
+
+    std::fs::write(dir.path().join("02-false.toml"), lesson("\"does not diverge by step 20 on 2 of 3 seeds\"")).unwrap();
+    let output = run(&["lessons", "--dir", folder, "--verify", "--seeds", "3", "--verbose", "02-false"]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(1), "a claim that fails its seeds: {text}");
+    contains_all(&text, &["02-false", "0/3", "FAILS", "seed   2: FAIL  diverged at step"]);
+    assert!(!text.contains("01-true"), "only the lesson asked for: {text}");
+
+    std::fs::write(dir.path().join("03-broken.toml"), lesson("\"dead_frac(14) at step 0 > 0\"")).unwrap();
+    let output = run(&["lessons", "--dir", folder]);
+    assert_eq!(output.status.code(), Some(2));
+    contains_all(&stderr(&output), &["03-broken.toml", "step 1 (a)", "dead_frac(14) at step 0 > 0", "13 such layers"]);
+    let output = run(&["lessons", "--dir", folder, "--verify", "no-such-lesson"]);
+    assert_eq!(output.status.code(), Some(2));
+    contains_all(&stderr(&output), &["no-such-lesson", "01-true"]);
+}
+
+#[test]
 fn endless_files_are_refused_not_read_forever() {
     let m = rejected(&["run", "--config", "/dev/zero"]);
     contains_all(&m, &["/dev/zero", "larger than"]);
@@ -384,4 +415,176 @@ fn unused_data_keys_are_left_out_of_the_written_config() {
     for key in ["samples", "noise", "features"] {
         assert!(!config.contains(&format!("\n{key} =")), "{key} in\n{config}");
     }
+}
+
+fn explain(args: &[&str]) -> (Output, serde_json::Value) {
+    let output = run(&[&["explain"], args].concat());
+    assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+    let json = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e})"));
+    (output, json)
+}
+
+fn numbers(value: &serde_json::Value) -> Vec<f64> {
+    match value {
+        serde_json::Value::Array(items) => items.iter().flat_map(numbers).collect(),
+        number => vec![number.as_f64().expect("a number")],
+    }
+}
+
+#[test]
+fn explain_writes_the_stages_of_one_step_as_json() {
+    let args = ["--preset", "playground", "--point", "4", "--steps", "30"];
+    let (first, json) = explain(&args);
+    assert_eq!((json["step"].as_u64(), json["point"].as_u64()), (Some(31), Some(4)));
+    assert_eq!(json["input_names"], serde_json::json!(["x", "y"]));
+    let layers = json["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 3);
+    for (layer, (width, fan_in)) in layers.iter().zip([(4, 2), (2, 4), (1, 2)]) {
+        for key in ["weights", "weight_gradients", "weight_updates"] {
+            assert_eq!(layer[key].as_array().unwrap().len(), width, "{key}");
+            assert_eq!(layer[key][0].as_array().unwrap().len(), fan_in, "{key}");
+        }
+        for key in ["bias", "pre_activations", "activations", "deltas", "bias_gradients", "bias_updates", "neurons"] {
+            assert_eq!(layer[key].as_array().unwrap().len(), width, "{key}");
+        }
+    }
+    assert!(layers[0]["neurons"][0]["formula"].as_str().unwrap().starts_with("tanh("));
+    assert!(json["loss"]["formula"].as_str().unwrap().starts_with("L = 1/2 (y - t)^2 = "));
+    assert_eq!(json["optimizer"]["rule"], "w = w - lr * g");
+    let (second, _) = explain(&args);
+    assert_eq!(first.stdout, second.stdout, "the same arguments give the same document");
+}
+
+#[test]
+fn explained_new_weights_are_the_next_steps_weights() {
+    // With batches of one and the point the next step takes, the weights
+    // the explanation arrives at are those `run` has one step later.
+    let (_keep, dir) = out_dir("explain");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("step.json");
+    let batch = ["--set", "training.batch_size=1", "--set", "training.optimizer=adam", "--set", "training.learning_rate=0.01"];
+    let output = run(&[&["explain", "--point", "next", "--steps", "40", "--out", file.to_str().unwrap()][..], &batch].concat());
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(output.stdout.is_empty(), "the document went to --out");
+    let explained: serde_json::Value = serde_json::from_str(&read(&file)).unwrap();
+    assert_eq!(explained["step"], 41);
+    let out = dir.join("run");
+    let output = run(&[&["run", "--steps", "41", "--out", out.to_str().unwrap()][..], &batch].concat());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let model: serde_json::Value = serde_json::from_str(&read(&out.join("model.json"))).unwrap();
+    for (layer, shown) in model["layers"].as_array().unwrap().iter().zip(explained["layers"].as_array().unwrap()) {
+        let new_values = |updates: &serde_json::Value| -> Vec<f64> {
+            let flat: Vec<&serde_json::Value> = updates
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|u| if let Some(row) = u.as_array() { row.iter().collect() } else { vec![u] })
+                .collect();
+            flat.iter().map(|u| u["new"].as_f64().unwrap()).collect()
+        };
+        assert_eq!(numbers(&layer["weights"]), new_values(&shown["weight_updates"]));
+        assert_eq!(numbers(&layer["bias"]), new_values(&shown["bias_updates"]));
+        assert_ne!(numbers(&layer["weights"]), numbers(&shown["weights"]), "the weights did change");
+    }
+}
+
+#[test]
+fn explain_refuses_what_it_cannot_show_naming_it() {
+    let refused = |args: &[&str]| {
+        let output = run(&[&["explain"], args].concat());
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert!(output.stdout.is_empty());
+        stderr(&output)
+    };
+    contains_all(&refused(&["--point", "250"]), &["--point 250", "250 points", "0 to 249"]);
+    contains_all(&refused(&["--point", "abc"]), &["abc"]);
+    contains_all(&refused(&["--point", "1", "--set", "network.hidden=[16]"]), &["network.hidden[0] = 16", "at most 8"]);
+    contains_all(&refused(&["--point", "1", "--set", "network.hidden=[2, 2, 2, 2, 2]"]), &["network.hidden has 5 layers", "at most 4"]);
+    contains_all(&refused(&["--point", "1", "--set", "network.batch_norm=true"]), &["network.batch_norm", "batch normalisation"]);
+    contains_all(&refused(&["--point", "1", "--set", "network.dropout=0.1"]), &["network.dropout = 0.1"]);
+    contains_all(&refused(&["--point", "1", "--preset", "digits-mlp", "--set", "network.hidden=[8]"]), &["64 inputs", "digits"]);
+    contains_all(&refused(&["--point", "1", "--steps", "200000000"]), &["200000000"]);
+    let diverging = ["--set", "network.activation=linear", "--set", "network.hidden=[8, 8, 8]", "--set", "network.gain=3.0"];
+    let message = refused(&[&["--point", "1", "--steps", "200", "--set", "training.learning_rate=5.0"][..], &diverging].concat());
+    contains_all(&message, &["the run has stopped", "non-finite"]);
+    let (_keep, dir) = out_dir("missing");
+    let file = dir.join("no").join("such").join("step.json");
+    contains_all(&refused(&["--point", "1", "--out", file.to_str().unwrap()]), &["step.json"]);
+}
+
+/// theory.json holds the mean-field prediction of the run's own network,
+/// and says so where the theory does not apply instead of giving numbers.
+#[test]
+fn theory_json_predicts_the_runs_initialisation_or_says_why_not() {
+    let (_keep, out) = out_dir("theory");
+    let output = run(&[
+        "run",
+        "--preset",
+        "digits-mlp",
+        "--set",
+        "network.activation=tanh",
+        "--set",
+        "network.init=lecun-normal",
+        "--set",
+        "network.gain=sqrt(3)",
+        "--set",
+        "network.bias_std=sqrt(0.05)",
+        "--set",
+        "network.hidden=[64]*3",
+        "--steps",
+        "0",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let theory: serde_json::Value = serde_json::from_str(&read(&out.join("theory.json"))).unwrap();
+    assert_eq!(theory["applies"], true, "{theory}");
+    // Schoenholz et al.: tanh at sigma_b^2 = 0.05 is chaotic at sigma_w^2 = 3.
+    assert_eq!(theory["phase"], "chaotic");
+    assert!((theory["bias_variance"].as_f64().unwrap() - 0.05).abs() < 1e-12, "{theory}");
+    assert!((theory["sigma_w2"].as_f64().unwrap() - 3.0).abs() < 1e-12, "{theory}");
+    assert!(theory["chi1"].as_f64().unwrap() > 1.0 && theory["xi_c"].as_f64().unwrap() > 1.0, "{theory}");
+    let layers = theory["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 3);
+    for layer in layers {
+        for key in ["q", "act_std", "grad_ratio_to_output"] {
+            assert!(layer[key].as_f64().unwrap() > 0.0, "{key} in {layer}");
+        }
+    }
+    let model: serde_json::Value = serde_json::from_str(&read(&out.join("model.json"))).unwrap();
+    let biases: Vec<f64> = model["layers"][0]["bias"].as_array().unwrap().iter().map(|b| b.as_f64().unwrap()).collect();
+    assert!(biases.iter().any(|&b| b != 0.0), "bias_std draws the biases");
+
+    let (_keep2, norm) = out_dir("batch-norm");
+    let output = run(&["run", "--preset", "batch-norm-rescue", "--steps", "0", "--out", norm.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let theory: serde_json::Value = serde_json::from_str(&read(&norm.join("theory.json"))).unwrap();
+    assert_eq!(theory["applies"], false);
+    assert!(theory["reason"].as_str().unwrap().contains("batch normalisation"), "{theory}");
+    assert!(theory["phase"].is_null() && theory["layers"].as_array().unwrap().is_empty(), "{theory}");
+}
+
+#[test]
+fn skip_leaves_out_the_model_and_the_data_and_names_a_bad_value() {
+    let (_keep, out) = out_dir("lean");
+    let output = run(&["run", "--preset", "digits-mlp", "--steps", "10", "--skip", "model,data", "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    for file in ["model.json", "data_train.csv", "data_test.csv"] {
+        assert!(!out.join(file).exists(), "{file} written");
+    }
+    for file in ["config.toml", "metrics.csv", "summary.json", "theory.json", "confusion.csv"] {
+        assert!(out.join(file).is_file(), "{file} missing");
+    }
+    let m = rejected(&["run", "--skip", "weights"]);
+    contains_all(&m, &["weights", "model, data"]);
+}
+
+#[test]
+fn set_repeats_a_list_for_deep_networks() {
+    let (_keep, out) = out_dir("deep");
+    let output = run(&["run", "--set", "network.hidden=[3]*5", "--steps", "1", "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(read(&out.join("config.toml")).contains("hidden = [3, 3, 3, 3, 3]"));
+    let m = rejected(&["run", "--set", "network.hidden=[3]*(2,4)"]);
+    contains_all(&m, &["--set network.hidden=[3]*(2,4)", "one"]);
 }

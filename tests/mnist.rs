@@ -179,6 +179,7 @@ fn small_network(rng: &mut EngineRng) -> Network {
         init: Init::XavierUniform,
         gain: 1.0,
         bias_init: 0.0,
+        bias_std: 0.0,
         batch_norm: false,
         dropout: 0.0,
         leaky_slope: 0.01,

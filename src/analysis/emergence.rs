@@ -181,6 +181,10 @@ pub struct EmergenceReport {
     pub moments: FitMoments,
     pub phases: Vec<LossPhase>,
     pub layers: Vec<LayerSettling>,
+    /// Modular addition: each first-layer neuron's dominant frequency and
+    /// the share of its incoming weights' power there, at the end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frequencies: Option<Vec<super::fourier::NeuronFrequency>>,
 }
 
 pub fn emergence_report(trainer: &Trainer) -> EmergenceReport {
@@ -196,7 +200,16 @@ pub fn emergence_report(trainer: &Trainer) -> EmergenceReport {
                 .collect(),
         })
         .collect();
-    EmergenceReport { moments: fit_moments(trainer.history(), FIT_ACCURACY), phases: loss_phases(records, |r| r.train_loss), layers }
+    let frequencies = match trainer.data().plane {
+        crate::data::InputPlane::Pairs { modulus } => super::fourier::neuron_frequencies(trainer.network(), modulus),
+        _ => None,
+    };
+    EmergenceReport {
+        moments: fit_moments(trainer.history(), FIT_ACCURACY),
+        phases: loss_phases(records, |r| r.train_loss),
+        layers,
+        frequencies,
+    }
 }
 
 #[cfg(test)]

@@ -70,6 +70,7 @@ use std::f64::consts::TAU;
 use serde::Serialize;
 
 use crate::data::{Dataset, InputPlane, encode_pair};
+use crate::maths;
 use crate::nn::{LayerKind, Loss, Mode, Network, Workspace};
 
 /// A neuron counts as concentrated when its strongest frequency holds more
@@ -110,10 +111,10 @@ impl Dft {
                 // Reducing k n modulo p first keeps the angle below 2 pi,
                 // where cos and sin are most exact.
                 let angle = TAU * ((k * n) % modulus) as f64 / modulus as f64;
-                cos.push(angle.cos());
+                cos.push(maths::cos(angle));
                 // At k = 0 and k = p/2 the sine vanishes; sin(pi) would
                 // leave 1e-16 instead of 0.
-                sin.push(if k == 0 || 2 * k == modulus { 0.0 } else { angle.sin() });
+                sin.push(if k == 0 || 2 * k == modulus { 0.0 } else { maths::sin(angle) });
             }
         }
         Self { modulus, cos, sin }
@@ -580,7 +581,7 @@ fn mean_cross_entropy(logits: &[f64], modulus: usize, pairs: &[(usize, usize)]) 
         .map(|&(a, b)| {
             let row = &logits[(a * modulus + b) * modulus..][..modulus];
             let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            let log_sum = max + row.iter().map(|z| (z - max).exp()).sum::<f64>().ln();
+            let log_sum = max + maths::ln(row.iter().map(|z| maths::exp(z - max)).sum::<f64>());
             log_sum - row[(a + b) % modulus]
         })
         .sum();
@@ -643,6 +644,82 @@ pub fn frequency_ablation(network: &Network, data: &Dataset, key_frequencies: &[
     Some(ablate_frequencies(&logits, modulus, &pairs, key_frequencies))
 }
 
+/// The progress measures of one probe, as `fourier.csv` has them: how
+/// single-frequency the neurons are, how many frequencies they use, how
+/// the power is spread over frequencies, and how much of the logits (and
+/// of the fit) rests on waves of a + b.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FourierRecord {
+    pub step: u64,
+    pub median_share: f64,
+    /// The first and third quartiles of the neurons' shares.
+    pub share_quartiles: (f64, f64),
+    /// How many distinct dominant frequencies the neurons have, counting
+    /// every neuron, and counting only concentrated ones (share above
+    /// [`CONCENTRATED_SHARE`]).
+    pub distinct_frequencies: usize,
+    pub distinct_concentrated_frequencies: usize,
+    pub concentrated_neurons: usize,
+    /// Share of all neurons' wave power in the 5 strongest frequencies.
+    pub strongest_share: f64,
+    /// Each frequency's share of all neurons' wave power (k = 1..=p/2).
+    pub power_shares: Vec<f64>,
+    /// How many neurons have a single-frequency share in each tenth of
+    /// [0, 1]: the distribution moving from about 0.1 to about 0.9 is the
+    /// order forming.
+    pub share_histogram: [usize; SHARE_BINS],
+    /// [`LogitSpectrum::sum_share`]: how much of the logits depends on
+    /// a + b alone (cross-entropy networks on modular addition).
+    pub sum_share: Option<f64>,
+    /// Nanda et al.'s excluded loss with every frequency as key: the
+    /// training loss once the logits lose their a + b waves.
+    pub excluded_loss: Option<f64>,
+}
+
+/// The progress measures of a network at `step`, for a modular-addition
+/// data set (`None` otherwise, or for a network the measures do not fit).
+pub fn fourier_record(network: &Network, data: &Dataset, step: u64) -> Option<FourierRecord> {
+    let InputPlane::Pairs { modulus } = data.plane else { return None };
+    let progress = fourier_progress(network, modulus)?;
+    let total: f64 = progress.power_by_frequency.iter().sum();
+    let power_shares = progress.power_by_frequency.iter().map(|p| if total > 0.0 { p / total } else { 0.0 }).collect();
+    let logits = pair_logits(network, modulus);
+    let sum_share = logits.as_ref().map(|l| sum_spectrum(l, modulus).sum_share());
+    let every_frequency: Vec<usize> = (1..=modulus / 2).collect();
+    let excluded_loss = frequency_ablation(network, data, &every_frequency).map(|a| a.excluded_loss);
+    Some(FourierRecord {
+        step,
+        median_share: progress.median_share,
+        share_quartiles: (progress.share_quartiles[0], progress.share_quartiles[2]),
+        distinct_frequencies: progress.distinct_frequencies,
+        distinct_concentrated_frequencies: progress.distinct_concentrated_frequencies,
+        concentrated_neurons: progress.concentrated_neurons,
+        strongest_share: progress.strongest_share,
+        power_shares,
+        share_histogram: progress.share_histogram,
+        sum_share,
+        excluded_loss,
+    })
+}
+
+/// Every hidden neuron's dominant frequency and share at the end of a run,
+/// for `emergence.json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NeuronFrequency {
+    pub unit: usize,
+    pub frequency: Option<usize>,
+    pub share: f64,
+}
+
+pub fn neuron_frequencies(network: &Network, modulus: usize) -> Option<Vec<NeuronFrequency>> {
+    Some(
+        input_spectra(network, modulus)?
+            .into_iter()
+            .map(|n| NeuronFrequency { unit: n.unit, frequency: n.frequency, share: n.share })
+            .collect(),
+    )
+}
+
 /// [`sum_spectrum`] of a network's logits on all pairs.
 pub fn logit_spectrum(network: &Network, modulus: usize) -> Option<LogitSpectrum> {
     pair_logits(network, modulus).map(|logits| sum_spectrum(&logits, modulus))
@@ -669,6 +746,7 @@ mod tests {
             init: Init::HeNormal,
             gain: 1.0,
             bias_init: 0.0,
+            bias_std: 0.0,
             batch_norm: false,
             dropout: 0.0,
             leaky_slope: 0.01,

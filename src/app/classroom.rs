@@ -9,6 +9,7 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 use super::schedule::{DrawSet, LabSet};
 use super::session::RunCommand;
+use crate::config::Config;
 use crate::lessons::{Lesson, LessonError, available_lessons};
 use crate::run::session::Command;
 
@@ -33,10 +34,19 @@ pub struct LessonProgress {
 
 /// Enter a lesson's step: its settings with a fresh network, and training
 /// started if the step says so.
-#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Message, Debug, Clone, PartialEq)]
 pub struct EnterStep {
     pub lesson: usize,
     pub step: usize,
+    /// Settings to start the step with instead of its own: a share link's,
+    /// which carries what the teacher had changed in the step.
+    pub settings: Option<Box<Config>>,
+}
+
+impl EnterStep {
+    pub fn new(lesson: usize, step: usize) -> Self {
+        EnterStep { lesson, step, settings: None }
+    }
 }
 
 /// A change of how the app is presented.
@@ -112,7 +122,8 @@ fn enter_steps(
     for request in requests.read() {
         let Some(step) = lessons.lessons.get(request.lesson).and_then(|l| l.steps.get(request.step)) else { continue };
         *progress = LessonProgress { lesson: Some(request.lesson), step: request.step };
-        commands.write(RunCommand(Command::Restart(Box::new(step.config.clone()))));
+        let settings = request.settings.clone().unwrap_or_else(|| Box::new(step.config.clone()));
+        commands.write(RunCommand(Command::Restart(settings)));
         commands.write(RunCommand(if step.play { Command::Play } else { Command::Pause }));
     }
 }

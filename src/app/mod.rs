@@ -96,6 +96,8 @@ pub struct Start {
     pub screenshot: Option<std::path::PathBuf>,
     /// Something to tell the user at once (a link that could not be read).
     pub notice: Option<String>,
+    /// Windows open at the start.
+    pub open: Vec<windows::Toggle>,
 }
 
 /// The app with every plugin, drawing into `window`.
@@ -117,6 +119,9 @@ pub fn build(start: Start, window: Window) -> App {
         .add_systems(Startup, spawn_camera);
     if let Some(message) = start.notice {
         app.world_mut().resource_mut::<Notice>().message = Some(message);
+    }
+    for window in start.open {
+        app.world_mut().write_message(window);
     }
     if let Some(speed) = start.speed {
         app.world_mut().write_message(RunCommand(Command::SetSpeed(speed)));
@@ -162,9 +167,11 @@ pub fn run(args: GuiArgs) -> i32 {
             return EXIT_BAD_INPUT;
         }
     };
+    // A link's settings win over its lesson step's own: they are what the
+    // teacher had on screen when the link was made.
     let config = match (lesson, &args.link) {
-        (Some((index, step)), _) => lessons[index].steps[step].config.clone(),
-        (None, Some(link)) => match crate::share::decode(link) {
+        (Some((index, step)), None) => lessons[index].steps[step].config.clone(),
+        (_, Some(link)) => match crate::share::decode(link) {
             Ok(setup) => setup.config,
             Err(error) => {
                 eprintln!("error: --link: {error}");
@@ -195,6 +202,7 @@ pub fn run(args: GuiArgs) -> i32 {
         frames: args.frames,
         screenshot: args.screenshot.clone(),
         notice: None,
+        open: args.open.iter().map(|&window| windows::Toggle::from(window)).collect(),
     };
     let window = Window {
         title: "Emergence Lab".into(),

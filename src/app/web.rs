@@ -46,7 +46,7 @@ pub fn start() {
         ..default()
     };
     let speed = lesson.and_then(|(index, step)| lessons.lessons[index].steps[step].play.then(Default::default));
-    let start = Start { config, lessons, lesson, speed, frames: None, screenshot: None, notice };
+    let start = Start { config, lessons, lesson, speed, frames: None, screenshot: None, notice, open: Vec::new() };
     let mut app = build(start, window);
     app.add_plugins(WebPlugin);
     app.run();
@@ -77,7 +77,7 @@ fn open_new_links(
                 let lesson = setup.lesson.and_then(|(name, step)| Some((lessons.lessons.iter().position(|l| l.name == name)?, step)));
                 match lesson {
                     Some((lesson, step)) => {
-                        steps.write(EnterStep { lesson, step });
+                        steps.write(EnterStep { lesson, step, settings: Some(Box::new(setup.config.clone())) });
                     }
                     None => {
                         commands.write(RunCommand(Command::Restart(Box::new(setup.config))));

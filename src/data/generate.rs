@@ -29,6 +29,7 @@ pub fn generate(kind: DatasetKind, samples: usize, noise: f64, classes: usize, r
             DatasetKind::MultiSpiral => spiral(i, samples, classes),
             DatasetKind::Moons => moons(i, rng),
             DatasetKind::Checkerboard => checkerboard(rng),
+            DatasetKind::AboveSine | DatasetKind::AboveCubic | DatasetKind::AboveAbs => above_curve(kind, rng),
             DatasetKind::Plane => plane(rng),
             DatasetKind::GaussMix => gauss_mix(rng),
             DatasetKind::Csv | DatasetKind::ModularAddition | DatasetKind::Digits | DatasetKind::Mnist => {
@@ -112,6 +113,35 @@ fn checkerboard(rng: &mut EngineRng) -> (f64, f64, f64) {
     (x, y, ((cell(x) + cell(y)) % 2) as f64)
 }
 
+/// The curve y = f(x) whose graph splits an `above-*` data set, or `None`
+/// for other data sets. Each is its function's graph scaled into the input
+/// square, shape kept: the sine over one period (y > sin x on [-pi, pi],
+/// scaled by 6 / pi), the cubic between its outer bumps (y > x^3 - x on
+/// [-1.5, 1.5], scaled by 4), and the V of |x| lowered by 3 so half the
+/// square lies above it.
+pub fn boundary_curve(kind: DatasetKind, x: f64) -> Option<f64> {
+    match kind {
+        DatasetKind::AboveSine => {
+            let scale = INPUT_HALF_WIDTH / PI;
+            Some(scale * maths::sin(x / scale))
+        }
+        DatasetKind::AboveCubic => {
+            let u = x / 4.0;
+            Some(4.0 * (u * u * u - u))
+        }
+        DatasetKind::AboveAbs => Some(x.abs() - 3.0),
+        _ => None,
+    }
+}
+
+/// A point uniform in the input square, class 1 above the curve.
+fn above_curve(kind: DatasetKind, rng: &mut EngineRng) -> (f64, f64, f64) {
+    let x = rng.random_range(-INPUT_HALF_WIDTH..INPUT_HALF_WIDTH);
+    let y = rng.random_range(-INPUT_HALF_WIDTH..INPUT_HALF_WIDTH);
+    let curve = boundary_curve(kind, x).expect("an above-curve data set");
+    (x, y, if y > curve { 1.0 } else { 0.0 })
+}
+
 /// Regression on a tilted plane, the target in [-1, 1].
 fn plane(rng: &mut EngineRng) -> (f64, f64, f64) {
     let x = rng.random_range(-RADIUS..RADIUS);
@@ -128,4 +158,69 @@ fn gauss_mix(rng: &mut EngineRng) -> (f64, f64, f64) {
     let value: f64 =
         BUMPS.iter().map(|&(cx, cy, sign)| sign * maths::exp(-((x - cx) * (x - cx) + (y - cy) * (y - cy)) / (2.0 * 1.2 * 1.2))).sum();
     (x, y, value.clamp(-1.0, 1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+
+    use super::*;
+
+    const CURVES: [DatasetKind; 3] = [DatasetKind::AboveSine, DatasetKind::AboveCubic, DatasetKind::AboveAbs];
+
+    /// The curves written out with the standard library, apart from the
+    /// generator's own.
+    fn reference(kind: DatasetKind, x: f64) -> f64 {
+        match kind {
+            DatasetKind::AboveSine => 6.0 / PI * (x * PI / 6.0).sin(),
+            DatasetKind::AboveCubic => x * x * x / 16.0 - x,
+            DatasetKind::AboveAbs => x.abs() - 3.0,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn points_above_the_curve_are_class_one_and_both_classes_are_common() {
+        for kind in CURVES {
+            let set = generate(kind, 2000, 0.0, 2, &mut EngineRng::seed_from_u64(7));
+            assert_eq!(set.task, TaskKind::Classification { classes: 2 });
+            for (&[x, y], &label) in set.points.iter().zip(&set.labels) {
+                assert!(x.abs() <= 6.0 && y.abs() <= 6.0, "{kind}: ({x}, {y}) outside the square");
+                let curve = reference(kind, x);
+                if (y - curve).abs() > 1e-9 {
+                    assert_eq!(label, f64::from(u8::from(y > curve)), "{kind}: ({x}, {y}) against the curve at {curve}");
+                }
+            }
+            let above = set.labels.iter().filter(|&&l| l == 1.0).count() as f64 / set.labels.len() as f64;
+            assert!((0.4..=0.6).contains(&above), "{kind}: {above} of the points above the curve");
+        }
+    }
+
+    #[test]
+    fn the_curves_are_the_functions_graphs_scaled_into_the_square() {
+        for kind in CURVES {
+            for i in 0..=120 {
+                let x = -6.0 + 0.1 * f64::from(i);
+                let curve = boundary_curve(kind, x).unwrap();
+                assert!((curve - reference(kind, x)).abs() < 1e-12, "{kind} at {x}: {curve}");
+            }
+        }
+        // Where the shapes are recognisable: the sine's crest, the
+        // cubic's roots, the V's tip.
+        assert!((boundary_curve(DatasetKind::AboveSine, 3.0).unwrap() - 6.0 / PI).abs() < 1e-12);
+        for root in [-4.0, 0.0, 4.0] {
+            assert_eq!(boundary_curve(DatasetKind::AboveCubic, root), Some(0.0));
+        }
+        assert_eq!(boundary_curve(DatasetKind::AboveAbs, 0.0), Some(-3.0));
+        assert_eq!(boundary_curve(DatasetKind::Circle, 0.0), None);
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_points() {
+        for kind in CURVES {
+            let draw = |seed| generate(kind, 50, 0.1, 2, &mut EngineRng::seed_from_u64(seed));
+            assert_eq!(draw(3), draw(3));
+            assert_ne!(draw(3).points, draw(4).points);
+        }
+    }
 }

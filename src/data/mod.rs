@@ -22,7 +22,7 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 pub use csv_points::read_points_csv;
-pub use generate::generate;
+pub use generate::{boundary_curve, generate};
 pub use spec::DataConfig;
 
 use crate::maths;
@@ -47,6 +47,13 @@ pub enum DatasetKind {
     Spiral,
     Moons,
     Checkerboard,
+    /// Class 1 above the graph of a sine, class 0 below (one period across
+    /// the square): see [`boundary_curve`].
+    AboveSine,
+    /// Class 1 above the graph of the cubic x^3 - x.
+    AboveCubic,
+    /// Class 1 above the graph of |x| (lowered to balance the classes).
+    AboveAbs,
     /// `data.classes` interleaved spiral arms, one class each.
     MultiSpiral,
     /// Regression: the target is a tilted plane.
@@ -67,13 +74,16 @@ pub enum DatasetKind {
 }
 
 impl DatasetKind {
-    pub const ALL: [DatasetKind; 13] = [
+    pub const ALL: [DatasetKind; 16] = [
         Self::Circle,
         Self::Xor,
         Self::Gauss,
         Self::Spiral,
         Self::Moons,
         Self::Checkerboard,
+        Self::AboveSine,
+        Self::AboveCubic,
+        Self::AboveAbs,
         Self::MultiSpiral,
         Self::Plane,
         Self::GaussMix,
@@ -91,6 +101,9 @@ impl DatasetKind {
             Self::Spiral => "spiral",
             Self::Moons => "moons",
             Self::Checkerboard => "checkerboard",
+            Self::AboveSine => "above-sine",
+            Self::AboveCubic => "above-cubic",
+            Self::AboveAbs => "above-abs",
             Self::MultiSpiral => "multi-spiral",
             Self::Plane => "plane",
             Self::GaussMix => "gauss-mix",

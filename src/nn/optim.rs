@@ -93,6 +93,28 @@ impl Optimizer {
         self.first.len() == expected.first.len() && self.second.len() == expected.second.len()
     }
 
+    /// Per parameter, the velocity (momentum) or first moment (Adam and
+    /// AdamW); empty for the others.
+    pub fn first_moments(&self) -> &[f64] {
+        &self.first
+    }
+
+    /// Per parameter, the mean square (RMSprop) or second moment (Adam and
+    /// AdamW); empty for the others.
+    pub fn second_moments(&self) -> &[f64] {
+        &self.second
+    }
+
+    /// Adam's bias corrections as of the latest update t: 1 / (1 - beta1^t)
+    /// and 1 / (1 - beta2^t), by which the moments are divided to give
+    /// m-hat and v-hat. (1, 1) before any update, and for other optimisers.
+    pub fn bias_corrections(&self) -> (f64, f64) {
+        if self.updates == 0 || !matches!(self.settings.kind, OptimizerKind::Adam | OptimizerKind::Adamw) {
+            return (1.0, 1.0);
+        }
+        (1.0 / (1.0 - self.beta1_power), 1.0 / (1.0 - self.beta2_power))
+    }
+
     /// Applies one update. `decayed` lists the ranges that take weight decay
     /// (the weights, not biases or normalisation parameters).
     pub fn update(&mut self, params: &mut [f64], grads: &[f64], decayed: &[Range<usize>]) {

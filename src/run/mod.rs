@@ -11,11 +11,12 @@ pub mod session;
 
 use std::sync::Arc;
 
+use crate::analysis::fourier::{FourierRecord, fourier_record};
 use crate::analysis::homogeneity::{Baselines, HomogeneityReport, HomogeneitySummary, measure};
 use crate::config::{Config, TrainingConfig};
 use crate::data::{DataError, Dataset};
 use crate::nn::Inference;
-use crate::train::{Divergence, ProbeRecord, RestoreError, StepOutcome, Trainer, TrainerState};
+use crate::train::{Divergence, PointOutOfRange, ProbeRecord, RestoreError, StepOutcome, Trainer, TrainerState};
 
 /// The config of replica `index`: the run's, with its own initialisation
 /// when `replicas.inits` lists some (replica i uses `inits[i % len]`).
@@ -41,6 +42,12 @@ pub struct Run {
     history: Vec<HomogeneitySummary>,
     latest: Option<HomogeneityReport>,
     inference: Inference,
+    /// The Fourier progress measures at the main replica's probes
+    /// (modular addition only), thinned like the history; and those not yet
+    /// taken by a writer, while streaming.
+    fourier: Vec<FourierRecord>,
+    fourier_unwritten: Option<Vec<FourierRecord>>,
+    history_limit: Option<usize>,
 }
 
 impl Run {
@@ -81,10 +88,21 @@ impl Run {
 
     fn from_trainers(config: Config, trainers: Vec<Trainer>) -> Self {
         let baselines = Baselines::of(&trainers);
-        let mut run = Self { config, trainers, baselines, history: Vec::new(), latest: None, inference: Inference::default() };
+        let mut run = Self {
+            config,
+            trainers,
+            baselines,
+            history: Vec::new(),
+            latest: None,
+            inference: Inference::default(),
+            fourier: Vec::new(),
+            fourier_unwritten: None,
+            history_limit: None,
+        };
         if run.trainers.len() > 1 {
             run.record();
         }
+        run.record_fourier();
         run
     }
 
@@ -136,11 +154,70 @@ impl Run {
     /// of the main replica's probes.
     pub fn step(&mut self) -> bool {
         let stepped = self.trainers.iter_mut().map(|t| t.step() == StepOutcome::Stepped).fold(false, |any, stepped| any | stepped);
+        self.after_step(stepped);
+        stepped
+    }
+
+    /// One step of every replica that has not diverged on training point
+    /// `point` alone, as a batch of one (see [`Trainer::step_on_point`]):
+    /// the step the step-by-step explanation shows. Returns whether any
+    /// replica stepped.
+    pub fn step_on_point(&mut self, point: usize) -> Result<bool, PointOutOfRange> {
+        let mut stepped = false;
+        // Every replica has the same training set: the first finds a point
+        // out of range before any steps.
+        for trainer in &mut self.trainers {
+            stepped |= trainer.step_on_point(point)? == StepOutcome::Stepped;
+        }
+        self.after_step(stepped);
+        Ok(stepped)
+    }
+
+    /// With several replicas, the measures are summarised at each of the
+    /// main replica's probes.
+    fn after_step(&mut self, stepped: bool) {
         let main = self.main();
-        if stepped && self.trainers.len() > 1 && main.latest().step == main.step_count() && main.diverged().is_none() {
+        let probed = stepped && main.latest().step == main.step_count() && main.diverged().is_none();
+        if probed && self.trainers.len() > 1 {
             self.record();
         }
-        stepped
+        if probed {
+            self.record_fourier();
+        }
+    }
+
+    /// The Fourier measures of the main replica's latest probe, if it is a
+    /// modular-addition run and they are not recorded yet.
+    fn record_fourier(&mut self) {
+        let main = self.main();
+        let step = main.latest().step;
+        if self.fourier.last().is_some_and(|r| r.step == step) {
+            return;
+        }
+        let Some(record) = fourier_record(main.network(), main.data(), step) else { return };
+        if let Some(unwritten) = &mut self.fourier_unwritten {
+            unwritten.push(record.clone());
+        }
+        if let Some(limit) = self.history_limit
+            && self.fourier.len() >= limit
+        {
+            let mut index = 0;
+            self.fourier.retain(|_| {
+                index += 1;
+                index % 2 == 1
+            });
+        }
+        self.fourier.push(record);
+    }
+
+    /// The Fourier progress measures recorded so far (modular addition).
+    pub fn fourier(&self) -> &[FourierRecord] {
+        &self.fourier
+    }
+
+    /// The Fourier records since the last call (with [`Run::stream_records`]).
+    pub fn take_unwritten_fourier(&mut self) -> Vec<FourierRecord> {
+        self.fourier_unwritten.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     /// Up to `steps` lockstep steps; stops when no replica can step.
@@ -161,6 +238,7 @@ impl Run {
                 trainer.record_probe();
             }
         }
+        self.record_fourier();
     }
 
     /// Whether any replica has stepped since its latest probe.
@@ -201,6 +279,7 @@ impl Run {
 
     /// Bounds every replica's in-memory history (thinning old records).
     pub fn limit_history(&mut self, limit: usize) {
+        self.history_limit = Some(limit.max(4));
         for trainer in &mut self.trainers {
             trainer.history_mut().set_limit(Some(limit));
         }
@@ -210,6 +289,7 @@ impl Run {
     /// ([`Run::take_unwritten_records`]), whatever the history's limit.
     pub fn stream_records(&mut self) {
         self.trainers[0].history_mut().stream();
+        self.fourier_unwritten.get_or_insert_with(Vec::new);
     }
 
     pub fn take_unwritten_records(&mut self) -> Vec<ProbeRecord> {

@@ -14,8 +14,10 @@ use super::Run;
 use super::cadence::Cadence;
 use crate::analysis::emergence::{FIT_ACCURACY, FitMoments, LossPhase, fit_moments, loss_phases};
 use crate::analysis::homogeneity::{HomogeneityReport, HomogeneitySummary};
+use crate::analysis::theory::{TheoryReport, theory_for_run};
 use crate::config::Config;
 use crate::data::{DataError, Dataset};
+use crate::explain::{self, Explanation};
 use crate::nn::Network;
 use crate::train::{Divergence, History, LayerDetail, ProbeRecord, Settling};
 
@@ -87,6 +89,37 @@ pub fn change_between(running: &Config, wanted: &Config) -> Change {
     }
 }
 
+/// Where playing stops by itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Stop {
+    #[default]
+    Never,
+    /// Once this many steps are taken.
+    AtStep(u64),
+    /// Once this many passes over the training set are complete: at the
+    /// end of epoch N.
+    AfterEpochs(u64),
+}
+
+impl Stop {
+    fn reached(self, run: &Run) -> bool {
+        match self {
+            Stop::Never => false,
+            Stop::AtStep(step) => run.step_count() >= step,
+            Stop::AfterEpochs(epochs) => run.main().epochs_completed() >= epochs,
+        }
+    }
+}
+
+/// Which training point the step-by-step explanation takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PointChoice {
+    /// The point the next training step starts its batch with.
+    Next,
+    /// A point by its index in the training set.
+    Index(usize),
+}
+
 /// What the app asks of a session.
 #[derive(Debug, Clone)]
 pub enum Command {
@@ -106,8 +139,14 @@ pub enum Command {
     /// Continue a run loaded from a file.
     Load(Box<Run>),
     SetSpeed(Speed),
-    /// Stop after this step (0: never).
-    StopAt(u64),
+    StopAt(Stop),
+    /// Pause, and explain the step the main network would take on this
+    /// point ([`SessionView::explanation`]; a network the explanation
+    /// refuses is answered with [`Event::Refused`] saying why).
+    Explain(PointChoice),
+    /// Pause, and take one step on this training point alone, as a batch
+    /// of one: the step [`Command::Explain`] showed.
+    StepOnPoint(usize),
     /// The bytes of a saved experiment, answered with [`Event::Saved`].
     Save,
 }
@@ -144,9 +183,13 @@ pub struct SessionView {
     pub changed_in_place: bool,
     pub playing: bool,
     pub speed: Speed,
-    pub stop_at: u64,
+    pub stop: Stop,
     pub step: u64,
     pub epoch: u64,
+    /// Passes over the training set completed.
+    pub epochs_completed: u64,
+    /// The training point the next step starts its batch with.
+    pub next_point: usize,
     pub samples_seen: u64,
     pub diverged: Option<Divergence>,
     pub data: Arc<Dataset>,
@@ -157,7 +200,16 @@ pub struct SessionView {
     pub parts: Arc<ProbeParts>,
     pub homogeneity: Option<Arc<HomogeneityReport>>,
     pub homogeneity_history: Arc<Vec<HomogeneitySummary>>,
+    /// What mean-field theory predicts of this network's initialisation
+    /// (or why it does not apply).
+    pub theory: Arc<TheoryReport>,
     pub throughput: Throughput,
+    /// The latest step explained ([`Command::Explain`]) on this network;
+    /// its `step` is one more than the steps taken when it was made.
+    pub explanation: Option<Arc<Explanation>>,
+    /// What the main network's last step changed each parameter by (the
+    /// parameters' layout), for the edges' tooltips.
+    pub last_update: Option<Arc<Vec<f64>>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -176,6 +228,8 @@ pub struct ProbeParts {
     pub settling: Settling,
     pub phases: Vec<LossPhase>,
     pub moments: FitMoments,
+    /// Modular addition: the Fourier progress measures at the probes.
+    pub fourier: Vec<crate::analysis::fourier::FourierRecord>,
     /// The probe's (main replica's) step.
     pub step: u64,
 }
@@ -196,7 +250,7 @@ pub struct Session {
     generation: u64,
     playing: bool,
     speed: Speed,
-    stop_at: u64,
+    stop: Stop,
     changed_in_place: bool,
     probe: Cadence,
     measure: Cadence,
@@ -209,6 +263,8 @@ pub struct Session {
     parts: Option<Arc<ProbeParts>>,
     homogeneity: Option<Arc<HomogeneityReport>>,
     homogeneity_history: Arc<Vec<HomogeneitySummary>>,
+    theory: Arc<TheoryReport>,
+    explanation: Option<Arc<Explanation>>,
     events: Vec<Event>,
 }
 
@@ -218,12 +274,13 @@ impl Session {
     }
 
     pub fn with_run(run: Run) -> Self {
+        let theory = Arc::new(theory_for_run(run.config(), run.data()));
         let mut session = Self {
             run,
             generation: 0,
             playing: false,
             speed: Speed::default(),
-            stop_at: 0,
+            stop: Stop::Never,
             changed_in_place: false,
             probe: PROBE_CADENCE,
             measure: MEASURE_CADENCE,
@@ -234,6 +291,8 @@ impl Session {
             parts: None,
             homogeneity: None,
             homogeneity_history: Arc::new(Vec::new()),
+            theory,
+            explanation: None,
             events: Vec::new(),
         };
         session.settle_in();
@@ -244,12 +303,14 @@ impl Session {
     fn settle_in(&mut self) {
         self.run.limit_history(HISTORY_LIMIT);
         self.parts = None;
+        self.explanation = None;
         self.probe.reset();
         self.measure.reset();
         self.remeasure();
     }
 
     fn replace(&mut self, run: Run) {
+        self.theory = Arc::new(theory_for_run(run.config(), run.data()));
         self.run = run;
         self.generation += 1;
         self.changed_in_place = false;
@@ -324,7 +385,32 @@ impl Session {
                 self.playing = false;
             }
             Command::SetSpeed(speed) => self.speed = speed,
-            Command::StopAt(step) => self.stop_at = step,
+            Command::StopAt(stop) => self.stop = stop,
+            Command::Explain(choice) => {
+                self.playing = false;
+                let main = self.run.main();
+                let point = match choice {
+                    PointChoice::Next => main.next_point(),
+                    PointChoice::Index(point) => point,
+                };
+                match explain::step(main, point) {
+                    Ok(explanation) => self.explanation = Some(Arc::new(explanation)),
+                    Err(error) => self.refuse(format!("cannot explain the step: {error}")),
+                }
+            }
+            Command::StepOnPoint(point) => {
+                self.playing = false;
+                match self.run.step_on_point(point) {
+                    Ok(_) => {
+                        // A step off the batch order: the config alone no
+                        // longer replays the run.
+                        self.changed_in_place = true;
+                        self.run.probe_stale();
+                        self.remeasure();
+                    }
+                    Err(error) => self.refuse(format!("no step taken: {error}")),
+                }
+            }
             Command::Save => {
                 let bytes = super::experiment::to_bytes(&self.run);
                 self.events.push(Event::Saved(Arc::new(bytes)));
@@ -353,7 +439,7 @@ impl Session {
             };
             self.counted = Some(started);
             while taken < allowed && started.elapsed() < budget {
-                if self.stop_at > 0 && self.run.step_count() >= self.stop_at {
+                if self.stop.reached(&self.run) {
                     self.playing = false;
                     break;
                 }
@@ -436,6 +522,7 @@ impl Session {
                 detail: main.latest_detail().to_vec(),
                 gradients: main.latest_gradients().to_vec(),
                 settling: main.settling().clone(),
+                fourier: self.run.fourier().to_vec(),
                 step: probed,
             }));
         }
@@ -445,9 +532,11 @@ impl Session {
             changed_in_place: self.changed_in_place,
             playing: self.playing,
             speed: self.speed,
-            stop_at: self.stop_at,
+            stop: self.stop,
             step: main.step_count(),
             epoch: main.epoch(),
+            epochs_completed: main.epochs_completed(),
+            next_point: main.next_point(),
             samples_seen: self.run.samples_seen(),
             diverged: main.diverged().cloned(),
             data: Arc::clone(main.data()),
@@ -461,7 +550,10 @@ impl Session {
             parts: Arc::clone(self.parts.as_ref().expect("just made")),
             homogeneity: self.homogeneity.clone(),
             homogeneity_history: Arc::clone(&self.homogeneity_history),
+            theory: Arc::clone(&self.theory),
             throughput: self.throughput,
+            explanation: self.explanation.clone(),
+            last_update: main.last_update().map(Arc::new),
         }
     }
 }
@@ -483,20 +575,77 @@ mod tests {
         assert_eq!(s.run().step_count(), 2);
         assert_eq!(s.view().latest().step, 2, "a single step is probed at once");
         s.handle(Command::SetSpeed(Speed::Max));
-        s.handle(Command::StopAt(50));
+        s.handle(Command::StopAt(Stop::AtStep(50)));
         s.handle(Command::Play);
         while s.playing() {
             s.advance(Duration::from_secs(5));
         }
         assert_eq!(s.run().step_count(), 50);
         s.handle(Command::SetSpeed(Speed::StepsPerSecond(1)));
-        s.handle(Command::StopAt(0));
+        s.handle(Command::StopAt(Stop::Never));
         s.handle(Command::Play);
         s.advance(Duration::from_secs(5));
         let first = s.run().step_count();
         std::thread::sleep(Duration::from_millis(20));
         s.advance(Duration::from_secs(5));
         assert!(s.run().step_count() - first <= 1, "one step a second, not as fast as it can");
+    }
+
+    #[test]
+    fn play_stops_at_the_end_of_the_epoch_asked_for() {
+        let mut s = session("playground");
+        // 250 training points in batches of 10: 25 steps an epoch.
+        let per_epoch = s.run().data().train.len().div_ceil(s.run().main().batch_size()) as u64;
+        assert_eq!(per_epoch, 25);
+        s.handle(Command::SetSpeed(Speed::Max));
+        s.handle(Command::StopAt(Stop::AfterEpochs(2)));
+        s.handle(Command::Play);
+        while s.playing() {
+            s.advance(Duration::from_secs(5));
+        }
+        let view = s.view();
+        assert_eq!((view.step, view.epochs_completed), (2 * per_epoch, 2), "stopped as the second epoch ended, not before or after");
+        s.handle(Command::Play);
+        s.advance(Duration::from_secs(5));
+        assert!(!s.playing() && s.run().step_count() == 2 * per_epoch, "play stays stopped there");
+        s.handle(Command::StopAt(Stop::AfterEpochs(3)));
+        s.handle(Command::Play);
+        while s.playing() {
+            s.advance(Duration::from_secs(5));
+        }
+        assert_eq!(s.run().step_count(), 3 * per_epoch);
+    }
+
+    #[test]
+    fn the_explained_step_is_the_step_taken_on_that_point() {
+        let mut s = session("playground");
+        s.handle(Command::StepOnce);
+        let next = s.view().next_point;
+        s.handle(Command::Explain(PointChoice::Next));
+        let explanation = s.view().explanation.expect("the playground network is small enough");
+        assert_eq!((explanation.point, explanation.step), (next, 2));
+        s.handle(Command::StepOnPoint(next));
+        let view = s.view();
+        assert_eq!(view.step, 2);
+        assert!(view.changed_in_place, "a step off the batch order: the config alone does not replay it");
+        let shown: Vec<f64> =
+            explanation.layers.iter().flat_map(|l| l.weight_updates.iter().flatten().chain(&l.bias_updates)).map(|u| u.new).collect();
+        assert_eq!(shown, view.network().params, "the pictures redraw with the weights shown");
+        let update = view.last_update.expect("a step was taken");
+        assert_eq!(update[0], explanation.layers[0].weight_updates[0][0].new - explanation.layers[0].weight_updates[0][0].old);
+
+        s.handle(Command::Explain(PointChoice::Index(250)));
+        assert!(s.take_events().iter().any(|e| matches!(e, Event::Refused(m) if m.contains("point 250") && m.contains("250 points"))));
+        s.handle(Command::StepOnPoint(250));
+        assert!(s.take_events().iter().any(|e| matches!(e, Event::Refused(m) if m.contains("point 250"))));
+        assert_eq!(s.run().step_count(), 2, "no step for a point that is not there");
+
+        let mut wide = s.run().config().clone();
+        wide.network.hidden = vec![16];
+        s.handle(Command::Apply(Box::new(wide)));
+        assert!(s.view().explanation.is_none(), "an explanation belongs to its network");
+        s.handle(Command::Explain(PointChoice::Next));
+        assert!(s.take_events().iter().any(|e| matches!(e, Event::Refused(m) if m.contains("network.hidden[0] = 16"))));
     }
 
     #[test]

@@ -20,7 +20,9 @@ use crate::data::{DataError, Dataset};
 use crate::nn::kernels::gather_rows;
 use crate::nn::norms::clip_to_norm;
 use crate::nn::parallel::{self, SlicedBatch};
-use crate::nn::{ConvSpec, Evaluation, Inference, InputRows, Layer, Mode, Network, NetworkSpec, Optimizer, OptimizerSettings, Workspace};
+use crate::nn::{
+    ConvSpec, Evaluation, Inference, InputRows, Layer, Loss, Mode, Network, NetworkSpec, Optimizer, OptimizerSettings, Workspace,
+};
 use crate::rng::{Stream, stream_rng};
 
 /// Replica numbers live in the high bits of a random stream's index, so
@@ -245,6 +247,17 @@ impl Batch {
             Self::Sliced(slices) => slices.rows(),
         }
     }
+
+    /// Loads the training inputs of `rows` (indices into `inputs`), in
+    /// that order, as the batch.
+    fn load_rows(&mut self, inputs: &crate::data::Inputs, width: usize, rows: &[usize]) {
+        match self {
+            Self::Whole(ws) => inputs.gather_rows(width, rows, ws.input_rows(rows.len())),
+            Self::Sliced(slices) => slices.load(rows.len(), |first, out| {
+                inputs.gather_rows(width, &rows[first..first + out.len() / width], out);
+            }),
+        }
+    }
 }
 
 /// The end of one call to [`Trainer::step`].
@@ -287,6 +300,7 @@ pub fn network_spec(config: &Config, data: &Dataset) -> NetworkSpec {
         init: network.init,
         gain: network.gain,
         bias_init: network.bias_init,
+        bias_std: network.bias_std,
         batch_norm: network.batch_norm,
         dropout: network.dropout,
         leaky_slope: network.leaky_slope,
@@ -303,6 +317,183 @@ fn optimizer_settings(training: &TrainingConfig) -> OptimizerSettings {
         adam_epsilon: training.adam_epsilon,
         adam_epsilon_hat: training.adam_epsilon_hat,
     }
+}
+
+/// Shuffles `order` into epoch `epoch`'s batch order. It depends only on
+/// the seed, the replica and the epoch, so a resumed run repeats it.
+fn shuffle_for_epoch(order: &mut [usize], seed: u64, replica: u64, epoch: u64) {
+    order.iter_mut().enumerate().for_each(|(i, slot)| *slot = i);
+    order.shuffle(&mut stream_rng(seed, Stream::BatchOrder, replica << REPLICA_SHIFT | epoch));
+}
+
+fn epoch_order(len: usize, seed: u64, replica: u64, epoch: u64) -> Vec<usize> {
+    let mut order = vec![0; len];
+    shuffle_for_epoch(&mut order, seed, replica, epoch);
+    order
+}
+
+/// A training point asked for by its index that the training set does not
+/// have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("point {point} is not in the training set, which has {len} points (0 to {last})", last = .len.saturating_sub(1))]
+pub struct PointOutOfRange {
+    pub point: usize,
+    pub len: usize,
+}
+
+/// Why a step on one point cannot be computed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PointStepError {
+    #[error(transparent)]
+    OutOfRange(#[from] PointOutOfRange),
+    #[error("the run has stopped: {0}")]
+    AlreadyDiverged(Divergence),
+    #[error("this step would not give finite numbers: {0}")]
+    Diverges(Divergence),
+}
+
+/// One training step on one training point, computed aside by
+/// [`Trainer::point_step`]: everything [`Trainer::step_on_point`] computes
+/// on the way to its update.
+#[derive(Debug, Clone)]
+pub struct PointStep {
+    /// The point's index in the training set.
+    pub point: usize,
+    /// The number this step would have (one more than the steps taken).
+    pub step: u64,
+    /// The target row the loss compares the output with.
+    pub targets: Vec<f64>,
+    /// The forward and backward buffers of the one row: every layer's
+    /// pre-activations, activations and their gradients.
+    pub workspace: Workspace,
+    /// The point's loss, without penalties.
+    pub loss: f64,
+    /// The L1 and L2 penalties on the weights before the step.
+    pub penalty: f64,
+    /// The loss's gradient alone, backpropagated, laid out like the
+    /// parameters.
+    pub data_gradient: Vec<f64>,
+    /// The penalties' gradient (zeros without penalties).
+    pub penalty_gradient: Vec<f64>,
+    /// The gradient's global norm before clipping, when clipping is on.
+    pub norm_before_clip: Option<f64>,
+    /// What the optimiser was given: data and penalty gradients summed,
+    /// then clipped.
+    pub gradient: Vec<f64>,
+    /// The network after the update (batch-norm running statistics
+    /// included).
+    pub network_after: Network,
+    /// The optimiser's state after the update.
+    pub optimizer_after: Optimizer,
+}
+
+/// What one training step reads and changes: the trainer's own parts for a
+/// real step, copies of them for a step computed aside.
+struct StepParts<'a> {
+    network: &'a mut Network,
+    optimizer: &'a mut Optimizer,
+    batch: &'a mut Batch,
+    grads: &'a mut [f64],
+    previous_params: &'a mut Vec<f64>,
+    decayed: &'a [std::ops::Range<usize>],
+    training: &'a TrainingConfig,
+    loss: Loss,
+}
+
+/// The stages of the gradient a step computes, kept only when asked for:
+/// a plain training step keeps nothing and so allocates nothing.
+#[derive(Debug, Default)]
+struct GradientParts {
+    loss: f64,
+    data: Vec<f64>,
+    penalty: Vec<f64>,
+    norm_before_clip: Option<f64>,
+}
+
+/// The one training step, on the batch already loaded into `parts.ws`:
+/// forward, loss, backward, penalties, clipping, update, and the checks
+/// that stop a run at the first non-finite value (rolling the update back).
+/// Fails with the layer (from 0) and what went non-finite.
+fn take_step(
+    parts: StepParts<'_>,
+    targets: &[f64],
+    dropout: Option<crate::rng::EngineRng>,
+    mut record: Option<&mut GradientParts>,
+) -> Result<(), (Option<usize>, NonFinite)> {
+    let StepParts { network, optimizer, batch, grads, previous_params, decayed, training, loss: loss_kind } = parts;
+    let rows = batch.rows();
+    let dim = network.outputs();
+    let loss = match batch {
+        Batch::Whole(ws) => {
+            match dropout {
+                Some(mut rng) => network.forward(ws, Mode::Train(&mut rng)),
+                // Nothing to draw: skip seeding a generator every step.
+                None => network.forward(ws, Mode::TrainFixedMasks),
+            }
+            let (logits, logits_grad) = ws.logits_and_grad();
+            let loss = loss_kind.mean_and_grad(logits, targets, rows, dim, logits_grad);
+            if !loss.is_finite() {
+                let layer = network.first_non_finite_layer(ws);
+                return Err((layer, if layer.is_some() { NonFinite::Activation } else { NonFinite::Loss }));
+            }
+            network.backward(ws, grads);
+            loss
+        }
+        Batch::Sliced(slices) => {
+            let loss = slices.train(network, loss_kind, targets, grads);
+            if !loss.is_finite() {
+                let layer = slices.first_non_finite_layer(network);
+                return Err((layer, if layer.is_some() { NonFinite::Activation } else { NonFinite::Loss }));
+            }
+            loss
+        }
+    };
+    if let Some(record) = record.as_deref_mut() {
+        record.loss = loss;
+        record.data = grads.to_vec();
+        record.penalty = vec![0.0; grads.len()];
+        network.add_penalty_gradient(training.l1, training.l2, &mut record.penalty);
+    }
+    network.add_penalty_gradient(training.l1, training.l2, grads);
+    if let Some(layer) = network.first_non_finite_parameter_layer(grads) {
+        return Err((Some(layer), NonFinite::Gradient));
+    }
+    if training.grad_clip > 0.0 {
+        let norm = clip_to_norm(grads, training.grad_clip);
+        if let Some(record) = record {
+            record.norm_before_clip = Some(norm);
+        }
+    }
+    // Kept every step: for the update ratio of the next probe, and to roll
+    // back an update that overflows.
+    previous_params.clone_from(&network.params);
+    optimizer.update(&mut network.params, grads, decayed);
+    if let Some(layer) = network.first_non_finite_parameter_layer(&network.params) {
+        network.params.clone_from(previous_params);
+        return Err((Some(layer), NonFinite::Weight));
+    }
+    // A sliced batch never has batch norm (see `Batch::new`).
+    if let Batch::Whole(ws) = batch
+        && network.layers.iter().any(|layer| layer.batch_norm.is_some())
+    {
+        let before = network.running_statistics();
+        if let Err(layer) = network.update_running_statistics(ws) {
+            network.params.clone_from(previous_params);
+            return Err((Some(layer), NonFinite::Statistic));
+        }
+        // Evaluation mode reads the running statistics, which lag the
+        // batch's: it can overflow while training looks fine. Checking this
+        // batch in that mode catches it at the step it happens.
+        network.forward(ws, Mode::Eval);
+        let broken = network.first_non_finite_layer(ws);
+        let eval_loss = loss_kind.sum(ws.logits(), targets, rows, dim);
+        if broken.is_some() || !eval_loss.is_finite() {
+            network.params.clone_from(previous_params);
+            network.set_running_statistics(&before);
+            return Err((Some(broken.unwrap_or(network.layers.len() - 1)), NonFinite::Evaluation));
+        }
+    }
+    Ok(())
 }
 
 /// Trains one network on one data set, one mini-batch per [`step`], and
@@ -336,7 +527,6 @@ pub struct Trainer {
     epoch_targets: Vec<f64>,
     cursor: usize,
     uses_dropout: bool,
-    uses_batch_norm: bool,
     history: History,
     latest_detail: Vec<LayerDetail>,
     /// Time spent in [`Trainer::record_probe`], so a run can tell its
@@ -387,7 +577,6 @@ impl Trainer {
             epoch_targets: vec![0.0; data.train.targets.len()],
             cursor: 0,
             uses_dropout: config.network.dropout > 0.0,
-            uses_batch_norm: config.network.batch_norm,
             history: History::default(),
             latest_detail: Vec::new(),
             probe_time: web_time::Duration::ZERO,
@@ -424,7 +613,9 @@ impl Trainer {
     pub fn samples_seen(&self) -> u64 {
         self.samples_seen
     }
-    /// Passes over the training set completed so far.
+    /// The epoch the latest batch came from, from 0: the passes over the
+    /// training set completed before it (see also
+    /// [`Trainer::epochs_completed`]).
     pub fn epoch(&self) -> u64 {
         self.epoch
     }
@@ -466,6 +657,13 @@ impl Trainer {
         self.replica
     }
 
+    /// What the last step changed each parameter by (same layout as the
+    /// parameters); `None` before the first step.
+    pub fn last_update(&self) -> Option<Vec<f64>> {
+        let (now, before) = (&self.network.params, &self.previous_params);
+        (self.step > 0 && before.len() == now.len()).then(|| now.iter().zip(before).map(|(n, b)| n - b).collect())
+    }
+
     /// Histograms and per-unit statistics of the latest probe.
     pub fn latest_detail(&self) -> &[LayerDetail] {
         &self.latest_detail
@@ -489,8 +687,7 @@ impl Trainer {
     /// Shuffles the training set for this epoch. The order depends only on
     /// the seed and the epoch number, so a resumed run repeats it.
     fn start_epoch(&mut self) {
-        self.order.iter_mut().enumerate().for_each(|(i, slot)| *slot = i);
-        self.order.shuffle(&mut stream_rng(self.config.seed, Stream::BatchOrder, self.replica << REPLICA_SHIFT | self.epoch));
+        shuffle_for_epoch(&mut self.order, self.config.seed, self.replica, self.epoch);
         gather_rows(&self.data.train.targets, self.data.target_dim, &self.order, &mut self.epoch_targets);
         self.cursor = 0;
     }
@@ -504,13 +701,7 @@ impl Trainer {
         }
         let start = self.cursor;
         let rows = self.batch.capacity().min(self.order.len() - start);
-        let (inputs, width, rows_in_order) = (&self.data.train.inputs, self.data.input_dim, &self.order[start..start + rows]);
-        match &mut self.batch {
-            Batch::Whole(ws) => inputs.gather_rows(width, rows_in_order, ws.input_rows(rows)),
-            Batch::Sliced(slices) => slices.load(rows, |first, out| {
-                inputs.gather_rows(width, &rows_in_order[first..first + out.len() / width], out);
-            }),
-        }
+        self.batch.load_rows(&self.data.train.inputs, self.data.input_dim, &self.order[start..start + rows]);
         self.cursor += rows;
         self.samples_seen += rows as u64;
         start
@@ -527,7 +718,6 @@ impl Trainer {
             return StepOutcome::Diverged;
         }
         let step = self.step + 1;
-        let training = self.config.training.clone();
         let start = self.load_next_batch();
         if self.config.data.augment
             && let crate::data::InputPlane::Image { width, height } = self.data.plane
@@ -547,77 +737,143 @@ impl Trainer {
                 }
             }
         }
-        let rows = self.batch.rows();
-        let dim = self.data.target_dim;
-        let targets = targets_of(&self.epoch_targets, start, rows, dim);
-        let trained = match &mut self.batch {
-            Batch::Whole(ws) => {
-                if self.uses_dropout {
-                    let mut dropout_rng = stream_rng(self.config.seed, Stream::Dropout, self.replica << REPLICA_SHIFT | step);
-                    self.network.forward(ws, Mode::Train(&mut dropout_rng));
-                } else {
-                    // Nothing to draw: skip seeding a generator every step.
-                    self.network.forward(ws, Mode::TrainFixedMasks);
-                }
-                let (logits, logits_grad) = ws.logits_and_grad();
-                let loss = self.data.loss.mean_and_grad(logits, targets, rows, dim, logits_grad);
-                if loss.is_finite() {
-                    self.network.backward(ws, &mut self.grads);
-                    Ok(())
-                } else {
-                    Err(self.network.first_non_finite_layer(ws))
-                }
-            }
-            Batch::Sliced(slices) => {
-                let loss = slices.train(&self.network, self.data.loss, targets, &mut self.grads);
-                if loss.is_finite() { Ok(()) } else { Err(slices.first_non_finite_layer(&self.network)) }
-            }
+        let targets = targets_of(&self.epoch_targets, start, self.batch.rows(), self.data.target_dim);
+        let dropout = self.uses_dropout.then(|| self.dropout_rng(step));
+        let parts = StepParts {
+            network: &mut self.network,
+            optimizer: &mut self.optimizer,
+            batch: &mut self.batch,
+            grads: &mut self.grads,
+            previous_params: &mut self.previous_params,
+            decayed: &self.decayed,
+            training: &self.config.training,
+            loss: self.data.loss,
         };
-        if let Err(layer) = trained {
-            let what = if layer.is_some() { NonFinite::Activation } else { NonFinite::Loss };
-            return self.diverge(step, layer, what);
+        let result = take_step(parts, targets, dropout, None);
+        self.conclude(step, result)
+    }
+
+    /// One training step on training point `point` alone, as a batch of
+    /// one, with the trainer's settings and optimiser state: the step the
+    /// step-by-step explanation shows, taken for real. It counts as a step
+    /// (and probes when one is due) but leaves the epoch's batch order where
+    /// it was, so the next [`Trainer::step`] takes the batch it would have.
+    pub fn step_on_point(&mut self, point: usize) -> Result<StepOutcome, PointOutOfRange> {
+        let train = &self.data.train;
+        if point >= train.len() {
+            return Err(PointOutOfRange { point, len: train.len() });
         }
-        self.network.add_penalty_gradient(training.l1, training.l2, &mut self.grads);
-        if let Some(layer) = self.network.first_non_finite_parameter_layer(&self.grads) {
-            return self.diverge(step, Some(layer), NonFinite::Gradient);
+        if self.diverged.is_some() {
+            return Ok(StepOutcome::Diverged);
         }
-        if training.grad_clip > 0.0 {
-            clip_to_norm(&mut self.grads, training.grad_clip);
+        let step = self.step + 1;
+        self.batch.load_rows(&train.inputs, self.data.input_dim, &[point]);
+        self.samples_seen += 1;
+        let targets = targets_of(&train.targets, point, 1, self.data.target_dim);
+        let dropout = self.uses_dropout.then(|| self.dropout_rng(step));
+        let parts = StepParts {
+            network: &mut self.network,
+            optimizer: &mut self.optimizer,
+            batch: &mut self.batch,
+            grads: &mut self.grads,
+            previous_params: &mut self.previous_params,
+            decayed: &self.decayed,
+            training: &self.config.training,
+            loss: self.data.loss,
+        };
+        let result = take_step(parts, targets, dropout, None);
+        Ok(self.conclude(step, result))
+    }
+
+    /// What [`Trainer::step_on_point`] would do, computed on copies without
+    /// changing the trainer, with every stage kept: the forward and
+    /// backward buffers of the one row, the gradient's parts, and the
+    /// network and optimiser after the update.
+    pub fn point_step(&self, point: usize) -> Result<PointStep, PointStepError> {
+        let train = &self.data.train;
+        if point >= train.len() {
+            return Err(PointStepError::OutOfRange(PointOutOfRange { point, len: train.len() }));
         }
-        // Kept every step: for the update ratio of the next probe, and to
-        // roll back an update that overflows.
-        self.previous_params.clone_from(&self.network.params);
-        self.optimizer.update(&mut self.network.params, &self.grads, &self.decayed);
-        if let Some(layer) = self.network.first_non_finite_parameter_layer(&self.network.params) {
-            self.network.params.clone_from(&self.previous_params);
-            return self.diverge(step, Some(layer), NonFinite::Weight);
+        if let Some(divergence) = &self.diverged {
+            return Err(PointStepError::AlreadyDiverged(divergence.clone()));
         }
-        if self.uses_batch_norm
-            && let Batch::Whole(ws) = &mut self.batch
-        {
-            let before = self.network.running_statistics();
-            if let Err(layer) = self.network.update_running_statistics(ws) {
-                self.network.params.clone_from(&self.previous_params);
-                return self.diverge(step, Some(layer), NonFinite::Statistic);
+        let step = self.step + 1;
+        let dim = self.data.target_dim;
+        let mut network = self.network.clone();
+        let mut optimizer = self.optimizer.clone();
+        // One row needs no threads: the whole-batch path keeps every
+        // layer's buffers for the explanation to read.
+        let mut batch = Batch::Whole(Workspace::new(&network, 1));
+        batch.load_rows(&train.inputs, self.data.input_dim, &[point]);
+        let targets = targets_of(&train.targets, point, 1, dim);
+        let mut gradient = vec![0.0; network.params.len()];
+        let mut previous_params = Vec::new();
+        let mut record = GradientParts::default();
+        let parts = StepParts {
+            network: &mut network,
+            optimizer: &mut optimizer,
+            batch: &mut batch,
+            grads: &mut gradient,
+            previous_params: &mut previous_params,
+            decayed: &self.decayed,
+            training: &self.config.training,
+            loss: self.data.loss,
+        };
+        let dropout = self.uses_dropout.then(|| self.dropout_rng(step));
+        take_step(parts, targets, dropout, Some(&mut record))
+            .map_err(|(layer, what)| PointStepError::Diverges(Divergence { step, layer: layer.map(|l| l + 1), what }))?;
+        let Batch::Whole(workspace) = batch else { unreachable!("the batch of one was built whole above") };
+        Ok(PointStep {
+            point,
+            step,
+            targets: targets.to_vec(),
+            workspace,
+            loss: record.loss,
+            penalty: self.network.penalty(self.config.training.l1, self.config.training.l2),
+            data_gradient: record.data,
+            penalty_gradient: record.penalty,
+            norm_before_clip: record.norm_before_clip,
+            gradient,
+            network_after: network,
+            optimizer_after: optimizer,
+        })
+    }
+
+    /// The dropout masks of step `step` come from their own stream, so a
+    /// step computed aside draws the masks the real step draws.
+    fn dropout_rng(&self, step: u64) -> crate::rng::EngineRng {
+        stream_rng(self.config.seed, Stream::Dropout, self.replica << REPLICA_SHIFT | step)
+    }
+
+    /// Counts a step that went through, or records why it did not.
+    fn conclude(&mut self, step: u64, result: Result<(), (Option<usize>, NonFinite)>) -> StepOutcome {
+        match result {
+            Ok(()) => {
+                self.step = step;
+                if step.is_multiple_of(self.config.training.log_every) {
+                    self.record_probe();
+                }
+                StepOutcome::Stepped
             }
-            // Evaluation mode reads the running statistics, which lag the
-            // batch's: it can overflow while training looks fine. Checking
-            // this batch in that mode catches it at the step it happens.
-            self.network.forward(ws, Mode::Eval);
-            let broken = self.network.first_non_finite_layer(ws);
-            let eval_loss = self.data.loss.sum(ws.logits(), targets_of(&self.epoch_targets, start, rows, dim), rows, dim);
-            if broken.is_some() || !eval_loss.is_finite() {
-                self.network.params.clone_from(&self.previous_params);
-                self.network.set_running_statistics(&before);
-                let layer = broken.unwrap_or(self.network.layers.len() - 1);
-                return self.diverge(step, Some(layer), NonFinite::Evaluation);
-            }
+            Err((layer, what)) => self.diverge(step, layer, what),
         }
-        self.step = step;
-        if step.is_multiple_of(training.log_every) {
-            self.record_probe();
+    }
+
+    /// The training point the next [`Trainer::step`] starts its batch with
+    /// (the one a batch of one would take), looking into the next epoch's
+    /// order when this one is used up.
+    pub fn next_point(&self) -> usize {
+        match self.order.get(self.cursor) {
+            Some(&point) => point,
+            None => epoch_order(self.order.len(), self.config.seed, self.replica, self.epoch + 1)[0],
         }
-        StepOutcome::Stepped
+    }
+
+    /// Passes over the training set completed so far, counting one whose
+    /// last batch was just taken (the next epoch starts only with the next
+    /// step).
+    pub fn epochs_completed(&self) -> u64 {
+        self.epoch + u64::from(self.cursor >= self.order.len())
     }
 
     /// Records a divergence; `layer` counts from 0 here and from 1 in the

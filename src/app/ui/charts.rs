@@ -25,6 +25,8 @@ pub enum HistogramKind {
 pub struct Charts {
     /// Charts over steps use a logarithmic step axis.
     log_steps: bool,
+    /// The gradient chart shows each layer relative to the output layer.
+    relative_gradients: bool,
     histogram_layer: usize,
     histogram: HistogramKind,
 }
@@ -112,7 +114,18 @@ fn layers_above(layers: &[LayerStats], threshold: f64, stat: fn(&LayerStats) -> 
     listed.join(", ")
 }
 
-fn per_layer_log_chart(ui: &mut egui::Ui, id: &str, records: &[ProbeRecord], axis: StepAxis, layers: usize, stat: fn(&LayerStats) -> f64) {
+/// One line per layer of a per-layer statistic on a log axis (`value`
+/// reads layer k of a record), and, dashed, what theory predicts for each
+/// layer (`predicted`, on the same scale), as a reference at every step.
+fn per_layer_log_chart(
+    ui: &mut egui::Ui,
+    id: &str,
+    records: &[ProbeRecord],
+    axis: StepAxis,
+    layers: usize,
+    value: impl Fn(&ProbeRecord, usize) -> Option<f64>,
+    predicted: &[Option<f64>],
+) {
     let mut plot = Plot::new(id).height(CHART_HEIGHT).allow_scroll(false).x_axis_formatter(move |mark, _| axis.label(mark));
     if layers <= MAX_LEGEND_LAYERS {
         plot = plot.legend(Legend::default());
@@ -120,12 +133,42 @@ fn per_layer_log_chart(ui: &mut egui::Ui, id: &str, records: &[ProbeRecord], axi
     if layers > MAX_LEGEND_LAYERS {
         ui.small("dark: input side, bright: output side");
     }
+    let (first, last) = match (records.first(), records.last()) {
+        (Some(first), Some(last)) => (axis.x(first.step), axis.x(last.step).max(axis.x(first.step) + 1.0)),
+        _ => (0.0, 1.0),
+    };
     plot.y_axis_formatter(decade_label).y_grid_spacer(decade_spacer).show(ui, |plot| {
         for layer in 0..layers {
-            let points = series(records, axis, |r| r.layers.get(layer).and_then(|s| log10(stat(s))));
+            let points = series(records, axis, |r| value(r, layer).and_then(log10));
             plot.line(Line::new(format!("L{}", layer + 1), points).color(palette::layer_colour(layer, layers)).width(1.5));
+            if let Some(level) = predicted.get(layer).copied().flatten().and_then(log10) {
+                // Named as the layer's own line: one legend entry shows
+                // and hides both (the caption says what dashed means).
+                plot.line(
+                    Line::new(format!("L{}", layer + 1), PlotPoints::from(vec![[first, level], [last, level]]))
+                        .color(palette::layer_colour(layer, layers))
+                        .style(egui_plot::LineStyle::dashed_loose())
+                        .width(1.0),
+                );
+            }
         }
     });
+}
+
+/// What theory predicts of the network, or why it says nothing.
+fn theory_caption(ui: &mut egui::Ui, frame: &Frame) {
+    let theory = &frame.lab.theory;
+    if !theory.applies {
+        ui.small(format!("dashed theory lines: none here ({})", theory.reason.as_deref().unwrap_or("the theory does not apply")));
+        return;
+    }
+    let phase = theory.phase.map_or("-".to_string(), |p| format!("{p:?}").to_lowercase());
+    let xi = theory.xi_c.map_or("∞".to_string(), |x| format!("{x:.1}"));
+    let depth = frame.lab.network().hidden_layers();
+    ui.small(format!(
+        "dashed: mean-field theory at initialisation (infinite width); {phase}, chi1 = {:.2}, depth scale {xi} layers ({depth} layers deep)",
+        theory.chi1.unwrap_or(f64::NAN)
+    ));
 }
 
 impl Charts {
@@ -189,6 +232,12 @@ impl Charts {
                     }
                     plot.line(Line::new("train", series(records, axis, |r| r.train_acc)).color(Color32::from_rgb(120, 120, 120)));
                     plot.line(Line::new("test", series(records, axis, |r| r.test_acc)).color(Color32::from_rgb(230, 120, 20)).width(2.0));
+                    // Modular addition: the order that forms before the jump.
+                    let waves = &lab.parts.fourier;
+                    if !waves.is_empty() {
+                        let points = PlotPoints::from(decimate(waves.iter().map(|w| [axis.x(w.step), w.median_share]).collect()));
+                        plot.line(Line::new("median wave share", points).color(Color32::from_rgb(80, 200, 255)));
+                    }
                 });
             if let (Some(train), Some(test)) = (moments.train_step, moments.test_step)
                 && test >= 3 * train.max(1)
@@ -197,12 +246,31 @@ impl Charts {
             }
         }
 
-        ui.strong("Gradient norm per layer").on_hover_text(
-            "The size of the loss gradient reaching each layer's weights. Lines far apart, input layers lowest: vanishing gradients.",
-        );
-        per_layer_log_chart(ui, "gradient-norms", records, axis, layers, |s| s.grad_norm);
+        ui.horizontal(|ui| {
+            ui.strong("Gradient norm per layer").on_hover_text(
+                "The size of the loss gradient reaching each layer's weights. Lines far apart, input layers lowest: vanishing gradients.",
+            );
+            ui.checkbox(&mut self.relative_gradients, "relative to the output").on_hover_text(
+                "Each layer's gradient norm divided by the output layer's: what theory predicts, and steady while the overall size swings from probe to probe",
+            );
+        });
+        let theory = &lab.theory;
+        if self.relative_gradients {
+            let predicted: Vec<Option<f64>> = (0..layers)
+                .map(|k| if k + 1 == layers { Some(1.0) } else { theory.layers.get(k).and_then(|l| l.grad_ratio_to_output) })
+                .collect();
+            let relative = |r: &ProbeRecord, k: usize| {
+                let output = r.layers.last()?.grad_norm;
+                (output > 0.0).then(|| r.layers.get(k).map(|s| s.grad_norm / output)).flatten()
+            };
+            per_layer_log_chart(ui, "gradient-norms", records, axis, layers, relative, &predicted);
+        } else {
+            per_layer_log_chart(ui, "gradient-norms", records, axis, layers, |r, k| r.layers.get(k).map(|s| s.grad_norm), &[]);
+        }
         ui.strong("Activation spread per layer (std)");
-        per_layer_log_chart(ui, "activation-std", records, axis, hidden, |s| s.act_std);
+        let predicted: Vec<Option<f64>> = theory.layers.iter().map(|l| l.act_std).collect();
+        per_layer_log_chart(ui, "activation-std", records, axis, hidden, |r, k| r.layers.get(k).map(|s| s.act_std), &predicted);
+        theory_caption(ui, frame);
 
         if let Some(latest) = records.last() {
             ui.strong(format!("Per layer at step {}", latest.step))

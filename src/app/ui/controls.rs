@@ -25,9 +25,18 @@ fn log_slider(ui: &mut egui::Ui, value: &mut f64, (low, high): (f64, f64), small
 pub struct Controls;
 
 impl Controls {
-    pub fn show(&mut self, ui: &mut egui::Ui, _frame: &Frame, config: &mut Config, _requests: &mut Requests) {
+    pub fn show(&mut self, ui: &mut egui::Ui, _frame: &Frame, config: &mut Config, requests: &mut Requests) {
         egui::CollapsingHeader::new("Data").default_open(true).show(ui, |ui| data_section(ui, config));
-        egui::CollapsingHeader::new("Network").default_open(true).show(ui, |ui| network_section(ui, config));
+        egui::CollapsingHeader::new("Network").default_open(true).show(ui, |ui| {
+            network_section(ui, config);
+            if ui
+                .button("Edge of chaos…")
+                .on_hover_text("Where this initialisation sits between order and chaos, by mean-field theory")
+                .clicked()
+            {
+                requests.toggles.push(crate::app::windows::Toggle::EdgeOfChaos);
+            }
+        });
         egui::CollapsingHeader::new("Training").default_open(true).show(ui, |ui| training_section(ui, config));
     }
 }

@@ -37,7 +37,7 @@ impl LessonsWindow {
                 if chosen != frame.progress.lesson
                     && let Some(lesson) = chosen
                 {
-                    requests.lesson_steps.push(EnterStep { lesson, step: 0 });
+                    requests.lesson_steps.push(EnterStep::new(lesson, 0));
                 }
                 for error in &frame.lessons.errors {
                     ui.colored_label(Color32::from_rgb(220, 70, 50), error.to_string());
@@ -68,7 +68,7 @@ impl LessonsWindow {
                     .show(ui, |ui| ui.label(&step.expect));
                 egui::CollapsingHeader::new("Why").id_salt(("why", lesson_index, step_index)).show(ui, |ui| ui.label(&step.why));
                 ui.separator();
-                let mut enter = |step| requests.lesson_steps.push(EnterStep { lesson: lesson_index, step });
+                let mut enter = |step| requests.lesson_steps.push(EnterStep::new(lesson_index, step));
                 ui.horizontal(|ui| {
                     if ui.add_enabled(step_index > 0, egui::Button::new("◀ Back")).clicked() {
                         enter(step_index - 1);

@@ -8,6 +8,7 @@
 //! (and settings edits in the draft config), and one place sends them on.
 //! No panel changes another's state.
 
+mod chaos_window;
 mod charts;
 mod controls;
 mod digits_view;
@@ -17,6 +18,7 @@ mod lessons_window;
 mod network_view;
 mod replicas_window;
 mod run_bar;
+mod waves_window;
 
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
@@ -83,6 +85,8 @@ pub struct Panels {
     files: files_window::FilesWindow,
     lessons: lessons_window::LessonsWindow,
     help: run_bar::HelpWindow,
+    waves: waves_window::WavesWindow,
+    chaos: chaos_window::ChaosWindow,
     hide_controls: bool,
     hide_charts: bool,
     seen_generation: Option<u64>,
@@ -158,6 +162,10 @@ pub fn draw_ui(
         if frame.lab.networks.len() > 1 {
             panels.replicas.open = true;
         }
+        // Modular addition opens its waves.
+        if matches!(frame.lab.data.plane, crate::data::InputPlane::Pairs { .. }) {
+            panels.waves.open = true;
+        }
     }
     if !panels.opened_lesson && frame.progress.lesson.is_some() {
         panels.opened_lesson = true;
@@ -210,6 +218,8 @@ pub fn draw_ui(
     panels.files.show(&ctx, &frame, &mut requests);
     files_window::error_dialog(&ctx, &frame, &mut requests);
     panels.help.show(&ctx);
+    panels.waves.show(&ctx, &frame);
+    panels.chaos.show(&ctx, &frame);
     for toggle in std::mem::take(&mut requests.toggles) {
         panels.toggle(toggle);
     }
@@ -235,6 +245,8 @@ impl Panels {
             Toggle::Replicas => self.replicas.open = !self.replicas.open,
             Toggle::Settings => self.hide_controls = !self.hide_controls,
             Toggle::Charts => self.hide_charts = !self.hide_charts,
+            Toggle::Waves => self.waves.open = !self.waves.open,
+            Toggle::EdgeOfChaos => self.chaos.open = !self.chaos.open,
         }
     }
 }
@@ -246,7 +258,7 @@ fn open_link(link: &str, frame: &Frame, requests: &mut Requests, sends: &mut Sen
         Ok(setup) => {
             let lesson = setup.lesson.and_then(|(name, step)| Some((frame.lessons.lessons.iter().position(|l| l.name == name)?, step)));
             match lesson {
-                Some((lesson, step)) => requests.lesson_steps.push(EnterStep { lesson, step }),
+                Some((lesson, step)) => requests.lesson_steps.push(EnterStep::new(lesson, step)),
                 None => requests.run(Command::Restart(Box::new(setup.config))),
             }
         }

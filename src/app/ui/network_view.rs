@@ -89,9 +89,12 @@ impl Geometry {
 /// big, and where it all goes within `area` (which may then be larger than
 /// the visible part: the view scrolls).
 fn geometry(visible: Rect, columns: usize, rows: usize) -> (Vec2, Geometry) {
-    let output_size = (visible.height() * 0.55).min(visible.width() * 0.32).clamp(120.0, 360.0);
+    // The columns need at least this much room; the output picture gives
+    // up some of its size before the view has to scroll.
+    let needed = columns as f32 * TILE_RANGE.0 * 1.5;
+    let output_size = (visible.height() * 0.55).min(visible.width() * 0.32).min(visible.width() - needed - 30.0).clamp(110.0, 360.0);
     let height = (visible.height() - HEADER_HEIGHT - 40.0).max(rows as f32 * TILE_RANGE.0 * TILE_PITCH);
-    let spare_width = (visible.width() - output_size - 30.0).max(columns as f32 * TILE_RANGE.0 * 1.8);
+    let spare_width = (visible.width() - output_size - 30.0).max(needed);
     let column_pitch = spare_width / columns as f32;
     let tile = (column_pitch * 0.6).min(height / (rows as f32 * TILE_PITCH)).clamp(TILE_RANGE.0, TILE_RANGE.1);
     let size = vec2(spare_width + output_size + 30.0, height + HEADER_HEIGHT + 40.0);
@@ -211,6 +214,11 @@ impl NetworkView {
             ui.selectable_value(&mut self.edges, EdgeColouring::Gradient, "gradient");
             if settings != *frame.picture_settings {
                 requests.picture_settings = Some(settings);
+            }
+            if matches!(frame.lab.data.plane, InputPlane::Pairs { .. })
+                && ui.button("Waves…").on_hover_text("What each neuron learns: its weights over the residues, and their frequencies").clicked()
+            {
+                requests.toggles.push(crate::app::windows::Toggle::Waves);
             }
         });
     }

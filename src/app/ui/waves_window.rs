@@ -1,0 +1,169 @@
+//! Modular addition: what the network learns underneath its accuracy.
+//! Each hidden neuron's incoming weights drawn as a curve over the residues
+//! 0..p-1 (from a, and from b), coloured by its dominant frequency: noise
+//! at first, a wave once the neuron has found its frequency. Beside them,
+//! the spectrum over time (frequency by step, brightness = share of the
+//! power) and the median single-frequency share, which rises while the
+//! test accuracy still says nothing.
+
+use bevy_egui::egui::{self, Color32, Pos2, Rect, Sense, Shape, Stroke, pos2, vec2};
+use egui_plot::{Legend, Line, Plot, PlotPoints};
+
+use super::Frame;
+use crate::analysis::fourier::{NeuronSpectrum, input_spectra};
+use crate::app::palette;
+use crate::data::InputPlane;
+
+/// At most this many neurons' curves are drawn.
+const SHOWN_NEURONS: usize = 48;
+
+#[derive(Default)]
+pub struct WavesWindow {
+    pub open: bool,
+    sort_by_frequency: bool,
+    /// The spectra of the network last drawn, and which network that was.
+    spectra: Vec<NeuronSpectrum>,
+    drawn: Option<(u64, u64)>,
+    history_texture: Option<egui::TextureHandle>,
+    history_drawn: Option<(u64, usize)>,
+}
+
+/// A colour per frequency, spread around the hue circle.
+fn frequency_colour(frequency: Option<usize>, frequencies: usize) -> Color32 {
+    match frequency {
+        None => Color32::GRAY,
+        Some(k) => {
+            let hue = (k - 1) as f32 / frequencies.max(1) as f32;
+            egui::ecolor::Hsva::new(hue, 0.75, 0.95, 1.0).into()
+        }
+    }
+}
+
+impl WavesWindow {
+    pub fn show(&mut self, ctx: &egui::Context, frame: &Frame) {
+        let InputPlane::Pairs { modulus } = frame.lab.data.plane else { return };
+        let mut open = self.open;
+        egui::Window::new("Waves: what the network learns").open(&mut open).default_width(620.0).vscroll(true).show(ctx, |ui| {
+            let key = (frame.lab.generation, frame.lab.parts.step);
+            if self.drawn != Some(key) {
+                self.spectra = input_spectra(frame.lab.network(), modulus).unwrap_or_default();
+                self.drawn = Some(key);
+            }
+            if self.spectra.is_empty() {
+                ui.label("These pictures need one dense hidden layer reading a and b one-hot.");
+                return;
+            }
+            self.progress_chart(ui, frame);
+            self.spectrum_history(ui, frame, modulus);
+            ui.horizontal(|ui| {
+                ui.strong("Each neuron's incoming weights over the residues");
+                ui.checkbox(&mut self.sort_by_frequency, "sort by frequency");
+            });
+            ui.small("solid: from a, dashed: from b; colour: the neuron's strongest frequency, grey while it has none");
+            self.curves(ui, frame.lab.network(), modulus);
+        });
+        self.open = open;
+    }
+
+    /// The median share and the test accuracy over the steps.
+    fn progress_chart(&self, ui: &mut egui::Ui, frame: &Frame) {
+        let records = &frame.lab.parts.fourier;
+        let history = frame.lab.parts.history.records();
+        ui.strong("Order forming before the jump").on_hover_text(
+            "The median over neurons of the share of a neuron's weight power at its single strongest frequency (0.1 for random weights, near 0.9 once every neuron is a wave), with the test accuracy",
+        );
+        Plot::new("waves-progress").height(120.0).legend(Legend::default()).allow_scroll(false).include_y(0.0).include_y(1.0).show(
+            ui,
+            |plot| {
+                let share: PlotPoints = records.iter().map(|r| [r.step as f64, r.median_share]).collect();
+                plot.line(Line::new("median single-frequency share", share).color(Color32::from_rgb(80, 200, 255)).width(2.0));
+                let test: PlotPoints =
+                    history.iter().filter_map(|r| r.test_acc.filter(|a| a.is_finite()).map(|a| [r.step as f64, a])).collect();
+                plot.line(Line::new("test accuracy", test).color(Color32::from_rgb(230, 120, 20)));
+            },
+        );
+    }
+
+    /// Share (1 at the top) by probe (across), brightness the fraction of
+    /// neurons whose single-frequency share is in that tenth: noise sits at
+    /// the bottom, waves at the top. (The power per frequency, summed over
+    /// neurons, stays spread over every frequency in this network, so it
+    /// shows no order: each neuron picks its own.)
+    fn spectrum_history(&mut self, ui: &mut egui::Ui, frame: &Frame, _modulus: usize) {
+        let records = &frame.lab.parts.fourier;
+        let Some(last) = records.last() else { return };
+        let bins = last.share_histogram.len();
+        let key = (frame.lab.generation, records.len());
+        if self.history_drawn != Some(key) || self.history_texture.is_none() {
+            let columns = records.len().max(1);
+            let mut pixels = vec![Color32::BLACK; columns * bins];
+            for (column, record) in records.iter().enumerate() {
+                let neurons = record.share_histogram.iter().sum::<usize>().max(1) as f32;
+                for (bin, &count) in record.share_histogram.iter().enumerate() {
+                    let row = bins - 1 - bin;
+                    pixels[row * columns + column] = palette::heat((count as f32 / neurons * 2.0).min(1.0));
+                }
+            }
+            let image = egui::ColorImage::new([columns, bins], pixels);
+            match &mut self.history_texture {
+                Some(texture) => texture.set(image, egui::TextureOptions::NEAREST),
+                None => self.history_texture = Some(ui.ctx().load_texture("share-history", image, egui::TextureOptions::NEAREST)),
+            }
+            self.history_drawn = Some(key);
+        }
+        ui.strong("Neurons becoming waves").on_hover_text(
+            "Each column a probe; rows: a neuron's share of weight power at its strongest frequency, 0 at the bottom to 1 at the top; brighter: more neurons there. Random weights sit near 0.1; a neuron that has become a single wave sits near 1.",
+        );
+        let (rect, _) = ui.allocate_exact_size(vec2(ui.available_width().min(580.0), 90.0), Sense::hover());
+        if let Some(texture) = &self.history_texture {
+            ui.painter().image(texture.id(), rect, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
+        }
+        ui.small(format!(
+            "steps {} to {}; {} of {} frequencies in use",
+            records[0].step,
+            last.step,
+            last.distinct_concentrated_frequencies,
+            last.power_shares.len()
+        ));
+    }
+
+    fn curves(&self, ui: &mut egui::Ui, network: &crate::nn::Network, modulus: usize) {
+        let frequencies = modulus / 2;
+        let mut order: Vec<&NeuronSpectrum> = self.spectra.iter().collect();
+        if self.sort_by_frequency {
+            order.sort_by_key(|n| (n.frequency.unwrap_or(usize::MAX), n.unit));
+        }
+        let inputs = network.layers[0].inputs;
+        let weights = |n: &NeuronSpectrum| -> (Vec<f64>, Vec<f64>) {
+            let row = &network.weights(0)[n.unit * inputs..(n.unit + 1) * inputs];
+            (row[..modulus].to_vec(), row[modulus..2 * modulus].to_vec())
+        };
+        ui.horizontal_wrapped(|ui| {
+            for neuron in order.into_iter().take(SHOWN_NEURONS) {
+                let (rect, response) = ui.allocate_exact_size(vec2(88.0, 48.0), Sense::hover());
+                let painter = ui.painter_at(rect);
+                painter.rect_filled(rect, 2.0, Color32::from_gray(28));
+                let colour = frequency_colour(neuron.frequency, frequencies);
+                let (from_a, from_b) = weights(neuron);
+                let scale = from_a.iter().chain(&from_b).fold(0.0f64, |m, v| m.max(v.abs())).max(1e-12);
+                let point = |index: usize, value: f64| -> Pos2 {
+                    let x = rect.left() + 2.0 + (rect.width() - 4.0) * index as f32 / (modulus - 1).max(1) as f32;
+                    let y = rect.center().y - (rect.height() / 2.0 - 3.0) * (value / scale) as f32;
+                    pos2(x, y)
+                };
+                let line_a: Vec<Pos2> = from_a.iter().enumerate().map(|(i, &v)| point(i, v)).collect();
+                painter.add(Shape::line(line_a, Stroke::new(1.2, colour)));
+                let line_b: Vec<Pos2> = from_b.iter().enumerate().map(|(i, &v)| point(i, v)).collect();
+                painter.add(Shape::dashed_line(&line_b, Stroke::new(1.0, colour.gamma_multiply(0.7)), 3.0, 2.0));
+                let text = match neuron.frequency {
+                    Some(k) => format!("neuron {}: frequency {k}, {:.0}% of its power", neuron.unit + 1, 100.0 * neuron.share),
+                    None => format!("neuron {}: no wave", neuron.unit + 1),
+                };
+                response.on_hover_text(text);
+            }
+        });
+        if self.spectra.len() > SHOWN_NEURONS {
+            ui.small(format!("the first {SHOWN_NEURONS} of {} neurons", self.spectra.len()));
+        }
+    }
+}
