@@ -19,6 +19,7 @@
 
 use std::fmt;
 
+use crate::analysis::fourier::FourierRecord;
 use crate::analysis::homogeneity::HomogeneitySummary;
 use crate::config::Config;
 use crate::data::DatasetKind;
@@ -87,6 +88,8 @@ pub enum CheckError {
     NoAll(String),
     #[error("{0} compares replicas, and this step trains one network (set replicas.count)")]
     NeedsReplicas(String),
+    #[error("{0} measures the waves of modular addition, and this step's data set is another (data.dataset = \"modular-addition\")")]
+    NeedsPairs(String),
     #[error("step {step} is not a probe step: this step probes every {log_every} steps")]
     NotProbeStep { step: u64, log_every: u64 },
     #[error("step {step} is after the end of training (training.steps = {steps})")]
@@ -158,6 +161,9 @@ enum MeasureQuantity {
 enum Quantity {
     Record(RecordQuantity),
     Measure(MeasureQuantity),
+    /// Modular addition: the median over hidden neurons of the share of
+    /// their incoming weights' wave power at their dominant frequency.
+    WaveShare,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -258,6 +264,8 @@ struct Shape {
     /// Hidden layer widths, for networks without convolutions.
     dense_hidden: Option<Vec<usize>>,
     replicas: usize,
+    /// Modular addition, whose waves the Fourier measures read.
+    pairs: bool,
 }
 
 impl Shape {
@@ -270,6 +278,7 @@ impl Shape {
             layers: conv_layers + config.network.hidden.len() + 1,
             dense_hidden: (conv_layers == 0).then(|| config.network.hidden.clone()),
             replicas: config.replicas.count.max(1),
+            pairs: config.data.dataset == DatasetKind::ModularAddition,
         }
     }
 }
@@ -613,6 +622,12 @@ impl Parser<'_> {
             "matched_cosine" => return replicas(MeasureQuantity::MatchedCosine, self),
             "matched_cosine_chance" => return replicas(MeasureQuantity::MatchedCosineChance, self),
             "mean_test_acc" => return replicas(MeasureQuantity::MeanTestAcc, self),
+            "wave_share" => {
+                if !self.shape.pairs {
+                    return Err(CheckError::NeedsPairs(name.clone()));
+                }
+                return whole_run(Quantity::WaveShare, self);
+            }
             "cka" | "cka_chance" => {
                 if self.shape.replicas < 2 {
                     return Err(CheckError::NeedsReplicas(name.clone()));
@@ -768,6 +783,9 @@ pub struct Evidence<'a> {
     pub measures: &'a [HomogeneitySummary],
     /// The main network's divergence: no step follows it.
     pub diverged: Option<&'a Divergence>,
+    /// Modular addition: the Fourier measures at the probes, oldest first
+    /// (empty for other data).
+    pub waves: &'a [FourierRecord],
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -938,6 +956,7 @@ fn read_quantity(quantity: &Quantity, extreme: Option<Extreme>, step: u64, evide
     match quantity {
         Quantity::Record(q) => read(evidence.records, step, |r| r.step, |r| q.of(r), q.name(), extreme),
         Quantity::Measure(q) => read(evidence.measures, step, |m| m.step, |m| q.of(m), q.name(), extreme),
+        Quantity::WaveShare => read(evidence.waves, step, |w| w.step, |w| Some(w.median_share), "wave_share", extreme),
     }
 }
 
@@ -1126,8 +1145,13 @@ impl LiveChecks {
         for summary in view.homogeneity_history.iter().chain(latest.as_ref()) {
             self.remember(summary);
         }
-        let evidence =
-            Evidence { step: view.step, records: view.parts.history.records(), measures: &self.measures, diverged: view.diverged.as_ref() };
+        let evidence = Evidence {
+            step: view.step,
+            records: view.parts.history.records(),
+            measures: &self.measures,
+            diverged: view.diverged.as_ref(),
+            waves: &view.parts.fourier,
+        };
         for (check, outcome) in self.checks.iter().zip(&mut self.outcomes) {
             if outcome.verdict == Verdict::Pending {
                 *outcome = check.judge(&evidence);
@@ -1176,7 +1200,7 @@ mod tests {
 
     fn judge(check: &Check, records: &[ProbeRecord], diverged: Option<&Divergence>) -> Outcome {
         let step = records.last().map_or(0, |r| r.step);
-        check.judge(&Evidence { step, records, measures: &[], diverged })
+        check.judge(&Evidence { step, records, measures: &[], diverged, waves: &[] })
     }
 
     #[test]
@@ -1329,13 +1353,13 @@ mod tests {
     #[test]
     fn divergence_claims_wait_for_their_step() {
         let diverges = check("diverges before step 10");
-        let at = |step| Evidence { step, records: &[], measures: &[], diverged: None };
+        let at = |step| Evidence { step, records: &[], measures: &[], diverged: None, waves: &[] };
         assert_eq!(diverges.judge(&at(5)).verdict, Verdict::Pending);
         assert_eq!(diverges.judge(&at(9)).verdict, Verdict::Failed);
         let early = Divergence { step: 4, layer: Some(3), what: NonFinite::Activation };
         let late = Divergence { step: 10, layer: Some(3), what: NonFinite::Activation };
         fn with(d: &Divergence) -> Evidence<'_> {
-            Evidence { step: d.step - 1, records: &[], measures: &[], diverged: Some(d) }
+            Evidence { step: d.step - 1, records: &[], measures: &[], diverged: Some(d), waves: &[] }
         }
         assert_eq!(diverges.judge(&with(&early)).verdict, Verdict::Passed);
         assert_eq!(diverges.judge(&with(&late)).verdict, Verdict::Failed);
@@ -1364,17 +1388,36 @@ mod tests {
     }
 
     #[test]
+    fn wave_share_reads_the_waves_of_modular_addition_only() {
+        assert!(problem("wave_share at step 0 < 0.5", &preset("playground")).contains("modular-addition"));
+        let config = preset("grokking");
+        let check = Check::parse("wave_share at step 100 > 0.5", SeedShare::DEFAULT, &config).unwrap();
+        let mut run = crate::run::Run::new(config).unwrap();
+        run.run(100);
+        let waves = run.fourier();
+        let measured = waves.iter().find(|w| w.step == 100).map(|w| w.median_share).unwrap();
+        let evidence = Evidence { step: 100, records: run.main().history().records(), measures: &[], diverged: None, waves };
+        let outcome = check.judge(&evidence);
+        // Random weights after 100 steps are far from single waves.
+        assert_eq!(outcome.verdict, Verdict::Failed, "{}", outcome.note);
+        assert_eq!(outcome.note, format!("{} at step 100", number(measured)));
+        let pending = Evidence { step: 50, records: &[], measures: &[], diverged: None, waves: &waves[..2] };
+        assert_eq!(check.judge(&pending).verdict, Verdict::Pending);
+    }
+
+    #[test]
     fn measures_are_read_at_the_first_measurement_from_the_step() {
         let config = preset("homogenisation");
         let parse = |text: &str| Check::parse(text, SeedShare::DEFAULT, &config).unwrap();
         let above = parse("agreement > 2 * agreement_chance at step 1000");
-        let evidence = |measures: &[HomogeneitySummary]| above.judge(&Evidence { step: 1100, records: &[], measures, diverged: None });
+        let evidence =
+            |measures: &[HomogeneitySummary]| above.judge(&Evidence { step: 1100, records: &[], measures, diverged: None, waves: &[] });
         assert_eq!(evidence(&[summary(0, 0.3), summary(950, 0.8)]).verdict, Verdict::Pending);
         // The app measures when time allows: step 1013 stands for 1000.
         assert_eq!(evidence(&[summary(0, 0.3), summary(1013, 0.8)]).verdict, Verdict::Passed);
         assert_eq!(evidence(&[summary(0, 0.3), summary(1013, 0.6)]).verdict, Verdict::Failed);
         let below = parse("matched_cosine < matched_cosine_chance at the end");
-        let end = Evidence { step: 3000, records: &[], measures: &[summary(3000, 0.9)], diverged: None };
+        let end = Evidence { step: 3000, records: &[], measures: &[summary(3000, 0.9)], diverged: None, waves: &[] };
         assert_eq!(below.judge(&end).verdict, Verdict::Passed);
         let depth = parse("cka(1) > cka(3) + 0.3 by the end");
         assert_eq!(depth.judge(&end).verdict, Verdict::Passed);

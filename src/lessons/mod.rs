@@ -37,6 +37,7 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("09-optimisers", include_str!("../../assets/lessons/09-optimisers.toml")),
     ("10-homogenisation", include_str!("../../assets/lessons/10-homogenisation.toml")),
     ("11-grokking", include_str!("../../assets/lessons/11-grokking.toml")),
+    ("12-edge-of-chaos", include_str!("../../assets/lessons/12-edge-of-chaos.toml")),
 ];
 
 #[derive(Debug, Clone, Deserialize)]

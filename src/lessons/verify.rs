@@ -112,8 +112,13 @@ pub fn judge_seed(step: &LessonStep, seed: u64, max_steps: Option<u64>) -> Resul
             }
         }
         all_measures.sort_by_key(|m| m.step);
-        let evidence =
-            Evidence { step: run.step_count(), records: run.main().history().records(), measures: &all_measures, diverged: run.diverged() };
+        let evidence = Evidence {
+            step: run.step_count(),
+            records: run.main().history().records(),
+            measures: &all_measures,
+            diverged: run.diverged(),
+            waves: run.fourier(),
+        };
         for (check, outcome) in checks.iter().zip(&mut outcomes) {
             if outcome.verdict == Verdict::Pending {
                 *outcome = check.judge(&evidence);

@@ -1,19 +1,63 @@
 //! The lesson window: pick a lesson, walk through its steps. Entering a
 //! step applies its settings (a fresh network) and starts training if the
-//! step says so.
+//! step says so. The step's checks are judged on the running session as it
+//! passes the steps they need: a tick, a cross, or still waiting.
 
 use bevy_egui::egui::{self, Color32, RichText};
 
 use super::{Frame, Requests};
 use crate::app::classroom::EnterStep;
+use crate::lessons::checks::{LiveChecks, Verdict};
 
 #[derive(Default)]
 pub struct LessonsWindow {
     pub open: bool,
+    checks: Option<StepChecks>,
+}
+
+/// The live checks of the lesson step on screen.
+struct StepChecks {
+    lesson: usize,
+    step: usize,
+    live: LiveChecks,
+    /// Whether the session runs the step's settings.
+    applies: bool,
+    /// The session's (generation, step) last judged, so a paused run is not
+    /// judged again every frame.
+    judged: Option<(u64, u64)>,
 }
 
 impl LessonsWindow {
+    /// Follows the session with the current step's checks, also while the
+    /// window is closed: a check decided at step 100 stays decided.
+    fn follow(&mut self, frame: &Frame) {
+        let Some(lesson) = frame.progress.lesson.and_then(|index| Some((index, frame.lessons.lessons.get(index)?))) else {
+            self.checks = None;
+            return;
+        };
+        let (lesson_index, lesson) = lesson;
+        let step_index = frame.progress.step.min(lesson.steps.len().saturating_sub(1));
+        let Some(step) = lesson.steps.get(step_index) else {
+            self.checks = None;
+            return;
+        };
+        let current = self.checks.as_ref().is_some_and(|c| c.lesson == lesson_index && c.step == step_index);
+        if !current {
+            self.checks =
+                Some(StepChecks { lesson: lesson_index, step: step_index, live: step.live_checks(), applies: false, judged: None });
+        }
+        if let Some(checks) = &mut self.checks {
+            let now = (frame.lab.generation, frame.lab.step);
+            if checks.judged != Some(now) || checks.applies != checks.live.applies_to(frame.lab) {
+                checks.judged = Some(now);
+                checks.applies = checks.live.update(frame.lab);
+            }
+        }
+    }
+
     pub fn show(&mut self, ctx: &egui::Context, frame: &Frame, requests: &mut Requests) {
+        self.follow(frame);
+        let checks = self.checks.as_ref();
         let mut open = self.open;
         egui::Window::new("Lessons")
             .open(&mut open)
@@ -67,6 +111,9 @@ impl LessonsWindow {
                     .id_salt(("expect", lesson_index, step_index))
                     .show(ui, |ui| ui.label(&step.expect));
                 egui::CollapsingHeader::new("Why").id_salt(("why", lesson_index, step_index)).show(ui, |ui| ui.label(&step.why));
+                if let Some(checks) = checks.filter(|c| !c.live.checks().is_empty()) {
+                    show_checks(ui, checks);
+                }
                 ui.separator();
                 let mut enter = |step| requests.lesson_steps.push(EnterStep::new(lesson_index, step));
                 ui.horizontal(|ui| {
@@ -82,5 +129,31 @@ impl LessonsWindow {
                 });
             });
         self.open = open;
+    }
+}
+
+/// The step's claims with a tick, a cross or a wait mark each, and what
+/// each verdict rests on.
+fn show_checks(ui: &mut egui::Ui, checks: &StepChecks) {
+    ui.add_space(4.0);
+    ui.label(RichText::new("Checked on this run").strong())
+        .on_hover_text("Claims of this step that the lab verifies on the running network; `lessons --verify` checks them over ten seeds.");
+    if !checks.applies {
+        ui.small("The running settings are not this step's, so its checks wait. \"Restart this step\" runs them again.");
+    }
+    for (check, outcome) in checks.live.results() {
+        let (mark, colour) = match outcome.verdict {
+            Verdict::Passed => ("✔", Color32::from_rgb(60, 170, 80)),
+            Verdict::Failed => ("✘", Color32::from_rgb(220, 70, 50)),
+            Verdict::Pending => ("…", Color32::GRAY),
+        };
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(mark).color(colour).strong());
+            let line = ui.label(&check.text);
+            if !outcome.note.is_empty() {
+                line.on_hover_text(&outcome.note);
+                ui.small(RichText::new(format!("({})", outcome.note)).color(Color32::GRAY));
+            }
+        });
     }
 }
