@@ -8,8 +8,11 @@
 //!   features settled;
 //! - [`maps`]: every neuron's output over the input plane;
 //! - [`theory`]: what mean-field theory predicts of an initialisation;
-//! - [`fourier`]: the waves a network learning modular addition grows.
+//! - [`fourier`]: the waves a network learning modular addition grows;
+//! - [`class_tally`]: a confusion matrix and per-class mean outputs, a
+//!   slice of rows at a time.
 
+pub mod class_tally;
 pub mod emergence;
 pub mod fourier;
 pub mod homogeneity;

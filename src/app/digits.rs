@@ -2,20 +2,32 @@
 //! training runs: the test digits' predictions, the confusion matrix, each
 //! deeper neuron's mean output per class, and every layer's output for the
 //! digit being looked at (a test digit, or one drawn on the canvas).
+//!
+//! The confusion matrix and class means need the whole test set, which for
+//! MNIST through a CNN is most of a second of work: they are gathered a few
+//! rows per frame, for one snapshot of the network, and shown with the step
+//! they are of, so the window never stops for them.
 
 use bevy::prelude::*;
+use std::sync::Arc;
+
 use web_time::{Duration, Instant};
 
 use super::schedule::LabSet;
 use super::session::Lab;
-use crate::data::InputPlane;
+use crate::analysis::class_tally::ClassTally;
+use crate::data::{DatasetKind, InputPlane};
 use crate::nn::{Inference, LayerKind};
-use crate::report::confusion_matrix;
 use crate::run::cadence::Cadence;
 
 /// How many test digits the grid shows.
 pub const TEST_GRID: usize = 60;
 const REFRESH: Cadence = Cadence::new(Duration::from_millis(300), 5);
+/// The time a frame may spend on the test set's tally.
+const TALLY_BUDGET: Duration = Duration::from_millis(6);
+/// Rows per slice of the tally: small enough that one slice of MNIST
+/// through the CNN stays within a frame's budget.
+const TALLY_ROWS: usize = 16;
 
 /// Which digit the feature maps show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,9 +48,15 @@ pub struct DigitsCache {
     pub confusion: Vec<Vec<u32>>,
     /// Per hidden dense layer after the first: `[unit][class]` mean output.
     pub class_means: Vec<(usize, Vec<Vec<f64>>)>,
+    /// The step of the network the confusion matrix and class means are
+    /// of (none yet: still being gathered).
+    pub tally_step: Option<u64>,
     /// Every layer's output for the selected digit.
     pub activations: Vec<Vec<f64>>,
     pub probabilities: Vec<f64>,
+    /// A drawn MNIST digit as the network sees it: after MNIST's own
+    /// preprocessing (fitted into 20x20, centred by its centre of mass).
+    pub preprocessed: Option<Vec<f64>>,
 }
 
 /// What the user draws and picks, and what the engine said of it.
@@ -52,6 +70,8 @@ pub struct DigitsState {
     pub dirty: bool,
     refresh: Cadence,
     inference: Inference,
+    /// The test set's tally under way: of this generation and step.
+    tally: Option<(u64, u64, ClassTally)>,
 }
 
 impl Default for DigitsState {
@@ -63,6 +83,7 @@ impl Default for DigitsState {
             dirty: true,
             refresh: REFRESH,
             inference: Inference::default(),
+            tally: None,
         }
     }
 }
@@ -79,9 +100,10 @@ pub struct DigitsPlugin;
 
 impl Plugin for DigitsPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<DigitsState>()
-            .add_message::<DigitsRequest>()
-            .add_systems(Update, (apply_requests.in_set(LabSet::ApplyChanges), refresh_digits.in_set(LabSet::Refresh)));
+        app.init_resource::<DigitsState>().add_message::<DigitsRequest>().add_systems(
+            Update,
+            (apply_requests.in_set(LabSet::ApplyChanges), (refresh_digits, tally_test_set).chain().in_set(LabSet::Refresh)),
+        );
     }
 }
 
@@ -115,22 +137,27 @@ fn refresh_digits(lab: Res<Lab>, mut state: ResMut<DigitsState>) {
     let data = &lab.data;
     let network = lab.network();
     let shown = TEST_GRID.min(data.test.len());
-    let input: Vec<f64> = match state.source {
-        DigitSource::Test(index) => {
+    // MNIST's digits were fitted and centred before the network saw them;
+    // a drawn one gets the same, or a digit drawn small or off-centre
+    // would be judged on where it sits rather than what it is.
+    let preprocessed = (state.source == DigitSource::Canvas && lab.config.data.dataset == DatasetKind::Mnist)
+        .then(|| crate::data::mnist::preprocess_drawing(&state.canvas, width, height));
+    let input: Vec<f64> = match (state.source, &preprocessed) {
+        (_, Some(field)) => field.clone(),
+        (DigitSource::Test(index), None) => {
             let row = index.min(data.test.len() - 1);
             data.test.inputs.rows(pixels, row..row + 1)
         }
-        DigitSource::Canvas => state.canvas.clone(),
+        (DigitSource::Canvas, None) => state.canvas.clone(),
+    };
+    // The last tally stays on screen, marked with its step, until the next
+    // one is complete; a new network starts empty.
+    let (confusion, class_means, tally_step) = match &state.cache {
+        Some(old) if old.generation == lab.generation => (old.confusion.clone(), old.class_means.clone(), old.tally_step),
+        _ => (Vec::new(), Vec::new(), None),
     };
     let inference = &mut state.inference;
     let test_probabilities = inference.probabilities(network, data.loss, &data.test.inputs.rows(pixels, 0..shown));
-    let confusion = confusion_matrix(network, data, &data.test).unwrap_or_default();
-    let first_dense = network.layers.iter().position(|l| l.kind == LayerKind::Dense).unwrap_or(0);
-    let classes = data.task.classes().unwrap_or(0);
-    let class_means = (0..network.hidden_layers())
-        .filter(|&k| network.layers[k].kind == LayerKind::Dense && (k > first_dense || first_dense > 0))
-        .map(|k| (k, inference.class_means(network, k, &data.test.inputs, &data.test.labels, classes)))
-        .collect();
     let activations = inference.layer_outputs(network, &input);
     let probabilities = inference.probabilities(network, data.loss, &input).pop().unwrap_or_default();
     state.cache = Some(DigitsCache {
@@ -141,7 +168,44 @@ fn refresh_digits(lab: Res<Lab>, mut state: ResMut<DigitsState>) {
         class_means,
         activations,
         probabilities,
+        preprocessed,
+        tally_step,
     });
     state.dirty = false;
     state.refresh.done(started);
+}
+
+/// Gathers the test set's confusion matrix and class means a slice at a
+/// time, within [`TALLY_BUDGET`] per frame; when one is complete it goes
+/// into the cache and the next starts from the network's latest step.
+fn tally_test_set(lab: Res<Lab>, mut state: ResMut<DigitsState>) {
+    let data = &lab.data;
+    let (Some(classes), InputPlane::Image { .. }) = (data.task.classes(), &data.plane) else {
+        state.tally = None;
+        return;
+    };
+    let state = &mut *state;
+    let Some(cache) = &mut state.cache else { return };
+    if state.tally.as_ref().is_some_and(|(generation, _, _)| *generation != lab.generation) {
+        state.tally = None;
+    }
+    if state.tally.is_none() && cache.tally_step != Some(lab.step) {
+        let network = Arc::clone(&lab.networks[0]);
+        let first_dense = network.layers.iter().position(|l| l.kind == LayerKind::Dense).unwrap_or(0);
+        let layers: Vec<usize> = (0..network.hidden_layers())
+            .filter(|&k| network.layers[k].kind == LayerKind::Dense && (k > first_dense || first_dense > 0))
+            .collect();
+        state.tally = Some((lab.generation, lab.step, ClassTally::new(network, data.loss, &layers, classes)));
+    }
+    let Some((_, step, tally)) = &mut state.tally else { return };
+    let started = Instant::now();
+    while started.elapsed() < TALLY_BUDGET {
+        if tally.advance(&mut state.inference, &data.test, TALLY_ROWS) {
+            cache.confusion = tally.confusion().unwrap_or_default();
+            cache.class_means = tally.class_means();
+            cache.tally_step = Some(*step);
+            state.tally = None;
+            return;
+        }
+    }
 }

@@ -243,11 +243,17 @@ fn test_side(ui: &mut egui::Ui, atlas: &mut ImageAtlas, frame: &Frame, cache: &D
     ui.add_space(6.0);
     canvas.show(ui, atlas, frame, cache, requests);
     ui.add_space(6.0);
-    confusion(ui, &cache.confusion);
+    confusion(ui, &cache.confusion, cache.tally_step);
 }
 
-fn confusion(ui: &mut egui::Ui, counts: &[Vec<u32>]) {
-    ui.strong("Confusion matrix").on_hover_text("Rows: the true digit; columns: the guess. The diagonal is right.");
+fn confusion(ui: &mut egui::Ui, counts: &[Vec<u32>], step: Option<u64>) {
+    let title = match step {
+        Some(step) => format!("Confusion matrix (step {step})"),
+        None => "Confusion matrix (counting the test set…)".to_string(),
+    };
+    ui.strong(title).on_hover_text(
+        "Rows: the true digit; columns: the guess. The diagonal is right. Counted over the whole test set a few digits per frame, for the network as it was at that step.",
+    );
     let cell = 17.0;
     let n = counts.len();
     let (rect, _) = ui.allocate_exact_size(vec2(cell * n as f32 + 14.0, cell * n as f32 + 14.0), Sense::hover());
@@ -329,6 +335,15 @@ impl Canvas {
                 requests.digits.push(DigitsRequest::Show(DigitSource::Canvas));
             }
         });
+        if let Some(field) = &cache.preprocessed {
+            ui.horizontal(|ui| {
+                let side = 56.0;
+                let (rect, _) = ui.allocate_exact_size(vec2(side, side), Sense::hover());
+                atlas.paint(ui.painter(), rect, field, width, height, &ink);
+                ui.painter().rect_stroke(rect, 0.0, Stroke::new(1.0, Color32::GRAY), egui::StrokeKind::Outside);
+                ui.small("What the network sees: fitted into 20x20 and centred by its centre of mass, as MNIST's digits were");
+            });
+        }
         // The output: one bar per class.
         let (rect, _) = ui.allocate_exact_size(vec2(size, 40.0), Sense::hover());
         let bar = rect.width() / cache.probabilities.len().max(1) as f32;
