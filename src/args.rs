@@ -8,7 +8,9 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::{Config, ConfigError, ConfigSource, Limits, Override, load_config_with};
 use crate::run::session::PointChoice;
 #[cfg(feature = "gui")]
-use crate::run::session::Speed;
+use crate::explain::Stage;
+#[cfg(feature = "gui")]
+use crate::run::session::{Speed, Stop};
 
 /// Exit code of a run that finished or diverged.
 pub const EXIT_OK: i32 = 0;
@@ -152,6 +154,35 @@ pub struct GuiArgs {
     /// (default: paused, but `max` with --frames).
     #[arg(long, value_name = "STEPS|max", value_parser = parse_speed)]
     pub speed: Option<SpeedArg>,
+    /// Stop training at this step (`300`), or at the end of this many
+    /// epochs (`4epochs`): the settings panel's "stop after".
+    #[arg(long, value_name = "N|Nepochs", value_parser = parse_stop)]
+    pub stop_after: Option<Stop>,
+    /// Open "Step through" on this training point (its index, or `next`);
+    /// the step is explained once training is paused (with --frames, use
+    /// --stop-after or --speed 0).
+    #[arg(long, value_name = "N|next", value_parser = parse_point)]
+    pub step_through: Option<PointChoice>,
+    /// The stage "Step through" opens at: forward, forward:N, loss,
+    /// backward, backward:N or update (N a weight layer, from 1).
+    #[arg(long, value_name = "STAGE", requires = "step_through", value_parser = Stage::parse)]
+    pub stage: Option<Stage>,
+}
+
+/// `300` (steps) or `4epochs`.
+#[cfg(feature = "gui")]
+fn parse_stop(text: &str) -> Result<Stop, String> {
+    let text = text.trim();
+    let (number, epochs) = match text.strip_suffix("epochs").or_else(|| text.strip_suffix("epoch")) {
+        Some(number) => (number.trim(), true),
+        None => (text, false),
+    };
+    match number.parse::<u64>() {
+        Ok(0) => Err("0: training would stop before it starts; give 1 or more".into()),
+        Ok(n) if epochs => Ok(Stop::AfterEpochs(n)),
+        Ok(n) => Ok(Stop::AtStep(n)),
+        Err(_) => Err(format!("\"{text}\" is not a number of steps (300) or of epochs (4epochs)")),
+    }
 }
 
 /// A speed given on the command line: `None` is paused.
