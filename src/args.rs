@@ -6,14 +6,19 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Config, ConfigError, ConfigSource, Limits, Override, load_config_with};
-use crate::run::session::PointChoice;
 #[cfg(feature = "gui")]
 use crate::explain::Stage;
+use crate::report::Skippable;
+use crate::run::session::PointChoice;
 #[cfg(feature = "gui")]
 use crate::run::session::{Speed, Stop};
+use crate::sweep::Metric;
 
 /// Exit code of a run that finished or diverged.
 pub const EXIT_OK: i32 = 0;
+/// Exit code of `lessons --verify` when a lesson's claim missed its
+/// requirement.
+pub const EXIT_CLAIM_FAILED: i32 = 1;
 /// Exit code of bad input: a config, a data file, an output directory.
 pub const EXIT_BAD_INPUT: i32 = 2;
 
@@ -27,7 +32,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Train headless and write config.toml, metrics.csv, model.json,
-    /// data_train.csv, data_test.csv and summary.json to --out.
+    /// data_train.csv, data_test.csv, summary.json, emergence.json and
+    /// theory.json (and confusion.csv for a classifier) to --out.
     Run(RunArgs),
     /// Train --steps steps, then write every number of one training step
     /// on one training point (forward, loss, backward, update) as one JSON
@@ -36,15 +42,35 @@ pub enum Command {
     /// List the presets with their descriptions.
     Presets,
     /// List the lessons and check every lesson file (exit 2 if one is
-    /// malformed).
-    Lessons {
-        /// A folder of lesson files (default: the shipped assets/lessons).
-        #[arg(long, value_name = "DIR")]
-        dir: Option<PathBuf>,
-    },
+    /// malformed); with --verify, also run every step's checks.
+    Lessons(LessonsArgs),
+    /// Run a grid of configs, K seeds per cell, on this machine's cores
+    /// (--out), or plan it as a job list for elsewhere (--plan); then
+    /// `sweep collect DIR` merges a plan's outputs.
+    Sweep(SweepCommand),
     /// Open the app (the default when no command is given).
     #[cfg(feature = "gui")]
     Gui(GuiArgs),
+}
+
+#[derive(Debug, Default, Args)]
+pub struct LessonsArgs {
+    /// A folder of lesson files (default: the shipped assets/lessons).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Run every step's checks headless over seeds 1 to N and print how
+    /// many seeds passed each (exit 1 if a check misses its requirement).
+    #[arg(long)]
+    pub verify: bool,
+    /// The number of seeds to verify with (default 10).
+    #[arg(long, value_name = "N", requires = "verify", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub seeds: Option<u32>,
+    /// With --verify: under each check, what every seed showed.
+    #[arg(long, requires = "verify")]
+    pub verbose: bool,
+    /// Only these lessons (file names without .toml; default: all).
+    #[arg(value_name = "LESSON")]
+    pub names: Vec<String>,
 }
 
 /// Where the config comes from: a preset or a file, then overrides.
@@ -74,9 +100,14 @@ impl ConfigArgs {
     /// Loads the config, with flag overrides (`--steps 5`) applied after
     /// `--set`.
     pub fn load(&self, flags: &[Override]) -> Result<Config, ConfigError> {
+        load_config_with(&self.source(), &self.overrides_with(flags)?)
+    }
+
+    /// The `--set` overrides, then the flags'.
+    pub fn overrides_with(&self, flags: &[Override]) -> Result<Vec<Override>, ConfigError> {
         let mut overrides = self.overrides.iter().map(|text| Override::parse(text)).collect::<Result<Vec<_>, _>>()?;
         overrides.extend_from_slice(flags);
-        load_config_with(&self.source(), &overrides)
+        Ok(overrides)
     }
 }
 
@@ -98,6 +129,92 @@ pub struct RunArgs {
     /// replicas.count).
     #[arg(long, value_name = "K")]
     pub replicas: Option<usize>,
+    /// Leave out bulky outputs: `model` (model.json), `data`
+    /// (data_train.csv, data_test.csv); comma-separated.
+    #[arg(long, value_name = "model,data", value_delimiter = ',', value_parser = parse_skippable)]
+    pub skip: Vec<Skippable>,
+}
+
+fn parse_skippable(text: &str) -> Result<Skippable, String> {
+    Skippable::from_name(text.trim()).ok_or_else(|| {
+        let known: Vec<&str> = Skippable::ALL.iter().map(|s| s.name()).collect();
+        format!("\"{text}\" is not an output that can be left out ({})", known.join(", "))
+    })
+}
+
+/// `sweep [OPTIONS]` plans (and runs) a sweep; `sweep collect DIR` merges
+/// a planned sweep's outputs.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct SweepCommand {
+    #[command(subcommand)]
+    pub action: Option<SweepAction>,
+    #[command(flatten)]
+    pub args: SweepArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SweepAction {
+    /// Read the outputs of a planned sweep's runs into DIR/summary.csv,
+    /// DIR/cells.csv and DIR/heatmap.png.
+    Collect(CollectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// One axis of the grid: KEY=VALUES, VALUES comma-separated TOML values
+    /// or `linspace(A, B, N)`, `sqrt(...)`, `[W]*D` (D layers of W),
+    /// `[W]*(D1,D2,...)`. Repeatable: the grid is every combination.
+    #[arg(long = "grid", value_name = "KEY=VALUES", required = true)]
+    pub grid: Vec<String>,
+    /// Seeds per cell: the config's seed and the K - 1 after it.
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    pub seeds: u64,
+    /// Steps to train every run (overrides training.steps).
+    #[arg(long)]
+    pub steps: Option<u64>,
+    /// Run the sweep here and write everything to DIR.
+    #[arg(long, value_name = "DIR", required_unless_present = "plan", conflicts_with = "plan")]
+    pub out: Option<PathBuf>,
+    /// Only plan: write DIR/jobs.txt (one `emergence-lab run` line per
+    /// run) and the runs' configs, to run elsewhere.
+    #[arg(long, value_name = "DIR")]
+    pub plan: Option<PathBuf>,
+    /// What the heatmap shows: train_acc, test_acc, train_loss, test_loss,
+    /// steps_to_target (default: test_acc, or test_loss for a regression).
+    #[arg(long, value_parser = parse_metric)]
+    pub metric: Option<Metric>,
+    /// The trainable depth drawn over the heatmap is this many times the
+    /// theory's depth scale xi_c (6 in Schoenholz et al. 2017).
+    #[arg(long, value_name = "M", default_value_t = 6.0)]
+    pub xi_multiple: f64,
+    /// Runs at a time (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// The sweep's directory (made by `sweep --plan DIR` or `--out DIR`).
+    pub dir: PathBuf,
+    /// What the heatmap shows (default: the plan's).
+    #[arg(long, value_parser = parse_metric)]
+    pub metric: Option<Metric>,
+    /// The multiple of xi_c drawn (default: the plan's).
+    #[arg(long, value_name = "M")]
+    pub xi_multiple: Option<f64>,
+    /// Summarise the runs that have outputs even if some have none.
+    #[arg(long)]
+    pub allow_missing: bool,
+}
+
+fn parse_metric(text: &str) -> Result<Metric, String> {
+    Metric::from_name(text.trim()).ok_or_else(|| {
+        let known: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+        format!("\"{text}\" is not a metric ({})", known.join(", "))
+    })
 }
 
 #[derive(Debug, Args)]
@@ -167,6 +284,9 @@ pub struct GuiArgs {
     /// backward, backward:N or update (N a weight layer, from 1).
     #[arg(long, value_name = "STAGE", requires = "step_through", value_parser = Stage::parse)]
     pub stage: Option<Stage>,
+    /// Open these windows at the start (repeatable), e.g. for screenshots.
+    #[arg(long = "open", value_name = "WINDOW", value_enum)]
+    pub open: Vec<WindowArg>,
 }
 
 /// `300` (steps) or `4epochs`.
@@ -183,6 +303,18 @@ fn parse_stop(text: &str) -> Result<Stop, String> {
         Ok(n) => Ok(Stop::AtStep(n)),
         Err(_) => Err(format!("\"{text}\" is not a number of steps (300) or of epochs (4epochs)")),
     }
+}
+
+/// A window `gui --open` can open.
+#[cfg(feature = "gui")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WindowArg {
+    Help,
+    Lessons,
+    Files,
+    Replicas,
+    Waves,
+    EdgeOfChaos,
 }
 
 /// A speed given on the command line: `None` is paused.

@@ -15,6 +15,7 @@ pub mod config;
 pub mod data;
 pub mod explain;
 pub mod files;
+pub mod headless;
 pub mod lessons;
 pub mod maths;
 pub mod nn;
@@ -22,6 +23,7 @@ pub mod report;
 pub mod rng;
 pub mod run;
 pub mod share;
+pub mod sweep;
 pub mod train;
 
 #[cfg(feature = "gui")]

@@ -59,6 +59,31 @@ pub const RUN_FILES: &[&str] = &[
     "fourier.csv",
 ];
 
+/// Outputs a run can leave out: the bulky ones a sweep of many deep
+/// networks does not need (model.json of a 50-layer network is megabytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Skippable {
+    /// `model.json`.
+    Model,
+    /// `data_train.csv` and `data_test.csv`.
+    Data,
+}
+
+impl Skippable {
+    pub const ALL: [Skippable; 2] = [Self::Model, Self::Data];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Model => "model",
+            Self::Data => "data",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
 /// A run's output directory, written in two stages: every file goes to a
 /// fresh folder beside it while the run goes on, and moves into place only
 /// when all are written. A run that fails leaves the directory as it was;
@@ -565,16 +590,20 @@ pub fn write_homogeneity_csv<W: Write>(history: &[crate::analysis::homogeneity::
 }
 
 /// Writes the outputs every run has (but metrics.csv, written as the run
-/// goes) into `dir`.
-pub fn write_run(dir: &Path, run: &Run, summary: &Summary) -> Result<(), WriteError> {
+/// goes) into `dir`, less the `skip`ped ones.
+pub fn write_run(dir: &Path, run: &Run, summary: &Summary, skip: &[Skippable]) -> Result<(), WriteError> {
     let file = |name: &str| dir.join(name);
     let main = run.main();
     let data = run.data();
     let path = file("config.toml");
     fs::write(&path, run.config().to_toml()).map_err(|e| write_error(&path, e))?;
-    let path = file("model.json");
-    fs::write(&path, model_json(main.network(), data)).map_err(|e| write_error(&path, e))?;
-    write_csv_file(&file("data_train.csv"), |out| write_points_csv(&data.train, data.task, &data.plane, out))?;
-    write_csv_file(&file("data_test.csv"), |out| write_points_csv(&data.test, data.task, &data.plane, out))?;
+    if !skip.contains(&Skippable::Model) {
+        let path = file("model.json");
+        fs::write(&path, model_json(main.network(), data)).map_err(|e| write_error(&path, e))?;
+    }
+    if !skip.contains(&Skippable::Data) {
+        write_csv_file(&file("data_train.csv"), |out| write_points_csv(&data.train, data.task, &data.plane, out))?;
+        write_csv_file(&file("data_test.csv"), |out| write_points_csv(&data.test, data.task, &data.plane, out))?;
+    }
     write_json(&file("summary.json"), summary)
 }

@@ -32,7 +32,7 @@ fn run_writes_every_output() {
     let (_keep, out) = out_dir("run");
     let output = run(&["run", "--preset", "playground", "--steps", "200", "--out", out.to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
-    for file in ["config.toml", "metrics.csv", "model.json", "data_train.csv", "data_test.csv", "summary.json"] {
+    for file in ["config.toml", "metrics.csv", "model.json", "data_train.csv", "data_test.csv", "summary.json", "theory.json"] {
         assert!(out.join(file).is_file(), "{file} missing");
     }
 
@@ -293,6 +293,37 @@ fn lessons_are_listed_and_a_malformed_one_is_named() {
 }
 
 #[test]
+fn lessons_verify_prints_every_check_and_fails_on_a_missed_claim() {
+    let dir = tempfile::tempdir().unwrap();
+    let lesson = |checks: &str| {
+        format!(
+            "title = \"Mine\"\nsummary = \"x\"\n[[steps]]\ntitle = \"a\"\npreset = \"exploding-gradients\"\nwatch = \"w\"\nexpect = \"e\"\nwhy = \"y\"\nchecks = [{checks}]\n"
+        )
+    };
+    std::fs::write(dir.path().join("01-true.toml"), lesson("\"diverges before step 10\", \"grad_norm(1) at step 0 > 0\"")).unwrap();
+    let folder = dir.path().to_str().unwrap();
+    let output = run(&["lessons", "--dir", folder, "--verify", "--seeds", "3"]);
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
+    contains_all(&text, &["01-true", "3/3", "diverges before step 10", "grad_norm(1) at step 0 > 0", "seeds 1 to 3"]);
+
+    std::fs::write(dir.path().join("02-false.toml"), lesson("\"does not diverge by step 20 on 2 of 3 seeds\"")).unwrap();
+    let output = run(&["lessons", "--dir", folder, "--verify", "--seeds", "3", "--verbose", "02-false"]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(1), "a claim that fails its seeds: {text}");
+    contains_all(&text, &["02-false", "0/3", "FAILS", "seed   2: FAIL  diverged at step"]);
+    assert!(!text.contains("01-true"), "only the lesson asked for: {text}");
+
+    std::fs::write(dir.path().join("03-broken.toml"), lesson("\"dead_frac(14) at step 0 > 0\"")).unwrap();
+    let output = run(&["lessons", "--dir", folder]);
+    assert_eq!(output.status.code(), Some(2));
+    contains_all(&stderr(&output), &["03-broken.toml", "step 1 (a)", "dead_frac(14) at step 0 > 0", "13 such layers"]);
+    let output = run(&["lessons", "--dir", folder, "--verify", "no-such-lesson"]);
+    assert_eq!(output.status.code(), Some(2));
+    contains_all(&stderr(&output), &["no-such-lesson", "01-true"]);
+}
+
+#[test]
 fn endless_files_are_refused_not_read_forever() {
     let m = rejected(&["run", "--config", "/dev/zero"]);
     contains_all(&m, &["/dev/zero", "larger than"]);
@@ -479,4 +510,81 @@ fn explain_refuses_what_it_cannot_show_naming_it() {
     let (_keep, dir) = out_dir("missing");
     let file = dir.join("no").join("such").join("step.json");
     contains_all(&refused(&["--point", "1", "--out", file.to_str().unwrap()]), &["step.json"]);
+}
+
+/// theory.json holds the mean-field prediction of the run's own network,
+/// and says so where the theory does not apply instead of giving numbers.
+#[test]
+fn theory_json_predicts_the_runs_initialisation_or_says_why_not() {
+    let (_keep, out) = out_dir("theory");
+    let output = run(&[
+        "run",
+        "--preset",
+        "digits-mlp",
+        "--set",
+        "network.activation=tanh",
+        "--set",
+        "network.init=lecun-normal",
+        "--set",
+        "network.gain=sqrt(3)",
+        "--set",
+        "network.bias_std=sqrt(0.05)",
+        "--set",
+        "network.hidden=[64]*3",
+        "--steps",
+        "0",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let theory: serde_json::Value = serde_json::from_str(&read(&out.join("theory.json"))).unwrap();
+    assert_eq!(theory["applies"], true, "{theory}");
+    // Schoenholz et al.: tanh at sigma_b^2 = 0.05 is chaotic at sigma_w^2 = 3.
+    assert_eq!(theory["phase"], "chaotic");
+    assert!((theory["bias_variance"].as_f64().unwrap() - 0.05).abs() < 1e-12, "{theory}");
+    assert!((theory["sigma_w2"].as_f64().unwrap() - 3.0).abs() < 1e-12, "{theory}");
+    assert!(theory["chi1"].as_f64().unwrap() > 1.0 && theory["xi_c"].as_f64().unwrap() > 1.0, "{theory}");
+    let layers = theory["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 3);
+    for layer in layers {
+        for key in ["q", "act_std", "grad_ratio_to_output"] {
+            assert!(layer[key].as_f64().unwrap() > 0.0, "{key} in {layer}");
+        }
+    }
+    let model: serde_json::Value = serde_json::from_str(&read(&out.join("model.json"))).unwrap();
+    let biases: Vec<f64> = model["layers"][0]["bias"].as_array().unwrap().iter().map(|b| b.as_f64().unwrap()).collect();
+    assert!(biases.iter().any(|&b| b != 0.0), "bias_std draws the biases");
+
+    let (_keep2, norm) = out_dir("batch-norm");
+    let output = run(&["run", "--preset", "batch-norm-rescue", "--steps", "0", "--out", norm.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let theory: serde_json::Value = serde_json::from_str(&read(&norm.join("theory.json"))).unwrap();
+    assert_eq!(theory["applies"], false);
+    assert!(theory["reason"].as_str().unwrap().contains("batch normalisation"), "{theory}");
+    assert!(theory["phase"].is_null() && theory["layers"].as_array().unwrap().is_empty(), "{theory}");
+}
+
+#[test]
+fn skip_leaves_out_the_model_and_the_data_and_names_a_bad_value() {
+    let (_keep, out) = out_dir("lean");
+    let output = run(&["run", "--preset", "digits-mlp", "--steps", "10", "--skip", "model,data", "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    for file in ["model.json", "data_train.csv", "data_test.csv"] {
+        assert!(!out.join(file).exists(), "{file} written");
+    }
+    for file in ["config.toml", "metrics.csv", "summary.json", "theory.json", "confusion.csv"] {
+        assert!(out.join(file).is_file(), "{file} missing");
+    }
+    let m = rejected(&["run", "--skip", "weights"]);
+    contains_all(&m, &["weights", "model, data"]);
+}
+
+#[test]
+fn set_repeats_a_list_for_deep_networks() {
+    let (_keep, out) = out_dir("deep");
+    let output = run(&["run", "--set", "network.hidden=[3]*5", "--steps", "1", "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(read(&out.join("config.toml")).contains("hidden = [3, 3, 3, 3, 3]"));
+    let m = rejected(&["run", "--set", "network.hidden=[3]*(2,4)"]);
+    contains_all(&m, &["--set network.hidden=[3]*(2,4)", "one"]);
 }

@@ -1,7 +1,7 @@
 //! Initialisers' statistics and each optimiser's update against steps
 //! computed by hand.
 
-use emergence_lab::nn::{EngineRng, Init, Optimizer, OptimizerKind, OptimizerSettings};
+use emergence_lab::nn::{Activation, EngineRng, Init, Network, NetworkSpec, Optimizer, OptimizerKind, OptimizerSettings};
 use rand::SeedableRng;
 
 fn variance(values: &[f64]) -> f64 {
@@ -163,4 +163,34 @@ fn decoupled_decay_applies_to_sgd_weights_only() {
     // w = w (1 - 0.05) - 0.1 g for the weight; the bias only takes the step.
     let w1 = 1.0 * 0.95 - 0.05;
     assert_close(&two_steps(decayed), &[w1 * 0.95 + 0.02, -2.0 - 0.025 - 0.04]);
+}
+
+#[test]
+fn bias_noise_has_its_spread_and_draws_nothing_at_zero() {
+    let spec = |bias_std: f64| NetworkSpec {
+        inputs: 50,
+        image: None,
+        conv: Vec::new(),
+        hidden: vec![(400, Activation::Tanh); 3],
+        outputs: 10,
+        init: Init::LecunNormal,
+        gain: 1.0,
+        bias_init: 0.25,
+        bias_std,
+        batch_norm: false,
+        dropout: 0.0,
+        leaky_slope: 0.01,
+    };
+    let build = |bias_std: f64| Network::new(&spec(bias_std), &mut EngineRng::seed_from_u64(9));
+    let (plain, noisy) = (build(0.0), build(0.5));
+    assert!((0..4).all(|layer| plain.bias(layer).iter().all(|&b| b == 0.25)));
+    let biases: Vec<f64> = (0..3).flat_map(|layer| noisy.bias(layer).to_vec()).collect();
+    let mean = biases.iter().sum::<f64>() / biases.len() as f64;
+    assert!((mean - 0.25).abs() < 0.05, "{mean}");
+    assert!((variance(&biases).sqrt() / 0.5 - 1.0).abs() < 0.05, "{}", variance(&biases).sqrt());
+    // The noise is drawn after each layer's weights: the first layer's
+    // weights are the same draws, so bias_std = 0 leaves the random
+    // stream of earlier configs untouched.
+    assert_eq!(plain.weights(0), noisy.weights(0));
+    assert_ne!(plain.weights(1), noisy.weights(1));
 }

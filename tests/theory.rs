@@ -28,6 +28,7 @@ fn spec(activation: Activation, init: Init, gain: f64, bias_init: f64) -> Networ
         init,
         gain,
         bias_init,
+        bias_std: 0.0,
         batch_norm: false,
         dropout: 0.0,
         leaky_slope: 0.01,
@@ -69,10 +70,11 @@ fn measured_act_std(spec: &NetworkSpec, inputs: &[f64], seeds: &[u64]) -> Vec<f6
 /// printing both (`cargo test -- --nocapture` shows the table).
 fn assert_act_std_matches(spec: &NetworkSpec, seeds: &[u64], tolerance: f64) {
     let inputs = gaussian_inputs(ROWS, 7);
-    let report = theory_for(spec, inputs_second_moment(&inputs), 0.0);
+    let report = theory_for(spec, inputs_second_moment(&inputs), spec.bias_std * spec.bias_std);
     assert!(report.applies, "{:?}", report.reason);
     let measured = measured_act_std(spec, &inputs, seeds);
-    let label = format!("{} {} gain {:.3} bias {}", spec.hidden[0].1.name(), spec.init.name(), spec.gain, spec.bias_init);
+    let label =
+        format!("{} {} gain {:.3} bias {} ± {}", spec.hidden[0].1.name(), spec.init.name(), spec.gain, spec.bias_init, spec.bias_std);
     let mut worst: f64 = 0.0;
     for (k, (layer, &got)) in report.layers.iter().zip(&measured).enumerate() {
         let want = layer.act_std.expect("finite");
@@ -98,6 +100,21 @@ fn tanh_activation_std_matches_wide_networks_with_bias() {
     for sigma_w2 in [1.0, 1.76, 3.0] {
         assert_act_std_matches(&spec(Activation::Tanh, Init::LecunNormal, f64::sqrt(sigma_w2), 0.3), &[1, 2, 3], 0.10);
     }
+}
+
+/// Schoenholz et al.'s setting: biases drawn with sigma_b^2 = 0.05.
+#[test]
+fn tanh_activation_std_matches_wide_networks_with_random_biases() {
+    for sigma_w2 in [1.0, 1.76, 3.0] {
+        let spec = NetworkSpec { bias_std: 0.05f64.sqrt(), ..spec(Activation::Tanh, Init::LecunNormal, f64::sqrt(sigma_w2), 0.0) };
+        assert_act_std_matches(&spec, &[1, 2, 3], 0.10);
+    }
+    // Without the noise the deep layers of the ordered network shrink
+    // well below it: the test tells the two apart.
+    let spec = spec(Activation::Tanh, Init::LecunNormal, 1.0, 0.0);
+    let quiet = theory_for(&spec, 1.0, 0.0).layers.last().unwrap().act_std.unwrap();
+    let noisy = theory_for(&spec, 1.0, 0.05).layers.last().unwrap().act_std.unwrap();
+    assert!(noisy > 1.3 * quiet, "{noisy} vs {quiet}");
 }
 
 #[test]
@@ -420,4 +437,15 @@ fn a_run_config_gets_its_theory() {
     // The default preset: xavier-uniform tanh on two inputs.
     let expected_first = sigma_w2(Init::XavierUniform, 1.0, data.input_dim, config.network.hidden[0]).unwrap();
     assert_eq!(report.layers[0].sigma_w2, expected_first);
+}
+
+#[test]
+fn a_runs_theory_uses_its_bias_noise() {
+    let mut config = Config::default();
+    config.network.bias_std = 0.3;
+    let data = Dataset::build(&config.data, config.training.loss, config.seed).unwrap();
+    let report = theory_for_run(&config, &data);
+    assert!((report.bias_variance - 0.09).abs() < 1e-15, "{}", report.bias_variance);
+    config.network.bias_std = 0.0;
+    assert_eq!(theory_for_run(&config, &data).bias_variance, 0.0);
 }

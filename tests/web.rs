@@ -199,6 +199,11 @@ fn the_page_runs_the_lab_opens_links_and_matches_native_bits() {
     assert!(colours > 200, "only {colours} colours: a blank or broken page");
     let problems = errors(&browser.console());
     assert!(problems.is_empty(), "console errors: {problems:?}");
+    // Reported, not asserted: a software renderer on a shared machine.
+    let (frames_before, started) = (browser.script("return window.__labFrames").as_f64().unwrap_or(0.0), Instant::now());
+    std::thread::sleep(Duration::from_secs(5));
+    let frames = browser.script("return window.__labFrames").as_f64().unwrap_or(0.0) - frames_before;
+    eprintln!("in this browser, paused: {:.1} ms a frame over {frames} frames", started.elapsed().as_secs_f64() * 1e3 / frames.max(1.0));
 
     // A share link: its settings, its lesson step, which starts training.
     let mut config = default.clone();

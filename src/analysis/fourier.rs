@@ -746,6 +746,7 @@ mod tests {
             init: Init::HeNormal,
             gain: 1.0,
             bias_init: 0.0,
+            bias_std: 0.0,
             batch_norm: false,
             dropout: 0.0,
             leaky_slope: 0.01,

@@ -388,6 +388,7 @@ mod tests {
             init: Init::XavierNormal,
             gain: 1.0,
             bias_init: 0.1,
+            bias_std: 0.0,
             batch_norm: true,
             dropout: 0.0,
             leaky_slope: 0.01,

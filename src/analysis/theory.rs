@@ -244,7 +244,7 @@ fn expectation_2d(period: Option<f64>, mean: f64, variance: f64, c: f64, f: impl
 /// `bias_mean` is the constant the lab initialises every bias to: it
 /// shifts every pre-activation by the same amount, so it enters as the
 /// mean of h, not as a variance. `bias_variance` (sigma_b^2 in the papers)
-/// is for biases drawn at random; the lab draws none yet, so pass 0.
+/// is that of the Gaussian noise `network.bias_std` adds to every bias.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct MeanFieldLayer {
     pub activation: Activation,
@@ -773,11 +773,12 @@ pub fn applicability(spec: &NetworkSpec) -> Vec<Inapplicable> {
 
 /// The theory for the network a config and its data describe, at
 /// initialisation, following each row of the probe batch (the rows the
-/// probes measure) with no random bias variance (the lab sets every bias
-/// to `bias_init`). See [`theory_for_inputs`].
+/// probes measure), with biases `bias_init` plus noise of variance
+/// `bias_std^2`. See [`theory_for_inputs`].
 pub fn theory_for_run(config: &Config, data: &Dataset) -> TheoryReport {
     let rows = data.train.len().min(PROBE_BATCH);
-    theory_for_inputs(&network_spec(config, data), &data.train.inputs[..rows * data.input_dim], 0.0)
+    let spec = network_spec(config, data);
+    theory_for_inputs(&spec, &data.train.inputs[..rows * data.input_dim], spec.bias_std * spec.bias_std)
 }
 
 /// The theory for a network spec at initialisation, for inputs whose mean

@@ -104,6 +104,8 @@ pub struct Start {
     /// `--step-through` and `--stage`: the mode open on this point, at this
     /// stage.
     pub step_through: Option<(PointChoice, Stage)>,
+    /// Windows open at the start.
+    pub open: Vec<windows::Toggle>,
 }
 
 /// The app with every plugin, drawing into `window`.
@@ -129,6 +131,9 @@ pub fn build(start: Start, window: Window) -> App {
     }
     if let Some(stop) = start.stop {
         app.world_mut().write_message(RunCommand(Command::StopAt(stop)));
+    }
+    for window in start.open {
+        app.world_mut().write_message(window);
     }
     if let Some(speed) = start.speed {
         app.world_mut().write_message(RunCommand(Command::SetSpeed(speed)));
@@ -216,6 +221,7 @@ pub fn run(args: GuiArgs) -> i32 {
         notice: None,
         stop: args.stop_after,
         step_through: args.step_through.map(|choice| (choice, args.stage.unwrap_or(Stage::Forward(0)))),
+        open: args.open.iter().map(|&window| windows::Toggle::from(window)).collect(),
     };
     let window = Window {
         title: "Emergence Lab".into(),

@@ -64,15 +64,7 @@ pub struct StepThrough {
 
 impl Default for StepThrough {
     fn default() -> Self {
-        Self {
-            open: false,
-            choice: PointChoice::Next,
-            stage: Stage::Forward(0),
-            refusal: None,
-            failure: None,
-            applied: None,
-            asked: None,
-        }
+        Self { open: false, choice: PointChoice::Next, stage: Stage::Forward(0), refusal: None, failure: None, applied: None, asked: None }
     }
 }
 

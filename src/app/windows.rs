@@ -3,6 +3,8 @@
 
 use bevy::prelude::*;
 
+use crate::args::WindowArg;
+
 #[derive(Message, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Toggle {
     Help,
@@ -13,4 +15,17 @@ pub enum Toggle {
     Charts,
     Waves,
     EdgeOfChaos,
+}
+
+impl From<WindowArg> for Toggle {
+    fn from(window: WindowArg) -> Self {
+        match window {
+            WindowArg::Help => Toggle::Help,
+            WindowArg::Lessons => Toggle::Lessons,
+            WindowArg::Files => Toggle::Files,
+            WindowArg::Replicas => Toggle::Replicas,
+            WindowArg::Waves => Toggle::Waves,
+            WindowArg::EdgeOfChaos => Toggle::EdgeOfChaos,
+        }
+    }
 }

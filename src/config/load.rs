@@ -76,8 +76,9 @@ impl Override {
         Self::parse_labelled(text, &format!("--set {text}"))
     }
 
-    /// Parses `KEY=VALUE`, where VALUE is a TOML value and a bare word that
-    /// is not valid TOML is taken as a string (`data.dataset=spiral`).
+    /// Parses `KEY=VALUE`, where VALUE is a TOML value, a bare word that
+    /// is not valid TOML is taken as a string (`data.dataset=spiral`), and
+    /// `[64]*10` is a list repeated (see [`super::values`]).
     pub fn parse_labelled(text: &str, label: &str) -> Result<Self, ConfigError> {
         let bad = |message: &str| ConfigError::BadOverride { label: label.to_string(), message: message.to_string() };
         let (key, raw) = text.split_once('=').ok_or_else(|| bad("expected KEY=VALUE, e.g. network.hidden=[8,8]"))?;
@@ -85,12 +86,19 @@ impl Override {
         if key.iter().any(String::is_empty) {
             return Err(bad("the key has an empty part; write it like training.learning_rate"));
         }
-        let raw = raw.trim();
-        let value = match format!("value = {raw}").parse::<toml::Table>() {
-            Ok(mut table) => table.remove("value").expect("the key was just written"),
-            Err(_) => toml::Value::String(raw.to_string()),
-        };
+        let value = super::values::parse_value(raw).map_err(|message| bad(&message))?;
         Ok(Self { key, value, label: label.to_string() })
+    }
+
+    /// An override of `key` (dotted) with a value already parsed; `label`
+    /// says where it came from, for messages.
+    pub fn new(key: &str, value: toml::Value, label: impl Into<String>) -> Result<Self, ConfigError> {
+        let label = label.into();
+        let key: Vec<String> = key.trim().split('.').map(|part| part.trim().to_string()).collect();
+        if key.iter().any(String::is_empty) {
+            return Err(ConfigError::BadOverride { label, message: "the key has an empty part; write it like network.gain".into() });
+        }
+        Ok(Self { key, value, label })
     }
 
     /// An override from a flag (`--steps 5` sets `training.steps`).
@@ -98,7 +106,7 @@ impl Override {
         Self { key: key.split('.').map(str::to_string).collect(), value: value.into(), label: label.into() }
     }
 
-    fn dotted(&self) -> String {
+    pub fn dotted(&self) -> String {
         self.key.join(".")
     }
 }

@@ -7,6 +7,7 @@
 mod load;
 mod presets;
 mod validate;
+pub mod values;
 
 use serde::{Deserialize, Serialize};
 
@@ -88,6 +89,10 @@ pub struct NetworkConfig {
     /// a multiplier of the fan-based schemes' standard scale.
     pub gain: f64,
     pub bias_init: f64,
+    /// The standard deviation of Gaussian noise added to every bias at
+    /// initialisation: sigma_b in the mean-field papers, whose phase
+    /// diagrams are drawn at a bias variance sigma_b^2 > 0.
+    pub bias_std: f64,
     pub batch_norm: bool,
     /// Inverted dropout rate of every hidden layer, applied in training only.
     pub dropout: f64,
@@ -163,6 +168,7 @@ impl Default for NetworkConfig {
             init: Init::XavierUniform,
             gain: 1.0,
             bias_init: 0.0,
+            bias_std: 0.0,
             batch_norm: false,
             dropout: 0.0,
         }

@@ -12,7 +12,7 @@ use crate::nn::{Init, OptimizerKind};
 pub struct Limits;
 
 impl Limits {
-    pub const MAX_HIDDEN_LAYERS: usize = 32;
+    pub const MAX_HIDDEN_LAYERS: usize = 64;
     pub const MAX_WIDTH: usize = 256;
     pub const NOISE: (f64, f64) = (0.0, 0.5);
     pub const SAMPLES: (usize, usize) = (10, crate::data::MAX_POINTS);
@@ -22,6 +22,7 @@ impl Limits {
     pub const LEAKY_SLOPE: (f64, f64) = (0.0, 1.0);
     pub const GAIN: (f64, f64) = (-100.0, 100.0);
     pub const BIAS_INIT: (f64, f64) = (-10.0, 10.0);
+    pub const BIAS_STD: (f64, f64) = (0.0, 10.0);
     pub const DROPOUT: (f64, f64) = (0.0, 0.9);
     pub const LEARNING_RATE: (f64, f64) = (1e-7, 10.0);
     pub const BATCH_SIZE: (usize, usize) = (1, 4096);
@@ -178,6 +179,7 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigIssue> {
         c.fail("network.gain", network.gain, format!("init = \"{}\" needs a positive gain (a scale)", network.init.name()));
     }
     c.real("network.bias_init", network.bias_init, Limits::BIAS_INIT);
+    c.real("network.bias_std", network.bias_std, Limits::BIAS_STD);
     c.real("network.dropout", network.dropout, Limits::DROPOUT);
 
     c.real("training.learning_rate", training.learning_rate, Limits::LEARNING_RATE);

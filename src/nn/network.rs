@@ -44,6 +44,10 @@ pub struct NetworkSpec {
     pub init: Init,
     pub gain: f64,
     pub bias_init: f64,
+    /// Gaussian noise of this standard deviation is added to every bias,
+    /// drawn after the layer's weights; at 0 nothing is drawn, so the
+    /// random stream (and every earlier run's bits) stays as it was.
+    pub bias_std: f64,
     pub batch_norm: bool,
     pub dropout: f64,
     pub leaky_slope: f64,
@@ -291,6 +295,14 @@ fn output_of(layer: &LayerBuffers) -> &[f64] {
     }
 }
 
+fn add_bias_noise(bias: &mut [f64], std: f64, rng: &mut EngineRng) {
+    if std > 0.0 {
+        for value in bias {
+            *value += std * crate::maths::standard_normal(rng);
+        }
+    }
+}
+
 impl Network {
     /// Draws a network's parameters from `rng` layer by layer.
     pub fn new(spec: &NetworkSpec, rng: &mut EngineRng) -> Self {
@@ -316,6 +328,7 @@ impl Network {
                 let fans = (g.weights_per_filter(), conv.filters * conv.kernel * conv.kernel);
                 spec.init.fill_shaped(spec.gain, fans, (conv.filters, g.weights_per_filter()), &mut params[weights.clone()], rng);
                 let bias = take(&mut params, conv.filters, spec.bias_init);
+                add_bias_noise(&mut params[bias.clone()], spec.bias_std, rng);
                 layers.push(Layer {
                     kind: LayerKind::Conv(g),
                     inputs: g.inputs(),
@@ -350,6 +363,7 @@ impl Network {
             let weights = take(&mut params, width * fan_in, 0.0);
             spec.init.fill(spec.gain, fan_in, width, &mut params[weights.clone()], rng);
             let bias = take(&mut params, width, spec.bias_init);
+            add_bias_noise(&mut params[bias.clone()], spec.bias_std, rng);
             let batch_norm = (hidden && spec.batch_norm).then(|| BatchNorm {
                 scale: take(&mut params, width, 1.0),
                 shift: take(&mut params, width, 0.0),

@@ -238,6 +238,7 @@ pub fn network_spec(config: &Config, data: &Dataset) -> NetworkSpec {
         init: network.init,
         gain: network.gain,
         bias_init: network.bias_init,
+        bias_std: network.bias_std,
         batch_norm: network.batch_norm,
         dropout: network.dropout,
         leaky_slope: network.leaky_slope,

@@ -6,7 +6,7 @@
 //! moves with the initialisation, gain and bias sliders, and its depth
 //! against the depth scale xi_c over which signals survive.
 
-use bevy_egui::egui::{self, Color32};
+use bevy_egui::egui::{self, Color32, Stroke};
 use egui_plot::{Legend, Line, Plot, PlotPoints, Points, Polygon};
 
 use super::Frame;
@@ -59,14 +59,29 @@ impl ChaosWindow {
                 .y_axis_label("sigma_b² (bias variance)")
                 .show(ui, |plot| {
                     if line.len() > 1 {
+                        // egui_plot fills polygons as convex shapes: the
+                        // ordered side (above the convex line) is convex,
+                        // the chaotic side is filled in strips under it.
+                        let (blue, red) = (Color32::from_rgb(60, 120, 255), Color32::from_rgb(255, 90, 60));
+                        let region = |name: &str, points: Vec<[f64; 2]>, colour: Color32| {
+                            Polygon::new(name, PlotPoints::from(points)).stroke(Stroke::new(0.0, colour)).fill_color(colour.gamma_multiply(0.2))
+                        };
+                        let last = *line.last().expect("two points or more");
                         let mut ordered = vec![[0.0, 0.0]];
                         ordered.extend(line.iter().copied());
-                        ordered.push([0.0, line.last().map_or(SIGMA_B2_MAX, |p| p[1])]);
-                        plot.polygon(Polygon::new("ordered", PlotPoints::from(ordered)).fill_color(Color32::from_rgba_unmultiplied(60, 120, 255, 50)));
-                        let mut chaotic: Vec<[f64; 2]> = line.clone();
-                        chaotic.push([SIGMA_W2_MAX, line.last().map_or(SIGMA_B2_MAX, |p| p[1])]);
-                        chaotic.push([SIGMA_W2_MAX, 0.0]);
-                        plot.polygon(Polygon::new("chaotic", PlotPoints::from(chaotic)).fill_color(Color32::from_rgba_unmultiplied(255, 90, 60, 50)));
+                        if last[1] < SIGMA_B2_MAX {
+                            ordered.push([last[0], SIGMA_B2_MAX]);
+                        }
+                        ordered.push([0.0, SIGMA_B2_MAX]);
+                        plot.polygon(region("ordered", ordered, blue));
+                        for pair in line.windows(2) {
+                            let strip = vec![[pair[0][0], 0.0], pair[0], pair[1], [pair[1][0], 0.0]];
+                            plot.polygon(region("chaotic", strip, red));
+                        }
+                        if last[0] < SIGMA_W2_MAX {
+                            let rest = vec![[last[0], 0.0], [last[0], SIGMA_B2_MAX], [SIGMA_W2_MAX, SIGMA_B2_MAX], [SIGMA_W2_MAX, 0.0]];
+                            plot.polygon(region("chaotic", rest, red));
+                        }
                         plot.line(Line::new("chi1 = 1", PlotPoints::from(line.clone())).color(Color32::WHITE).width(2.0));
                     }
                     if let Some(sigma_w2) = theory.sigma_w2 {

@@ -142,8 +142,10 @@ fn per_layer_log_chart(
             let points = series(records, axis, |r| value(r, layer).and_then(log10));
             plot.line(Line::new(format!("L{}", layer + 1), points).color(palette::layer_colour(layer, layers)).width(1.5));
             if let Some(level) = predicted.get(layer).copied().flatten().and_then(log10) {
+                // Named as the layer's own line: one legend entry shows
+                // and hides both (the caption says what dashed means).
                 plot.line(
-                    Line::new(format!("L{} theory", layer + 1), PlotPoints::from(vec![[first, level], [last, level]]))
+                    Line::new(format!("L{}", layer + 1), PlotPoints::from(vec![[first, level], [last, level]]))
                         .color(palette::layer_colour(layer, layers))
                         .style(egui_plot::LineStyle::dashed_loose())
                         .width(1.0),

@@ -97,8 +97,9 @@ impl StopSetting {
         let reached = match self.stop() {
             Stop::Never => None,
             Stop::AtStep(step) => (lab.step >= step).then(|| format!("reached (step {}): raise it to train on", lab.step)),
-            Stop::AfterEpochs(epochs) => (lab.epochs_completed >= epochs)
-                .then(|| format!("reached ({} epochs done): raise it to train on", lab.epochs_completed)),
+            Stop::AfterEpochs(epochs) => {
+                (lab.epochs_completed >= epochs).then(|| format!("reached ({} epochs done): raise it to train on", lab.epochs_completed))
+            }
         };
         if let Some(reached) = reached {
             ui.small(reached);

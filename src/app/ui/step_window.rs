@@ -98,10 +98,7 @@ fn point_chooser(ui: &mut egui::Ui, frame: &Frame, requests: &mut Requests) {
             requests.step_through_now(StepThroughRequest::Choose(PointChoice::Index(point)));
         }
         let next = state.choice == PointChoice::Next;
-        if ui
-            .selectable_label(next, "next point")
-            .on_hover_text("The point the next training step starts its batch with")
-            .clicked()
+        if ui.selectable_label(next, "next point").on_hover_text("The point the next training step starts its batch with").clicked()
             && !next
         {
             requests.step_through_now(StepThroughRequest::Choose(PointChoice::Next));
@@ -266,12 +263,9 @@ fn backward(ui: &mut egui::Ui, e: &Explanation, index: usize) {
             for (unit, name) in layer.neuron_names.iter().enumerate() {
                 ui.monospace(RichText::new(name).strong());
                 for (input, &gradient) in layer.weight_gradients[unit].iter().enumerate() {
-                    let why =
-                        format!("{} × {} = {}", num(layer.deltas[unit]), num(layer.inputs[input]), num(gradient));
-                    coloured_number(ui, gradient, largest).on_hover_text(format!(
-                        "dL/dw from {} to {name} = delta × input = {why}",
-                        layer.input_names[input]
-                    ));
+                    let why = format!("{} × {} = {}", num(layer.deltas[unit]), num(layer.inputs[input]), num(gradient));
+                    coloured_number(ui, gradient, largest)
+                        .on_hover_text(format!("dL/dw from {} to {name} = delta × input = {why}", layer.input_names[input]));
                 }
                 coloured_number(ui, layer.bias_gradients[unit], largest).on_hover_text(format!("dL/db of {name} = delta"));
                 ui.end_row();

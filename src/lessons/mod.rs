@@ -1,16 +1,24 @@
 //! Lessons: a preset plus a short text, in steps. Each step may change the
 //! settings (a preset, then `--set`-style overrides) and says what to
-//! watch, what to change, what should happen and why.
+//! watch, what to change, what should happen and why, and carries checks:
+//! what should happen, as claims a machine can verify ([`checks`]) over
+//! many seeds ([`verify`]).
 //!
 //! Lessons are TOML files in `assets/lessons/`, read at run time so a
 //! teacher can write one without recompiling. A malformed file is reported
 //! with its name and the problem; the other lessons still load.
 
+pub mod checks;
+pub mod verify;
+
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::config::{Config, ConfigSource, load_config, load_config_text};
+use crate::config::{Config, ConfigError, ConfigSource, load_config, load_config_text};
+use crate::files::ReadError;
+use checks::{Check, CheckError, SeedShare};
 
 /// The largest lesson file read (lessons are a few kilobytes).
 const MAX_LESSON_BYTES: u64 = 1 << 20;
@@ -18,17 +26,17 @@ const MAX_LESSON_BYTES: u64 = 1 << 20;
 /// The lessons shipped with the program, used when no lessons folder is
 /// found next to it.
 const BUILT_IN: &[(&str, &str)] = &[
-    ("01-features-emerge", include_str!("../assets/lessons/01-features-emerge.toml")),
-    ("02-vanishing-gradients", include_str!("../assets/lessons/02-vanishing-gradients.toml")),
-    ("03-exploding-gradients", include_str!("../assets/lessons/03-exploding-gradients.toml")),
-    ("04-symmetry", include_str!("../assets/lessons/04-symmetry.toml")),
-    ("05-xavier-versus-he", include_str!("../assets/lessons/05-xavier-versus-he.toml")),
-    ("06-dead-relus", include_str!("../assets/lessons/06-dead-relus.toml")),
-    ("07-batch-norm", include_str!("../assets/lessons/07-batch-norm.toml")),
-    ("08-overfitting", include_str!("../assets/lessons/08-overfitting.toml")),
-    ("09-optimisers", include_str!("../assets/lessons/09-optimisers.toml")),
-    ("10-homogenisation", include_str!("../assets/lessons/10-homogenisation.toml")),
-    ("11-grokking", include_str!("../assets/lessons/11-grokking.toml")),
+    ("01-features-emerge", include_str!("../../assets/lessons/01-features-emerge.toml")),
+    ("02-vanishing-gradients", include_str!("../../assets/lessons/02-vanishing-gradients.toml")),
+    ("03-exploding-gradients", include_str!("../../assets/lessons/03-exploding-gradients.toml")),
+    ("04-symmetry", include_str!("../../assets/lessons/04-symmetry.toml")),
+    ("05-xavier-versus-he", include_str!("../../assets/lessons/05-xavier-versus-he.toml")),
+    ("06-dead-relus", include_str!("../../assets/lessons/06-dead-relus.toml")),
+    ("07-batch-norm", include_str!("../../assets/lessons/07-batch-norm.toml")),
+    ("08-overfitting", include_str!("../../assets/lessons/08-overfitting.toml")),
+    ("09-optimisers", include_str!("../../assets/lessons/09-optimisers.toml")),
+    ("10-homogenisation", include_str!("../../assets/lessons/10-homogenisation.toml")),
+    ("11-grokking", include_str!("../../assets/lessons/11-grokking.toml")),
 ];
 
 #[derive(Debug, Clone, Deserialize)]
@@ -53,14 +61,22 @@ struct StepFile {
     /// Start training when the step begins.
     #[serde(default)]
     play: bool,
-    /// The step is meant to diverge (its checks allow it).
-    #[serde(default)]
-    expect_divergence: bool,
     watch: String,
     #[serde(default)]
     change: String,
     expect: String,
     why: String,
+    /// Claims about the run, in the syntax of [`checks`].
+    #[serde(default)]
+    checks: Vec<String>,
+    /// How many seeds each check must pass, as "8 of 10" (a check may say
+    /// its own with "on K of N seeds").
+    #[serde(default)]
+    seeds: Option<String>,
+    /// Its checks take long to verify: the test suite runs them on fewer
+    /// seeds.
+    #[serde(default)]
+    slow: bool,
 }
 
 /// One step of a lesson, its settings resolved.
@@ -69,11 +85,20 @@ pub struct LessonStep {
     pub title: String,
     pub config: Config,
     pub play: bool,
-    pub expect_divergence: bool,
     pub watch: String,
     pub change: String,
     pub expect: String,
     pub why: String,
+    /// What the expect text claims, as checks on the run.
+    pub checks: Vec<Check>,
+    pub slow: bool,
+}
+
+impl LessonStep {
+    /// The step's checks, to judge on the app's live session as it runs.
+    pub fn live_checks(&self) -> checks::LiveChecks {
+        checks::LiveChecks::new(&self.checks, &self.config)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -86,43 +111,96 @@ pub struct Lesson {
 }
 
 /// A lesson file that could not be used, and why.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("lesson {file}: {problem}")]
 pub struct LessonError {
     pub file: String,
-    pub problem: String,
+    #[source]
+    pub problem: Box<LessonProblem>,
+}
+
+/// What is wrong with a lesson file. Sources are shared so the list of
+/// problems can be copied to the views.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum LessonProblem {
+    #[error("cannot read the folder: {0}")]
+    Folder(#[source] Arc<std::io::Error>),
+    #[error("cannot read it: {0}")]
+    Read(#[source] Arc<ReadError>),
+    #[error("{}", .0.to_string().trim_end())]
+    Toml(#[source] toml::de::Error),
+    #[error("has no [[steps]]")]
+    NoSteps,
+    #[error("step 1 must name a preset to start from")]
+    NoStartingPreset,
+    #[error("step {step} ({title}): {source}")]
+    Settings {
+        step: usize,
+        title: String,
+        #[source]
+        source: Arc<ConfigError>,
+    },
+    #[error("step {step} ({title}): seeds: {source}")]
+    Seeds {
+        step: usize,
+        title: String,
+        #[source]
+        source: CheckError,
+    },
+    #[error("step {step} ({title}): check \"{check}\": {source}")]
+    Check {
+        step: usize,
+        title: String,
+        check: String,
+        #[source]
+        source: CheckError,
+    },
 }
 
 /// Parses one lesson; `file` names it in errors.
 pub fn parse_lesson(name: &str, text: &str, file: &str) -> Result<Lesson, LessonError> {
-    let fail = |problem: String| LessonError { file: file.to_string(), problem };
-    let parsed: LessonFile = toml::from_str(text).map_err(|e| fail(e.to_string().trim_end().to_string()))?;
+    let fail = |problem: LessonProblem| LessonError { file: file.to_string(), problem: Box::new(problem) };
+    let parsed: LessonFile = toml::from_str(text).map_err(|e| fail(LessonProblem::Toml(e)))?;
     if parsed.steps.is_empty() {
-        return Err(fail("has no [[steps]]".into()));
+        return Err(fail(LessonProblem::NoSteps));
     }
     let mut steps = Vec::with_capacity(parsed.steps.len());
     let mut previous: Option<Config> = None;
     for (index, step) in parsed.steps.into_iter().enumerate() {
         let number = index + 1;
+        let settings =
+            |source: ConfigError| fail(LessonProblem::Settings { step: number, title: step.title.clone(), source: Arc::new(source) });
         let base = match (&step.preset, previous) {
-            (Some(preset), _) => {
-                load_config(&ConfigSource::Preset(preset.clone()), &[]).map_err(|e| fail(format!("step {number} ({}): {e}", step.title)))?
-            }
+            (Some(preset), _) => load_config(&ConfigSource::Preset(preset.clone()), &[]).map_err(settings)?,
             (None, Some(config)) => config,
-            (None, None) => return Err(fail("step 1 must name a preset to start from".into())),
+            (None, None) => return Err(fail(LessonProblem::NoStartingPreset)),
         };
-        let config = load_config_text(&base.to_toml(), &format!("step {number}"), &step.set)
-            .map_err(|e| fail(format!("step {number} ({}): {e}", step.title)))?;
+        let config = load_config_text(&base.to_toml(), &format!("step {number}"), &step.set).map_err(settings)?;
+        let seeds = match &step.seeds {
+            Some(text) => {
+                SeedShare::parse(text).map_err(|source| fail(LessonProblem::Seeds { step: number, title: step.title.clone(), source }))?
+            }
+            None => SeedShare::DEFAULT,
+        };
+        let checks = step
+            .checks
+            .iter()
+            .map(|text| {
+                Check::parse(text, seeds, &config)
+                    .map_err(|source| fail(LessonProblem::Check { step: number, title: step.title.clone(), check: text.clone(), source }))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         previous = Some(config.clone());
         steps.push(LessonStep {
             title: step.title,
             config,
             play: step.play,
-            expect_divergence: step.expect_divergence,
             watch: step.watch,
             change: step.change,
             expect: step.expect,
             why: step.why,
+            checks,
+            slow: step.slow,
         });
     }
     Ok(Lesson { name: name.to_string(), title: parsed.title, summary: parsed.summary, steps })
@@ -135,7 +213,7 @@ pub fn load_lessons(dir: &Path) -> (Vec<Lesson>, Vec<LessonError>) {
         Err(error) => {
             return (
                 Vec::new(),
-                vec![LessonError { file: dir.display().to_string(), problem: format!("cannot read the folder: {error}") }],
+                vec![LessonError { file: dir.display().to_string(), problem: Box::new(LessonProblem::Folder(Arc::new(error))) }],
             );
         }
     };
@@ -150,7 +228,7 @@ pub fn load_lessons(dir: &Path) -> (Vec<Lesson>, Vec<LessonError>) {
                 Ok(lesson) => lessons.push(lesson),
                 Err(error) => errors.push(error),
             },
-            Err(error) => errors.push(LessonError { file, problem: format!("cannot read it: {error}") }),
+            Err(error) => errors.push(LessonError { file, problem: Box::new(LessonProblem::Read(Arc::new(error))) }),
         }
     }
     (lessons, errors)
@@ -249,6 +327,29 @@ why = "because"
         assert!(problem(&no_preset).contains("must name a preset"));
         let typo = GOOD.replace("watch = \"the tiles\"", "wach = \"the tiles\"");
         assert!(problem(&typo).contains("wach"));
+    }
+
+    #[test]
+    fn checks_are_read_against_their_own_steps_settings() {
+        let with_checks = GOOD
+            .replace("why = \"because\"\n[[steps]]", "why = \"because\"\nchecks = [\"dead_frac(3) at step 100 > 0.5\"]\n[[steps]]")
+            .replace(
+                "expect = \"more\"",
+                "expect = \"more\"\nseeds = \"3 of 5\"\nchecks = [\"dead_frac(2) at step 100 > 0.5\", \"diverges on 1 of 2 seeds\"]",
+            );
+        let lesson = parse_lesson("a", &with_checks, "a.toml").unwrap();
+        assert_eq!(lesson.steps[0].checks[0].seeds, SeedShare::DEFAULT);
+        let second = &lesson.steps[1].checks;
+        assert_eq!((second[0].seeds, second[1].seeds), (SeedShare { passes: 3, of: 5 }, SeedShare { passes: 1, of: 2 }));
+        // Step 2 has one hidden layer: layer 3 no longer exists there.
+        let moved = with_checks.replace("dead_frac(2) at step 100", "dead_frac(3) at step 100");
+        let message = parse_lesson("bad", &moved, "bad.toml").unwrap_err().to_string();
+        for part in ["bad.toml", "step 2 (Change)", "check \"dead_frac(3) at step 100 > 0.5\"", "2 such layers"] {
+            assert!(message.contains(part), "{part}: {message}");
+        }
+        let bad_share = with_checks.replace("3 of 5", "three of five");
+        let message = parse_lesson("bad", &bad_share, "bad.toml").unwrap_err().to_string();
+        assert!(message.contains("step 2 (Change): seeds") && message.contains("three of five"), "{message}");
     }
 
     #[test]
