@@ -260,6 +260,10 @@ pub struct GuiArgs {
     /// Save the window as PNG to FILE before exiting (with --frames).
     #[arg(long, value_name = "FILE", requires = "frames")]
     pub screenshot: Option<PathBuf>,
+    /// Put the mouse pointer at X,Y (logical pixels from the window's top
+    /// left) for the screenshot: a hover to show, or none (with --frames).
+    #[arg(long, value_name = "X,Y", requires = "frames", value_parser = parse_pointer)]
+    pub pointer: Option<[f32; 2]>,
     /// Open this lesson (see `emergence-lab lessons`) at its first step.
     #[arg(long, value_name = "NAME", conflicts_with_all = ["preset", "config"])]
     pub lesson: Option<String>,
@@ -276,8 +280,8 @@ pub struct GuiArgs {
     #[arg(long, value_name = "N|Nepochs", value_parser = parse_stop)]
     pub stop_after: Option<Stop>,
     /// Open "Step through" on this training point (its index, or `next`);
-    /// the step is explained once training is paused (with --frames, use
-    /// --stop-after or --speed 0).
+    /// with --stop-after it shows the step after the stop, otherwise the
+    /// run is paused at once (at step 0 unless the lesson or link trained).
     #[arg(long, value_name = "N|next", value_parser = parse_point)]
     pub step_through: Option<PointChoice>,
     /// The stage "Step through" opens at: forward, forward:N, loss,
@@ -287,6 +291,16 @@ pub struct GuiArgs {
     /// Open these windows at the start (repeatable), e.g. for screenshots.
     #[arg(long = "open", value_name = "WINDOW", value_enum)]
     pub open: Vec<WindowArg>,
+}
+
+/// `X,Y`, two finite numbers.
+#[cfg(feature = "gui")]
+fn parse_pointer(text: &str) -> Result<[f32; 2], String> {
+    let numbers: Vec<Option<f32>> = text.split(',').map(|part| part.trim().parse::<f32>().ok().filter(|v| v.is_finite())).collect();
+    match numbers[..] {
+        [Some(x), Some(y)] => Ok([x, y]),
+        _ => Err(format!("\"{text}\" is not a position X,Y such as 640,400")),
+    }
 }
 
 /// `300` (steps) or `4epochs`.

@@ -32,7 +32,7 @@ pub const SHORTCUTS: [(&str, &str); 13] = [
     ("C", "high-contrast theme"),
     ("L", "lessons"),
     ("E", "step through one training step"),
-    ("→ / ←", "step through: next / previous stage"),
+    ("Right / Left", "step through: next / previous stage"),
     ("Enter", "step through: apply the update shown"),
     ("F11", "fullscreen"),
     ("F12", "screenshot"),

@@ -50,7 +50,7 @@ pub use keys::KeysPlugin;
 pub use pictures::PicturesPlugin;
 pub use schedule::SchedulePlugin;
 pub use session::{DraftConfig, Driving, Lab, Notice, RunCommand, SessionPlugin};
-pub use step_through::{StepThrough, StepThroughPlugin, StepThroughRequest};
+pub use step_through::{Hold, StepThrough, StepThroughPlugin, StepThroughRequest};
 pub use ui::UiPlugin;
 
 pub const WINDOW_SIZE: (u32, u32) = (1280, 800);
@@ -106,6 +106,8 @@ pub struct Start {
     pub step_through: Option<(PointChoice, Stage)>,
     /// Windows open at the start.
     pub open: Vec<windows::Toggle>,
+    /// `--pointer`.
+    pub pointer: Option<[f32; 2]>,
 }
 
 /// The app with every plugin, drawing into `window`.
@@ -123,7 +125,7 @@ pub fn build(start: Start, window: Window) -> App {
             digits::DigitsPlugin,
             UiPlugin,
             KeysPlugin,
-            AutomationPlugin { frames: start.frames, screenshot: start.screenshot },
+            AutomationPlugin { frames: start.frames, screenshot: start.screenshot, pointer: start.pointer },
         ))
         .add_systems(Startup, spawn_camera);
     if let Some(message) = start.notice {
@@ -131,6 +133,10 @@ pub fn build(start: Start, window: Window) -> App {
     }
     if let Some(stop) = start.stop {
         app.world_mut().write_message(RunCommand(Command::StopAt(stop)));
+        // The step to show is the one after the stop, not step 1.
+        if start.step_through.is_some() && start.speed.is_some() {
+            app.world_mut().resource_mut::<StepThrough>().hold = step_through::Hold::UntilTrained;
+        }
     }
     for window in start.open {
         app.world_mut().write_message(window);
@@ -222,6 +228,7 @@ pub fn run(args: GuiArgs) -> i32 {
         stop: args.stop_after,
         step_through: args.step_through.map(|choice| (choice, args.stage.unwrap_or(Stage::Forward(0)))),
         open: args.open.iter().map(|&window| windows::Toggle::from(window)).collect(),
+        pointer: args.pointer,
     };
     let window = Window {
         title: "Emergence Lab".into(),

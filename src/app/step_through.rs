@@ -59,12 +59,36 @@ pub struct StepThrough {
     /// The step just taken (Apply): the pictures show its new weights, and
     /// the point's loss before and after it can be compared.
     pub applied: Option<Arc<Explanation>>,
+    /// Opened from the command line on a run that trains to `--stop-after`
+    /// first: asking at once would pause it at step 0.
+    pub hold: Hold,
     asked: Option<Basis>,
+}
+
+/// Whether the mode waits for the run to train and stop by itself before
+/// it asks for a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Hold {
+    #[default]
+    No,
+    /// Until the run has taken a step and is paused. (Not "until it has
+    /// played": at full speed a short run starts and stops within a frame,
+    /// and no snapshot shows it playing.)
+    UntilTrained,
 }
 
 impl Default for StepThrough {
     fn default() -> Self {
-        Self { open: false, choice: PointChoice::Next, stage: Stage::Forward(0), refusal: None, failure: None, applied: None, asked: None }
+        Self {
+            open: false,
+            choice: PointChoice::Next,
+            stage: Stage::Forward(0),
+            refusal: None,
+            failure: None,
+            applied: None,
+            hold: Hold::No,
+            asked: None,
+        }
     }
 }
 
@@ -114,8 +138,8 @@ fn handle_requests(
     for &request in requests.read() {
         match request {
             StepThroughRequest::Open => open(&mut state),
-            StepThroughRequest::Close => state.open = false,
-            StepThroughRequest::Toggle if state.open => state.open = false,
+            StepThroughRequest::Close => close(&mut state),
+            StepThroughRequest::Toggle if state.open => close(&mut state),
             StepThroughRequest::Toggle => open(&mut state),
             StepThroughRequest::Choose(choice) => {
                 state.choice = choice;
@@ -146,6 +170,12 @@ fn handle_requests(
             }
         }
     }
+}
+
+/// Closing forgets a command line's wait: opening again by hand means now.
+fn close(state: &mut StepThrough) {
+    state.open = false;
+    state.hold = Hold::No;
 }
 
 fn open(state: &mut StepThrough) {
@@ -179,6 +209,12 @@ fn ask_for_explanation(
     }
     if state.refusal.is_some() {
         return;
+    }
+    if state.hold == Hold::UntilTrained {
+        if lab.playing || lab.step == 0 {
+            return;
+        }
+        state.hold = Hold::No;
     }
     // A point chosen before the data set changed may not be there any more.
     if let PointChoice::Index(point) = state.choice

@@ -529,7 +529,7 @@ impl NetworkView {
                 let update = shown.and_then(|e| e.weight_update(layer, edge.output, edge.input));
                 egui::Tooltip::always_open(ui.ctx().clone(), ui.layer_id(), ui.id().with("edge-tip"), egui::PopupAnchor::Pointer).show(
                     |ui| {
-                        ui.strong(format!("{from} → {to} (weight layer {})", edge.layer));
+                        ui.strong(format!("{from} to {to} (weight layer {})", edge.layer));
                         match update {
                             Some(update) => {
                                 ui.monospace(edge_summary(edge.weight, Some(update.gradient), last_update));
@@ -698,7 +698,7 @@ fn step_overlay(
             frame_column(layer + 1);
             let step = &e.layers[layer];
             for unit in 0..step.deltas.len().min(rows_in(layer + 1)) {
-                beside(layer + 1, unit, format!("δ {}", num(step.deltas[unit])));
+                beside(layer + 1, unit, format!("delta {}", num(step.deltas[unit])));
             }
         }
         Stage::Update => {

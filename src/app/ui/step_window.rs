@@ -14,7 +14,7 @@ use crate::nn::{Loss, TaskKind};
 use crate::run::session::{Command, PointChoice};
 
 /// The window's width: wide enough for a formula of a few terms per line.
-const WIDTH: f32 = 430.0;
+const WIDTH: f32 = 370.0;
 
 pub fn show(ctx: &egui::Context, frame: &Frame, requests: &mut Requests) {
     if !frame.step_through.open {
@@ -133,10 +133,10 @@ fn navigation(ui: &mut egui::Ui, stage: Stage, layers: usize, requests: &mut Req
         let sequence = Stage::sequence(layers);
         let first = stage == sequence[0];
         let last = stage == Stage::Update;
-        if ui.add_enabled(!first, egui::Button::new("◀ Previous")).on_hover_text("←").clicked() {
+        if ui.add_enabled(!first, egui::Button::new("◀ Previous")).on_hover_text("Left arrow key").clicked() {
             requests.step_through.push(StepThroughRequest::Previous);
         }
-        if ui.add_enabled(!last, egui::Button::new("Next ▶")).on_hover_text("→").clicked() {
+        if ui.add_enabled(!last, egui::Button::new("Next ▶")).on_hover_text("Right arrow key").clicked() {
             requests.step_through.push(StepThroughRequest::Next);
         }
         let apply = egui::Button::new(RichText::new("Apply the step").strong());
@@ -149,9 +149,9 @@ fn navigation(ui: &mut egui::Ui, stage: Stage, layers: usize, requests: &mut Req
         ui.spacing_mut().item_spacing.x = 3.0;
         for candidate in Stage::sequence(layers) {
             let short = match candidate {
-                Stage::Forward(layer) => format!("→{}", layer + 1),
+                Stage::Forward(layer) => format!("▶{}", layer + 1),
                 Stage::Loss => "loss".into(),
-                Stage::Backward(layer) => format!("←{}", layer + 1),
+                Stage::Backward(layer) => format!("◀{}", layer + 1),
                 Stage::Update => "update".into(),
             };
             if ui.selectable_label(candidate == stage, RichText::new(short).small()).on_hover_text(candidate.title(layers)).clicked() {
@@ -332,7 +332,7 @@ fn update_grid(ui: &mut egui::Ui, layer: &LayerStep, index: usize) {
         };
         for (unit, neuron) in layer.neuron_names.iter().enumerate() {
             for (input, name) in layer.input_names.iter().enumerate() {
-                row(ui, format!("{name} → {neuron}"), &layer.weight_updates[unit][input]);
+                row(ui, format!("{name} to {neuron}"), &layer.weight_updates[unit][input]);
             }
             row(ui, format!("bias {neuron}"), &layer.bias_updates[unit]);
         }
@@ -367,7 +367,7 @@ fn applied_view(ui: &mut egui::Ui, frame: &Frame, applied: &Explanation, request
         None => {}
     }
     ui.horizontal(|ui| {
-        if ui.button("Next step on this point ▶").on_hover_text("→").clicked() {
+        if ui.button("Next step on this point ▶").on_hover_text("Right arrow key").clicked() {
             requests.step_through.push(StepThroughRequest::Next);
         }
         if ui.button("Next point").on_hover_text("The point the next training step starts its batch with").clicked() {
