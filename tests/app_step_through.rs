@@ -16,11 +16,16 @@ use emergence_lab::app::{DraftConfig, Driving, Lab, RunCommand, SessionPlugin, S
 use emergence_lab::config::{Config, ConfigSource, load_config};
 use emergence_lab::data::DatasetKind;
 use emergence_lab::explain::{self, Explanation, Stage};
+use emergence_lab::nn::{Activation, Loss};
 use emergence_lab::run::Run;
 use emergence_lab::run::session::{Command, PointChoice, Speed, Stop};
 
 fn preset(name: &str) -> Config {
     load_config(&ConfigSource::Preset(name.into()), &[]).unwrap()
+}
+
+fn preset_with(name: &str, overrides: &[String]) -> Config {
+    load_config(&ConfigSource::Preset(name.into()), overrides).unwrap_or_else(|e| panic!("{overrides:?}: {e}"))
 }
 
 fn app_with(config: Config, driving: Driving) -> App {
@@ -175,6 +180,51 @@ fn apply_takes_exactly_the_engines_step_on_that_point() {
         ask(&mut app, StepThroughRequest::Next);
         assert!(state(&app).applied.is_none());
         assert_eq!(state(&app).stage_for(lab(&app)), Stage::Forward(0), "the next step starts at its beginning");
+    }
+}
+
+/// What a class does with the mode: take the next point, read the update,
+/// apply it. With a batch of one that is the run's own next training step,
+/// so the app's network afterwards, the new values the window showed and a
+/// headless run's next step agree bit for bit, for every activation and
+/// every loss (cross-entropy on three classes).
+#[test]
+fn applying_the_updates_shown_is_the_runs_next_step_for_every_activation_and_loss() {
+    for loss in Loss::ALL {
+        for activation in Activation::ALL {
+            let mut overrides = vec![
+                format!("network.activation={}", activation.name()),
+                format!("training.loss={}", loss.name()),
+                "training.batch_size=1".to_string(),
+            ];
+            if loss == Loss::Ce {
+                overrides.push("data.dataset=multi-spiral".into());
+            }
+            let case = format!("{} with {}", activation.name(), loss.name());
+            let config = preset_with("playground", &overrides);
+            let mut app = app_with(config.clone(), Driving::Frame);
+            train_to(&mut app, 5);
+            ask(&mut app, StepThroughRequest::Open);
+            ask(&mut app, StepThroughRequest::Choose(PointChoice::Next));
+            settle(&mut app, "the explanation", |app| shown(app).is_some());
+            let explanation = shown(&app).unwrap();
+            let before = lab(&app).network().params.clone();
+            ask(&mut app, StepThroughRequest::GoTo(Stage::Update));
+            ask(&mut app, StepThroughRequest::Apply);
+            settle(&mut app, "the step", |app| lab(app).step == 6);
+
+            let mut headless = Run::new(config).unwrap();
+            headless.run(5);
+            assert_eq!(explanation.point, headless.main().next_point(), "{case}: the next point is the next step's");
+            let old: Vec<f64> =
+                explanation.layers.iter().flat_map(|l| l.weight_updates.iter().flatten().chain(&l.bias_updates)).map(|u| u.old).collect();
+            assert_eq!(bits(&old), bits(&before), "{case}: the old values shown are the weights");
+            assert!(headless.step(), "{case}: the headless step diverged");
+            let after = &headless.main().network().params;
+            assert_ne!(bits(after), bits(&before), "{case}: the step moved nothing, so the comparison proves nothing");
+            assert_eq!(bits(&new_values(&explanation)), bits(after), "{case}: the new values shown are the run's next step");
+            assert_eq!(bits(&lab(&app).network().params), bits(after), "{case}: Apply took the run's next step");
+        }
     }
 }
 
