@@ -18,7 +18,7 @@ fn shipped() -> Vec<Lesson> {
 #[test]
 fn every_shipped_lesson_loads_and_matches_the_built_in_copy() {
     let lessons = shipped();
-    assert_eq!(lessons.len(), 11);
+    assert_eq!(lessons.len(), 12);
     let (built_in, errors) = built_in_lessons();
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(built_in, lessons, "the built-in list is out of step with assets/lessons");
@@ -87,6 +87,7 @@ verify_lessons! {
     lesson_09_claims_hold => "09-optimisers",
     lesson_10_claims_hold => "10-homogenisation",
     lesson_11_claims_hold => "11-grokking",
+    lesson_12_claims_hold => "12-one-step-of-backpropagation",
 }
 
 #[test]

@@ -37,6 +37,7 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("09-optimisers", include_str!("../../assets/lessons/09-optimisers.toml")),
     ("10-homogenisation", include_str!("../../assets/lessons/10-homogenisation.toml")),
     ("11-grokking", include_str!("../../assets/lessons/11-grokking.toml")),
+    ("12-one-step-of-backpropagation", include_str!("../../assets/lessons/12-one-step-of-backpropagation.toml")),
 ];
 
 #[derive(Debug, Clone, Deserialize)]
