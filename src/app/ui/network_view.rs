@@ -18,6 +18,9 @@ use crate::nn::{Activation, TaskKind};
 use crate::run::session::PointChoice;
 
 const HEADER_HEIGHT: f32 = 58.0;
+/// The most terms a neuron's tooltip writes out: a wider sum (modular
+/// addition's one-hot inputs) would fill the screen and say nothing.
+const FORMULA_TERMS: usize = 16;
 /// How near (in points) the pointer must be to a line to hover it.
 const EDGE_HOVER_DISTANCE: f32 = 4.0;
 /// Tiles stay at least this big (a scroll bar appears instead) and at most
@@ -451,7 +454,12 @@ impl NetworkView {
                         crate::nn::Loss::Ce => ", then the loss's softmax over the outputs",
                     };
                     let link = if layer == hidden { link } else { "" };
-                    ui.monospace(format!("{}{link}", neuron_formula(network, &data.input_names(), layer, row)));
+                    let inputs = network.layers[layer].inputs;
+                    if inputs <= FORMULA_TERMS {
+                        ui.monospace(format!("{}{link}", neuron_formula(network, &data.input_names(), layer, row)));
+                    } else {
+                        ui.small(format!("{inputs} inputs: too many terms to write its formula out"));
+                    }
                     if let Some(neuron) = shown.and_then(|e| e.layers.get(layer)?.neurons.get(row)) {
                         ui.small(format!("at training point {}:", step_through.point(lab)));
                         ui.monospace(&neuron.forward);
