@@ -507,7 +507,8 @@ impl NetworkView {
             super::controls::toggle_feature(&mut config.data.features, feature, on);
         }
 
-        if step_through.open {
+        // A refused network has no step to mark, and no point to pick.
+        if step_through.open && step_through.refusal.is_none() {
             let stage = (step_through.applied.is_none()).then(|| step_through.stage_for(lab));
             let position = shown.map(|e| e.position).or_else(|| data.train.points.get(step_through.point(lab)).copied());
             step_overlay(ui, g, (columns, &rows_in, &input_row), shown.zip(stage), position);
