@@ -288,6 +288,10 @@ pub struct GuiArgs {
     /// backward, backward:N or update (N a weight layer, from 1).
     #[arg(long, value_name = "STAGE", requires = "step_through", value_parser = Stage::parse)]
     pub stage: Option<Stage>,
+    /// Take the step "Step through" shows, as Apply (Enter) does: the
+    /// pictures redraw with the new weights.
+    #[arg(long, requires = "step_through")]
+    pub apply: bool,
     /// Open these windows at the start (repeatable), e.g. for screenshots.
     #[arg(long = "open", value_name = "WINDOW", value_enum)]
     pub open: Vec<WindowArg>,
@@ -346,5 +350,29 @@ fn parse_speed(text: &str) -> Result<SpeedArg, String> {
             Ok(rate) => Ok(SpeedArg(Some(Speed::StepsPerSecond(rate)))),
             Err(_) => Err(format!("\"{number}\" is not a number of steps per second, 0 or max")),
         },
+    }
+}
+
+#[cfg(all(test, feature = "gui"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stop_after_reads_steps_or_epochs_and_refuses_the_rest() {
+        assert_eq!(parse_stop("300"), Ok(Stop::AtStep(300)));
+        assert_eq!(parse_stop("4epochs"), Ok(Stop::AfterEpochs(4)));
+        assert_eq!(parse_stop(" 1 epoch "), Ok(Stop::AfterEpochs(1)));
+        assert!(parse_stop("0").unwrap_err().contains("before it starts"));
+        assert!(parse_stop("-3").unwrap_err().contains("not a number"));
+        assert!(parse_stop("epochs").unwrap_err().contains("not a number"));
+    }
+
+    #[test]
+    fn pointer_reads_two_finite_numbers() {
+        assert_eq!(parse_pointer("20,790"), Ok([20.0, 790.0]));
+        assert_eq!(parse_pointer(" 1.5 , 2 "), Ok([1.5, 2.0]));
+        for bad in ["", "1", "1,2,3", "x,1", "inf,1", "NaN,2"] {
+            assert!(parse_pointer(bad).is_err(), "{bad:?}");
+        }
     }
 }

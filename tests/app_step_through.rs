@@ -228,6 +228,30 @@ fn applying_the_updates_shown_is_the_runs_next_step_for_every_activation_and_los
     }
 }
 
+/// `gui --apply` (for screenshots) takes the step once it is on screen,
+/// as Enter would, and only then: the same bits as the engine's step on
+/// that point.
+#[test]
+fn apply_when_shown_waits_for_the_step_and_takes_it_once() {
+    let config = preset("playground");
+    let mut app = app_with(config.clone(), Driving::Frame);
+    train_to(&mut app, 12);
+    ask(&mut app, StepThroughRequest::Open);
+    ask(&mut app, StepThroughRequest::Choose(PointChoice::Index(3)));
+    app.world_mut().resource_mut::<StepThrough>().apply_when_shown = true;
+    settle(&mut app, "the step taken", |app| lab(app).step == 13);
+    for _ in 0..5 {
+        app.update();
+    }
+    assert_eq!(lab(&app).step, 13, "one step only");
+    let mut headless = Run::new(config).unwrap();
+    headless.run(12);
+    let explanation = explain::step(headless.main(), 3).unwrap();
+    headless.step_on_point(3).unwrap();
+    assert_eq!(bits(&lab(&app).network().params), bits(&headless.main().network().params));
+    assert_eq!(state(&app).applied.as_deref(), Some(&explanation), "the step taken is the one explained");
+}
+
 #[test]
 fn networks_the_engine_will_not_explain_are_refused_with_its_reason() {
     let mut config = preset("playground");

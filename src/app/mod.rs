@@ -108,6 +108,8 @@ pub struct Start {
     pub open: Vec<windows::Toggle>,
     /// `--pointer`.
     pub pointer: Option<[f32; 2]>,
+    /// `--apply`: take the step shown.
+    pub apply: bool,
 }
 
 /// The app with every plugin, drawing into `window`.
@@ -149,6 +151,7 @@ pub fn build(start: Start, window: Window) -> App {
         for request in [StepThroughRequest::Open, StepThroughRequest::Choose(choice), StepThroughRequest::GoTo(stage)] {
             app.world_mut().write_message(request);
         }
+        app.world_mut().resource_mut::<StepThrough>().apply_when_shown = start.apply;
     }
     app
 }
@@ -229,6 +232,7 @@ pub fn run(args: GuiArgs) -> i32 {
         step_through: args.step_through.map(|choice| (choice, args.stage.unwrap_or(Stage::Forward(0)))),
         open: args.open.iter().map(|&window| windows::Toggle::from(window)).collect(),
         pointer: args.pointer,
+        apply: args.apply,
     };
     let window = Window {
         title: "Emergence Lab".into(),

@@ -62,6 +62,10 @@ pub struct StepThrough {
     /// Opened from the command line on a run that trains to `--stop-after`
     /// first: asking at once would pause it at step 0.
     pub hold: Hold,
+    /// `--apply`: take the step once it is on screen (for a screenshot of
+    /// the step taken; a command line cannot press Enter at the right
+    /// moment).
+    pub apply_when_shown: bool,
     asked: Option<Basis>,
 }
 
@@ -87,6 +91,7 @@ impl Default for StepThrough {
             failure: None,
             applied: None,
             hold: Hold::No,
+            apply_when_shown: false,
             asked: None,
         }
     }
@@ -158,17 +163,23 @@ fn handle_requests(
                 state.stage = stage.within(layers);
                 state.applied = None;
             }
-            StepThroughRequest::Apply => {
-                // Only the step on screen is taken: never one the user has
-                // not seen (a stale or missing explanation).
-                if let Some(explanation) = state.current(&lab).cloned()
-                    && state.applied.is_none()
-                {
-                    run.write(RunCommand(Command::StepOnPoint(explanation.point)));
-                    state.applied = Some(explanation);
-                }
-            }
+            StepThroughRequest::Apply => apply(&mut state, &lab, &mut run),
         }
+    }
+    if state.apply_when_shown && state.applied.is_none() && state.current(&lab).is_some() {
+        state.apply_when_shown = false;
+        apply(&mut state, &lab, &mut run);
+    }
+}
+
+fn apply(state: &mut StepThrough, lab: &SessionView, run: &mut MessageWriter<RunCommand>) {
+    // Only the step on screen is taken: never one the user has not seen (a
+    // stale or missing explanation).
+    if let Some(explanation) = state.current(lab).cloned()
+        && state.applied.is_none()
+    {
+        run.write(RunCommand(Command::StepOnPoint(explanation.point)));
+        state.applied = Some(explanation);
     }
 }
 

@@ -58,6 +58,7 @@ pub fn start() {
         stop: None,
         step_through: None,
         pointer: None,
+        apply: false,
     };
     let mut app = build(start, window);
     app.add_plugins(WebPlugin);
