@@ -279,9 +279,9 @@ pub struct GuiArgs {
     /// epochs (`4epochs`): the settings panel's "stop after".
     #[arg(long, value_name = "N|Nepochs", value_parser = parse_stop)]
     pub stop_after: Option<Stop>,
-    /// Open "Step through" on this training point (its index, or `next`);
-    /// with --stop-after it shows the step after the stop, otherwise the
-    /// run is paused at once (at step 0 unless the lesson or link trained).
+    /// Open "Step through" on this training point (its index, or `next`).
+    /// With --stop-after and training on (--speed, or --frames) it shows
+    /// the step after the stop; otherwise it pauses the run at once.
     #[arg(long, value_name = "N|next", value_parser = parse_point)]
     pub step_through: Option<PointChoice>,
     /// The stage "Step through" opens at: forward, forward:N, loss,
