@@ -6,10 +6,12 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Config, ConfigError, ConfigSource, Limits, Override, load_config_with};
+#[cfg(feature = "gui")]
+use crate::explain::Stage;
 use crate::report::Skippable;
 use crate::run::session::PointChoice;
 #[cfg(feature = "gui")]
-use crate::run::session::Speed;
+use crate::run::session::{Speed, Stop};
 use crate::sweep::Metric;
 
 /// Exit code of a run that finished or diverged.
@@ -258,6 +260,10 @@ pub struct GuiArgs {
     /// Save the window as PNG to FILE before exiting (with --frames).
     #[arg(long, value_name = "FILE", requires = "frames")]
     pub screenshot: Option<PathBuf>,
+    /// Put the mouse pointer at X,Y (logical pixels from the window's top
+    /// left) for the screenshot: a hover to show, or none (with --frames).
+    #[arg(long, value_name = "X,Y", requires = "frames", value_parser = parse_pointer)]
+    pub pointer: Option<[f32; 2]>,
     /// Open this lesson (see `emergence-lab lessons`) at its first step.
     #[arg(long, value_name = "NAME", conflicts_with_all = ["preset", "config"])]
     pub lesson: Option<String>,
@@ -269,9 +275,52 @@ pub struct GuiArgs {
     /// (default: paused, but `max` with --frames).
     #[arg(long, value_name = "STEPS|max", value_parser = parse_speed)]
     pub speed: Option<SpeedArg>,
+    /// Stop training at this step (`300`), or at the end of this many
+    /// epochs (`4epochs`): the settings panel's "stop after".
+    #[arg(long, value_name = "N|Nepochs", value_parser = parse_stop)]
+    pub stop_after: Option<Stop>,
+    /// Open "Step through" on this training point (its index, or `next`).
+    /// With --stop-after and training on (--speed, or --frames) it shows
+    /// the step after the stop; otherwise it pauses the run at once.
+    #[arg(long, value_name = "N|next", value_parser = parse_point)]
+    pub step_through: Option<PointChoice>,
+    /// The stage "Step through" opens at: forward, forward:N, loss,
+    /// backward, backward:N or update (N a weight layer, from 1).
+    #[arg(long, value_name = "STAGE", requires = "step_through", value_parser = Stage::parse)]
+    pub stage: Option<Stage>,
+    /// Take the step "Step through" shows, as Apply (Enter) does: the
+    /// pictures redraw with the new weights.
+    #[arg(long, requires = "step_through")]
+    pub apply: bool,
     /// Open these windows at the start (repeatable), e.g. for screenshots.
     #[arg(long = "open", value_name = "WINDOW", value_enum)]
     pub open: Vec<WindowArg>,
+}
+
+/// `X,Y`, two finite numbers.
+#[cfg(feature = "gui")]
+fn parse_pointer(text: &str) -> Result<[f32; 2], String> {
+    let numbers: Vec<Option<f32>> = text.split(',').map(|part| part.trim().parse::<f32>().ok().filter(|v| v.is_finite())).collect();
+    match numbers[..] {
+        [Some(x), Some(y)] => Ok([x, y]),
+        _ => Err(format!("\"{text}\" is not a position X,Y such as 640,400")),
+    }
+}
+
+/// `300` (steps) or `4epochs`.
+#[cfg(feature = "gui")]
+fn parse_stop(text: &str) -> Result<Stop, String> {
+    let text = text.trim();
+    let (number, epochs) = match text.strip_suffix("epochs").or_else(|| text.strip_suffix("epoch")) {
+        Some(number) => (number.trim(), true),
+        None => (text, false),
+    };
+    match number.parse::<u64>() {
+        Ok(0) => Err("0: training would stop before it starts; give 1 or more".into()),
+        Ok(n) if epochs => Ok(Stop::AfterEpochs(n)),
+        Ok(n) => Ok(Stop::AtStep(n)),
+        Err(_) => Err(format!("\"{text}\" is not a number of steps (300) or of epochs (4epochs)")),
+    }
 }
 
 /// A window `gui --open` can open.
@@ -301,5 +350,29 @@ fn parse_speed(text: &str) -> Result<SpeedArg, String> {
             Ok(rate) => Ok(SpeedArg(Some(Speed::StepsPerSecond(rate)))),
             Err(_) => Err(format!("\"{number}\" is not a number of steps per second, 0 or max")),
         },
+    }
+}
+
+#[cfg(all(test, feature = "gui"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stop_after_reads_steps_or_epochs_and_refuses_the_rest() {
+        assert_eq!(parse_stop("300"), Ok(Stop::AtStep(300)));
+        assert_eq!(parse_stop("4epochs"), Ok(Stop::AfterEpochs(4)));
+        assert_eq!(parse_stop(" 1 epoch "), Ok(Stop::AfterEpochs(1)));
+        assert!(parse_stop("0").unwrap_err().contains("before it starts"));
+        assert!(parse_stop("-3").unwrap_err().contains("not a number"));
+        assert!(parse_stop("epochs").unwrap_err().contains("not a number"));
+    }
+
+    #[test]
+    fn pointer_reads_two_finite_numbers() {
+        assert_eq!(parse_pointer("20,790"), Ok([20.0, 790.0]));
+        assert_eq!(parse_pointer(" 1.5 , 2 "), Ok([1.5, 2.0]));
+        for bad in ["", "1", "1,2,3", "x,1", "inf,1", "NaN,2"] {
+            assert!(parse_pointer(bad).is_err(), "{bad:?}");
+        }
     }
 }

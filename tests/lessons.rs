@@ -18,7 +18,7 @@ fn shipped() -> Vec<Lesson> {
 #[test]
 fn every_shipped_lesson_loads_and_matches_the_built_in_copy() {
     let lessons = shipped();
-    assert_eq!(lessons.len(), 12);
+    assert_eq!(lessons.len(), 13);
     let (built_in, errors) = built_in_lessons();
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(built_in, lessons, "the built-in list is out of step with assets/lessons");
@@ -88,6 +88,7 @@ verify_lessons! {
     lesson_10_claims_hold => "10-homogenisation",
     lesson_11_claims_hold => "11-grokking",
     lesson_12_claims_hold => "12-edge-of-chaos",
+    lesson_13_claims_hold => "13-one-step-of-backpropagation",
 }
 
 #[test]

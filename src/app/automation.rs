@@ -24,6 +24,10 @@ const WARMUP_FRAMES: u32 = 3;
 pub struct AutomationPlugin {
     pub frames: Option<u32>,
     pub screenshot: Option<PathBuf>,
+    /// `--pointer X,Y`: where the mouse pointer is put (in logical
+    /// pixels), so a screenshot shows a chosen hover, or none by accident
+    /// (Xvfb starts the pointer in the middle of the screen).
+    pub pointer: Option<[f32; 2]>,
 }
 
 #[derive(Resource, Debug)]
@@ -36,6 +40,7 @@ struct Automation {
     /// Steps and samples when measuring began.
     start: Option<(u64, u64)>,
     requested: bool,
+    pointer: Option<[f32; 2]>,
     /// Set by the capture observer once the file is written (or failed).
     saved: Arc<Mutex<Option<Result<(), String>>>>,
 }
@@ -51,6 +56,7 @@ impl Plugin for AutomationPlugin {
                 measured_frames: 0,
                 start: None,
                 requested: false,
+                pointer: self.pointer,
                 saved: Arc::new(Mutex::new(None)),
             })
             .add_systems(Last, count_frames_and_exit);
@@ -62,10 +68,20 @@ fn count_frames_and_exit(
     mut automation: ResMut<Automation>,
     time: Res<Time>,
     lab: Res<Lab>,
+    mut windows: Query<&mut Window>,
     mut commands: Commands,
     mut exit: MessageWriter<AppExit>,
 ) {
     automation.frame += 1;
+    // Again every few frames: the window manager may move the pointer
+    // while the window is being mapped.
+    if let Some([x, y]) = automation.pointer
+        && automation.frame % 10 == 1
+    {
+        for mut window in &mut windows {
+            window.set_cursor_position(Some(Vec2::new(x, y)));
+        }
+    }
     if automation.frame == WARMUP_FRAMES {
         automation.start = Some((lab.step, lab.samples_seen));
     }

@@ -9,6 +9,7 @@ use super::classroom::{Presentation, PresentationRequest};
 use super::files::FileRequest;
 use super::schedule::LabSet;
 use super::session::RunCommand;
+use super::step_through::{StepThrough, StepThroughRequest};
 use super::windows::Toggle;
 use crate::run::session::Command;
 
@@ -21,7 +22,7 @@ impl Plugin for KeysPlugin {
 }
 
 /// What each key asks for, in the order the help window lists them.
-pub const SHORTCUTS: [(&str, &str); 10] = [
+pub const SHORTCUTS: [(&str, &str); 13] = [
     ("Space", "play / pause"),
     ("S", "one step"),
     ("R", "reset the network"),
@@ -30,13 +31,19 @@ pub const SHORTCUTS: [(&str, &str); 10] = [
     ("P", "presentation: hide the side panels"),
     ("C", "high-contrast theme"),
     ("L", "lessons"),
+    ("E", "step through one training step"),
+    ("Right / Left", "step through: next / previous stage"),
+    ("Enter", "step through: apply the update shown"),
     ("F11", "fullscreen"),
     ("F12", "screenshot"),
 ];
 
+#[allow(clippy::too_many_arguments)]
 fn shortcuts(
     keys: Res<ButtonInput<KeyCode>>,
     presentation: Res<Presentation>,
+    step_through: Res<StepThrough>,
+    mut stepping: MessageWriter<StepThroughRequest>,
     mut run: MessageWriter<RunCommand>,
     mut files: MessageWriter<FileRequest>,
     mut toggles: MessageWriter<Toggle>,
@@ -57,6 +64,24 @@ fn shortcuts(
     }
     if pressed(KeyCode::KeyL) {
         toggles.write(Toggle::Lessons);
+    }
+    if pressed(KeyCode::KeyE) {
+        // Opening asks for the step now, which needs the run paused.
+        if !step_through.open {
+            run.write(RunCommand(Command::Pause));
+        }
+        stepping.write(StepThroughRequest::Toggle);
+    }
+    if step_through.open {
+        if pressed(KeyCode::ArrowRight) {
+            stepping.write(StepThroughRequest::Next);
+        }
+        if pressed(KeyCode::ArrowLeft) {
+            stepping.write(StepThroughRequest::Previous);
+        }
+        if keys.any_just_pressed([KeyCode::Enter, KeyCode::NumpadEnter]) {
+            stepping.write(StepThroughRequest::Apply);
+        }
     }
     if keys.any_just_pressed([KeyCode::Equal, KeyCode::NumpadAdd]) {
         present.write(PresentationRequest::Zoom(1.0));

@@ -8,7 +8,7 @@
 //! - [`pictures`]: every neuron's map as textures; [`digits`]: the image
 //!   view's predictions;
 //! - [`classroom`]: lessons and presentation; [`files`]: save, load,
-//!   export;
+//!   export; [`step_through`]: one training step, stage by stage;
 //! - [`keys`]: shortcuts; [`automation`]: `--frames` and screenshots;
 //! - [`ui`]: the panels, which read a frame's snapshot and send requests.
 //!
@@ -25,6 +25,7 @@ pub mod pictures;
 pub mod platform;
 pub mod schedule;
 pub mod session;
+pub mod step_through;
 pub mod ui;
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 pub mod web;
@@ -39,7 +40,8 @@ use bevy::window::{PresentMode, WindowResolution};
 use bevy_egui::EguiPlugin;
 
 use crate::args::{EXIT_BAD_INPUT, GuiArgs};
-use crate::run::session::{Command, Speed};
+use crate::explain::Stage;
+use crate::run::session::{Command, PointChoice, Speed, Stop};
 
 pub use automation::AutomationPlugin;
 pub use classroom::ClassroomPlugin;
@@ -48,6 +50,7 @@ pub use keys::KeysPlugin;
 pub use pictures::PicturesPlugin;
 pub use schedule::SchedulePlugin;
 pub use session::{DraftConfig, Driving, Lab, Notice, RunCommand, SessionPlugin};
+pub use step_through::{Hold, StepThrough, StepThroughPlugin, StepThroughRequest};
 pub use ui::UiPlugin;
 
 pub const WINDOW_SIZE: (u32, u32) = (1280, 800);
@@ -96,8 +99,17 @@ pub struct Start {
     pub screenshot: Option<std::path::PathBuf>,
     /// Something to tell the user at once (a link that could not be read).
     pub notice: Option<String>,
+    /// `--stop-after`.
+    pub stop: Option<Stop>,
+    /// `--step-through` and `--stage`: the mode open on this point, at this
+    /// stage.
+    pub step_through: Option<(PointChoice, Stage)>,
     /// Windows open at the start.
     pub open: Vec<windows::Toggle>,
+    /// `--pointer`.
+    pub pointer: Option<[f32; 2]>,
+    /// `--apply`: take the step shown.
+    pub apply: bool,
 }
 
 /// The app with every plugin, drawing into `window`.
@@ -111,14 +123,22 @@ pub fn build(start: Start, window: Window) -> App {
             PicturesPlugin,
             ClassroomPlugin { lessons: start.lessons, open: start.lesson },
             FilesPlugin,
+            StepThroughPlugin,
             digits::DigitsPlugin,
             UiPlugin,
             KeysPlugin,
-            AutomationPlugin { frames: start.frames, screenshot: start.screenshot },
+            AutomationPlugin { frames: start.frames, screenshot: start.screenshot, pointer: start.pointer },
         ))
         .add_systems(Startup, spawn_camera);
     if let Some(message) = start.notice {
         app.world_mut().resource_mut::<Notice>().message = Some(message);
+    }
+    if let Some(stop) = start.stop {
+        app.world_mut().write_message(RunCommand(Command::StopAt(stop)));
+        // The step to show is the one after the stop, not step 1.
+        if start.step_through.is_some() && start.speed.is_some() {
+            app.world_mut().resource_mut::<StepThrough>().hold = step_through::Hold::UntilTrained;
+        }
     }
     for window in start.open {
         app.world_mut().write_message(window);
@@ -126,6 +146,12 @@ pub fn build(start: Start, window: Window) -> App {
     if let Some(speed) = start.speed {
         app.world_mut().write_message(RunCommand(Command::SetSpeed(speed)));
         app.world_mut().write_message(RunCommand(Command::Play));
+    }
+    if let Some((choice, stage)) = start.step_through {
+        for request in [StepThroughRequest::Open, StepThroughRequest::Choose(choice), StepThroughRequest::GoTo(stage)] {
+            app.world_mut().write_message(request);
+        }
+        app.world_mut().resource_mut::<StepThrough>().apply_when_shown = start.apply;
     }
     app
 }
@@ -202,7 +228,11 @@ pub fn run(args: GuiArgs) -> i32 {
         frames: args.frames,
         screenshot: args.screenshot.clone(),
         notice: None,
+        stop: args.stop_after,
+        step_through: args.step_through.map(|choice| (choice, args.stage.unwrap_or(Stage::Forward(0)))),
         open: args.open.iter().map(|&window| windows::Toggle::from(window)).collect(),
+        pointer: args.pointer,
+        apply: args.apply,
     };
     let window = Window {
         title: "Emergence Lab".into(),

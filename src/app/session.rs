@@ -43,6 +43,11 @@ pub struct RunCommand(pub Command);
 #[derive(Message, Clone, Debug)]
 pub struct NoticeMessage(pub String);
 
+/// The session's answer when it could not apply a setting or a command,
+/// for a feature waiting on that command (the message is also the notice).
+#[derive(Message, Clone, Debug)]
+pub struct SessionRefused(pub String);
+
 /// A saved experiment's bytes, answered to [`Command::Save`].
 #[derive(Message, Clone, Debug)]
 pub struct SavedExperiment(pub Arc<Vec<u8>>);
@@ -106,6 +111,7 @@ impl Plugin for SessionPlugin {
             .add_message::<RunCommand>()
             .add_message::<SavedExperiment>()
             .add_message::<NoticeMessage>()
+            .add_message::<SessionRefused>()
             .add_systems(Update, (send_draft.in_set(LabSet::ApplyChanges), drive.in_set(LabSet::Train)));
     }
 }
@@ -125,8 +131,8 @@ fn drive(
     mut lab: ResMut<Lab>,
     mut draft: ResMut<DraftConfig>,
     mut notice: ResMut<Notice>,
-    mut saved: MessageWriter<SavedExperiment>,
     mut notices: MessageReader<NoticeMessage>,
+    (mut saved, mut refused): (MessageWriter<SavedExperiment>, MessageWriter<SessionRefused>),
 ) {
     if let Some(NoticeMessage(message)) = notices.read().last() {
         notice.message = Some(message.clone());
@@ -151,7 +157,10 @@ fn drive(
     };
     for event in events {
         match event {
-            Event::Refused(message) => notice.message = Some(message),
+            Event::Refused(message) => {
+                refused.write(SessionRefused(message.clone()));
+                notice.message = Some(message);
+            }
             Event::Applied => notice.message = None,
             Event::Saved(bytes) => {
                 saved.write(SavedExperiment(bytes));

@@ -46,7 +46,20 @@ pub fn start() {
         ..default()
     };
     let speed = lesson.and_then(|(index, step)| lessons.lessons[index].steps[step].play.then(Default::default));
-    let start = Start { config, lessons, lesson, speed, frames: None, screenshot: None, notice, open: Vec::new() };
+    let start = Start {
+        config,
+        lessons,
+        lesson,
+        speed,
+        frames: None,
+        screenshot: None,
+        notice,
+        open: Vec::new(),
+        stop: None,
+        step_through: None,
+        pointer: None,
+        apply: false,
+    };
     let mut app = build(start, window);
     app.add_plugins(WebPlugin);
     app.run();

@@ -18,10 +18,14 @@
 //! [`MAX_WIDTH`] neurons only, without batch normalisation or dropout
 //! ([`readable`] says why not, for a network it refuses).
 
+pub mod stage;
 pub mod text;
+
+pub use stage::Stage;
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::Config;
 use crate::data::InputPlane;
 use crate::nn::{Activation, LayerKind, Loss, Network, OptimizerKind, softmax_in_place};
 use crate::train::{Divergence, PointOutOfRange, PointStep, PointStepError, Trainer};
@@ -85,8 +89,13 @@ impl From<PointStepError> for ExplainError {
 /// Whether a trainer's network can be explained step by step, and if not,
 /// why (for the app to say so instead of offering the mode).
 pub fn readable(trainer: &Trainer) -> Result<(), ExplainError> {
-    let config = trainer.config();
-    let network = trainer.network();
+    readable_network(trainer.config(), trainer.network())
+}
+
+/// [`readable`] for a network and the config it was built from, for a
+/// front end that holds a snapshot of the run rather than its trainer (the
+/// app says why before it asks for a step).
+pub fn readable_network(config: &Config, network: &Network) -> Result<(), ExplainError> {
     if network.layers.iter().any(|layer| layer.kind != LayerKind::Dense) {
         return Err(ExplainError::Convolution);
     }

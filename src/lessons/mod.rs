@@ -38,6 +38,7 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("10-homogenisation", include_str!("../../assets/lessons/10-homogenisation.toml")),
     ("11-grokking", include_str!("../../assets/lessons/11-grokking.toml")),
     ("12-edge-of-chaos", include_str!("../../assets/lessons/12-edge-of-chaos.toml")),
+    ("13-one-step-of-backpropagation", include_str!("../../assets/lessons/13-one-step-of-backpropagation.toml")),
 ];
 
 #[derive(Debug, Clone, Deserialize)]

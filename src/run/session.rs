@@ -345,6 +345,9 @@ impl Session {
             Change::Training => {
                 self.changed_in_place |= self.run.step_count() > 0;
                 self.run.update_training(config.training);
+                // The step explained used the old learning rate, penalties
+                // or optimiser: it is no longer the step the run would take.
+                self.explanation = None;
                 self.events.push(Event::Applied);
                 return;
             }
@@ -639,6 +642,13 @@ mod tests {
         s.handle(Command::StepOnPoint(250));
         assert!(s.take_events().iter().any(|e| matches!(e, Event::Refused(m) if m.contains("point 250"))));
         assert_eq!(s.run().step_count(), 2, "no step for a point that is not there");
+
+        s.handle(Command::Explain(PointChoice::Next));
+        assert!(s.view().explanation.is_some());
+        let mut slower = s.run().config().clone();
+        slower.training.learning_rate = 0.01;
+        s.handle(Command::Apply(Box::new(slower)));
+        assert!(s.view().explanation.is_none(), "an explanation belongs to its training settings");
 
         let mut wide = s.run().config().clone();
         wide.network.hidden = vec![16];

@@ -7,6 +7,7 @@ use super::{Frame, Requests};
 use crate::config::{Config, ConvConfig, Limits, Padding};
 use crate::data::{DatasetKind, Feature};
 use crate::nn::{Activation, Init, Loss, OptimizerKind};
+use crate::run::session::{Command, SessionView, Stop};
 
 fn combo<T: Copy + PartialEq>(ui: &mut egui::Ui, label: &str, value: &mut T, options: &[T], name: impl Fn(T) -> &'static str) {
     egui::ComboBox::from_label(label).selected_text(name(*value)).show_ui(ui, |ui| {
@@ -21,11 +22,117 @@ fn log_slider(ui: &mut egui::Ui, value: &mut f64, (low, high): (f64, f64), small
     ui.add(egui::Slider::new(value, low..=high).logarithmic(true).smallest_positive(smallest).text(label))
 }
 
+/// Where training stops by itself, as the settings panel edits it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopKind {
+    Never,
+    /// When the step count reaches `steps`.
+    AtStep,
+    /// When `epochs` passes over the training set are complete.
+    AfterEpochs,
+}
+
+/// The "stop after" control's state. It keeps both numbers, so switching
+/// between steps and epochs does not lose either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StopSetting {
+    pub kind: StopKind,
+    pub steps: u64,
+    pub epochs: u64,
+}
+
+impl Default for StopSetting {
+    fn default() -> Self {
+        Self { kind: StopKind::Never, steps: 1000, epochs: 10 }
+    }
+}
+
+impl StopSetting {
+    /// What the session is told.
+    pub fn stop(&self) -> Stop {
+        match self.kind {
+            StopKind::Never => Stop::Never,
+            StopKind::AtStep => Stop::AtStep(self.steps),
+            StopKind::AfterEpochs => Stop::AfterEpochs(self.epochs),
+        }
+    }
+
+    /// The setting showing `stop` (the session's), keeping this one's
+    /// other number.
+    pub fn showing(self, stop: Stop) -> Self {
+        match stop {
+            Stop::Never => Self { kind: StopKind::Never, ..self },
+            Stop::AtStep(steps) => Self { kind: StopKind::AtStep, steps, ..self },
+            Stop::AfterEpochs(epochs) => Self { kind: StopKind::AfterEpochs, epochs, ..self },
+        }
+    }
+
+    /// The control; returns the command for the session when it changed.
+    pub fn show(&mut self, ui: &mut egui::Ui, lab: &SessionView) -> Option<Command> {
+        let before = *self;
+        ui.horizontal(|ui| {
+            ui.label("stop");
+            egui::ComboBox::from_id_salt("stop-kind")
+                .width(84.0)
+                .selected_text(match self.kind {
+                    StopKind::Never => "never",
+                    StopKind::AtStep => "at step",
+                    StopKind::AfterEpochs => "after epoch",
+                })
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.kind, StopKind::Never, "never");
+                    ui.selectable_value(&mut self.kind, StopKind::AtStep, "at step");
+                    ui.selectable_value(&mut self.kind, StopKind::AfterEpochs, "after epoch");
+                });
+            match self.kind {
+                StopKind::Never => {}
+                StopKind::AtStep => {
+                    ui.add(egui::DragValue::new(&mut self.steps).range(1..=Limits::STEPS.1).speed(10.0));
+                }
+                StopKind::AfterEpochs => {
+                    ui.add(egui::DragValue::new(&mut self.epochs).range(1..=1_000_000).speed(0.2));
+                }
+            }
+        });
+        let reached = match self.stop() {
+            Stop::Never => None,
+            Stop::AtStep(step) => (lab.step >= step).then(|| format!("reached (step {}): raise it to train on", lab.step)),
+            Stop::AfterEpochs(epochs) => {
+                (lab.epochs_completed >= epochs).then(|| format!("reached ({} epochs done): raise it to train on", lab.epochs_completed))
+            }
+        };
+        if let Some(reached) = reached {
+            ui.small(reached);
+        }
+        (*self != before).then(|| Command::StopAt(self.stop()))
+    }
+}
+
 #[derive(Default)]
-pub struct Controls;
+pub struct Controls {
+    stop: StopSetting,
+    /// Stops sent that the session's snapshot does not show yet.
+    stops_sent: Vec<Stop>,
+}
 
 impl Controls {
-    pub fn show(&mut self, ui: &mut egui::Ui, _frame: &Frame, config: &mut Config, requests: &mut Requests) {
+    pub fn show(&mut self, ui: &mut egui::Ui, frame: &Frame, config: &mut Config, requests: &mut Requests) {
+        // The session may have been told elsewhere (`--stop-after`); while
+        // it has not caught up with this control, the control is right.
+        if self.stops_sent.last() == Some(&frame.lab.stop) {
+            self.stops_sent.clear();
+        }
+        if self.stops_sent.is_empty() && self.stop.stop() != frame.lab.stop {
+            self.stop = self.stop.showing(frame.lab.stop);
+        }
+        egui::CollapsingHeader::new("Run").default_open(true).show(ui, |ui| {
+            if let Some(command) = self.stop.show(ui, frame.lab) {
+                if let Command::StopAt(stop) = command {
+                    self.stops_sent.push(stop);
+                }
+                requests.run(command);
+            }
+        });
         egui::CollapsingHeader::new("Data").default_open(true).show(ui, |ui| data_section(ui, config));
         egui::CollapsingHeader::new("Network").default_open(true).show(ui, |ui| {
             network_section(ui, config);

@@ -18,7 +18,10 @@ mod lessons_window;
 mod network_view;
 mod replicas_window;
 mod run_bar;
+mod step_window;
 mod waves_window;
+
+pub use controls::{StopKind, StopSetting};
 
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
@@ -30,6 +33,7 @@ use super::files::{DismissFileError, FileRequest, Files};
 use super::pictures::{NeuronPictures, PictureSettings};
 use super::schedule::DrawSet;
 use super::session::{DraftConfig, Lab, Notice, RunCommand};
+use super::step_through::{StepThrough, StepThroughRequest};
 use super::windows::Toggle;
 use crate::config::Config;
 use crate::run::session::{Command, SessionView};
@@ -45,6 +49,7 @@ pub struct Frame<'a> {
     pub presentation: &'a Presentation,
     pub notice: &'a Notice,
     pub files: &'a Files,
+    pub step_through: &'a StepThrough,
     /// The last frame's duration.
     pub frame_ms: f64,
 }
@@ -58,6 +63,7 @@ pub struct Requests {
     pub lesson_steps: Vec<EnterStep>,
     pub digits: Vec<DigitsRequest>,
     pub toggles: Vec<Toggle>,
+    pub step_through: Vec<StepThroughRequest>,
     pub picture_settings: Option<PictureSettings>,
     pub dismiss_file_error: bool,
     /// Text for the clipboard.
@@ -69,6 +75,13 @@ pub struct Requests {
 impl Requests {
     pub fn run(&mut self, command: Command) {
         self.run.push(command);
+    }
+
+    /// A step-through request that shows a step now: explaining needs the
+    /// run paused.
+    pub fn step_through_now(&mut self, request: StepThroughRequest) {
+        self.run.push(Command::Pause);
+        self.step_through.push(request);
     }
 }
 
@@ -104,6 +117,7 @@ pub struct Reads<'w> {
     presentation: Res<'w, Presentation>,
     notice: Res<'w, Notice>,
     files: Res<'w, Files>,
+    step_through: Res<'w, StepThrough>,
     time: Res<'w, Time>,
 }
 
@@ -117,6 +131,7 @@ pub struct Sends<'w> {
     digits: MessageWriter<'w, DigitsRequest>,
     dismiss: MessageWriter<'w, DismissFileError>,
     notices: MessageWriter<'w, super::session::NoticeMessage>,
+    step_through: MessageWriter<'w, StepThroughRequest>,
     picture_settings: ResMut<'w, PictureSettings>,
 }
 
@@ -148,6 +163,7 @@ pub fn draw_ui(
         presentation: &reads.presentation,
         notice: &reads.notice,
         files: &reads.files,
+        step_through: &reads.step_through,
         frame_ms: reads.time.delta_secs_f64() * 1000.0,
     };
     let panels = &mut *panels;
@@ -220,6 +236,7 @@ pub fn draw_ui(
     panels.help.show(&ctx);
     panels.waves.show(&ctx, &frame);
     panels.chaos.show(&ctx, &frame);
+    step_window::show(&ctx, &frame, &mut requests);
     for toggle in std::mem::take(&mut requests.toggles) {
         panels.toggle(toggle);
     }
@@ -274,6 +291,7 @@ fn send(requests: Requests, sends: &mut Sends) {
     sends.present.write_batch(requests.present);
     sends.lesson_steps.write_batch(requests.lesson_steps);
     sends.digits.write_batch(requests.digits);
+    sends.step_through.write_batch(requests.step_through);
     if requests.dismiss_file_error {
         sends.dismiss.write(DismissFileError);
     }

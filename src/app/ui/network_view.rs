@@ -9,11 +9,18 @@ use bevy_egui::egui::{self, Color32, Pos2, Rect, Sense, Stroke, Vec2, pos2, vec2
 use super::{Frame, Requests};
 use crate::app::palette;
 use crate::app::pictures::{MAX_DRAWN_UNITS, PictureSettings};
+use crate::app::step_through::{StepThroughRequest, nearest_point};
 use crate::config::{Config, Limits};
 use crate::data::{Feature, INPUT_HALF_WIDTH, InputPlane};
+use crate::explain::text::{edge_summary, neuron_formula, num};
+use crate::explain::{Explanation, Stage};
 use crate::nn::{Activation, TaskKind};
+use crate::run::session::PointChoice;
 
 const HEADER_HEIGHT: f32 = 58.0;
+/// The most terms a neuron's tooltip writes out: a wider sum (modular
+/// addition's one-hot inputs) would fill the screen and say nothing.
+const FORMULA_TERMS: usize = 16;
 /// How near (in points) the pointer must be to a line to hover it.
 const EDGE_HOVER_DISTANCE: f32 = 4.0;
 /// Tiles stay at least this big (a scroll bar appears instead) and at most
@@ -61,6 +68,9 @@ struct DiagramKey {
     edges: EdgeColouring,
     test_points: bool,
     inputs_on: Vec<usize>,
+    /// The step-through stage whose lines are drawn, and which
+    /// explanation's (by address: a new one is a new step or point).
+    emphasis: Option<(usize, Stage)>,
 }
 
 /// Where everything sits this frame.
@@ -195,7 +205,7 @@ impl NetworkView {
             let columns = network.hidden_layers() + 2;
             let (size, g) = geometry(visible, columns, widest);
             ui.allocate_rect(Rect::from_min_size(visible.min, size), Sense::hover());
-            clicked = self.draw_network(ui, frame, &g, config);
+            clicked = self.draw_network(ui, frame, &g, config, requests);
             layer_headers(ui, &g, network.hidden_layers(), config);
             output_caption(ui, frame, &g);
         });
@@ -220,10 +230,30 @@ impl NetworkView {
             {
                 requests.toggles.push(crate::app::windows::Toggle::Waves);
             }
+            ui.separator();
+            let open = frame.step_through.open;
+            if ui
+                .selectable_label(open, "Step through…")
+                .on_hover_text("E: one training step on one point, forward and backward, with every number")
+                .clicked()
+            {
+                if open {
+                    requests.step_through.push(StepThroughRequest::Close);
+                } else {
+                    requests.step_through_now(StepThroughRequest::Open);
+                }
+            }
         });
     }
 
-    fn draw_network(&mut self, ui: &mut egui::Ui, frame: &Frame, g: &Geometry, config: &mut Config) -> Option<(usize, usize)> {
+    fn draw_network(
+        &mut self,
+        ui: &mut egui::Ui,
+        frame: &Frame,
+        g: &Geometry,
+        config: &mut Config,
+        requests: &mut Requests,
+    ) -> Option<(usize, usize)> {
         let lab = frame.lab;
         let layout = frame.pictures.layout;
         let network = lab.network();
@@ -286,6 +316,41 @@ impl NetworkView {
                 (1.0 + 2.0 * t.max(0.0), palette::heat(t))
             }
         };
+        // Stepping through: the stage's layer stands out, its lines by the
+        // stage's numbers (backward: the point's gradients; update: the
+        // steps), the rest faded.
+        let step_through = frame.step_through;
+        let shown = step_through.current(lab);
+        let explained = if step_through.applied.is_none() { shown } else { None };
+        let emphasis = explained.map(|e| (e, step_through.stage_for(lab)));
+        let largest_in = |values: &mut dyn Iterator<Item = f64>| values.filter(|v| v.is_finite()).fold(0.0f64, |m, v| m.max(v.abs()));
+        let stage_scale = emphasis.map(|(e, stage)| match stage {
+            Stage::Backward(layer) => largest_in(&mut e.layers[layer].weight_gradients.iter().flatten().copied()),
+            Stage::Update => largest_in(&mut e.layers.iter().flat_map(|l| l.weight_updates.iter().flatten()).map(|u| u.step)),
+            Stage::Forward(_) | Stage::Loss => 0.0,
+        });
+        let by_value = |value: f64, largest: f64| {
+            let t = if largest > 0.0 { (value.abs() / largest) as f32 } else { 0.0 };
+            (0.8 + 4.2 * t, palette::diverging(value as f32, largest as f32))
+        };
+        let faded = |(width, colour): (f32, Color32)| {
+            let [r, g, b, _] = colour.to_srgba_unmultiplied();
+            (width.min(1.5), Color32::from_rgba_unmultiplied(r, g, b, 45))
+        };
+        let style = |edge: &Edge| {
+            let Some((e, stage)) = emphasis else { return style(edge) };
+            let layer = edge.layer - 1;
+            let largest = stage_scale.unwrap_or(0.0);
+            let value = |f: &dyn Fn(&Explanation) -> Option<f64>| f(e).unwrap_or(0.0);
+            match stage {
+                Stage::Forward(current) if current == layer => style(edge),
+                Stage::Backward(current) if current == layer => {
+                    by_value(value(&|e| e.layers.get(layer)?.weight_gradients.get(edge.output)?.get(edge.input).copied()), largest)
+                }
+                Stage::Update => by_value(value(&|e| Some(e.weight_update(layer, edge.output, edge.input)?.step)), largest),
+                _ => faded(style(edge)),
+            }
+        };
         let ppp = ui.ctx().pixels_per_point();
         let key = DiagramKey {
             pictures: frame.pictures.stamp,
@@ -296,6 +361,7 @@ impl NetworkView {
             edges: colouring,
             test_points: self.show_test_points,
             inputs_on: input_row.clone(),
+            emphasis: emphasis.map(|(e, stage)| (std::sync::Arc::as_ptr(e) as usize, stage)),
         };
         if self.diagram.drawn.as_ref() != Some(&key) {
             let to_pixels = |p: Pos2| pos2((p.x - area.min.x) * ppp, (p.y - area.min.y) * ppp);
@@ -382,6 +448,26 @@ impl NetworkView {
                     let name =
                         if layer == hidden { format!("output {}", row + 1) } else { format!("layer {} neuron {}", layer + 1, row + 1) };
                     ui.strong(name);
+                    let link = match data.loss {
+                        crate::nn::Loss::Mse => "",
+                        crate::nn::Loss::Bce => ", then the loss's sigmoid",
+                        crate::nn::Loss::Ce => ", then the loss's softmax over the outputs",
+                    };
+                    let link = if layer == hidden { link } else { "" };
+                    let inputs = network.layers[layer].inputs;
+                    if inputs <= FORMULA_TERMS {
+                        ui.monospace(format!("{}{link}", neuron_formula(network, &data.input_names(), layer, row)));
+                    } else {
+                        ui.small(format!("{inputs} inputs: too many terms to write its formula out"));
+                    }
+                    if let Some(neuron) = shown.and_then(|e| e.layers.get(layer)?.neurons.get(row)) {
+                        ui.small(format!("at training point {}:", step_through.point(lab)));
+                        ui.monospace(&neuron.forward);
+                        for part in neuron.backward.split("; ") {
+                            ui.monospace(part);
+                        }
+                    }
+                    ui.separator();
                     let shown = if layer == hidden { data.loss.output_activation_name() } else { activation.name() };
                     ui.label(format!("activation: {shown}"));
                     ui.label(format!("mean {:.4}, std {:.4}", detail.unit_mean[row], detail.unit_std[row]));
@@ -421,6 +507,14 @@ impl NetworkView {
             super::controls::toggle_feature(&mut config.data.features, feature, on);
         }
 
+        // A refused network has no step to mark, and no point to pick.
+        if step_through.open && step_through.refusal.is_none() {
+            let stage = (step_through.applied.is_none()).then(|| step_through.stage_for(lab));
+            let position = shown.map(|e| e.position).or_else(|| data.train.points.get(step_through.point(lab)).copied());
+            step_overlay(ui, g, (columns, &rows_in, &input_row), shown.zip(stage), position);
+            self.pick_point(ui, frame, g, requests);
+        }
+
         // Hovering a line shows its weight (only away from the tiles).
         if let Some(point) = pointer.filter(|pt| !g.output_rect.contains(*pt) && area.contains(*pt)) {
             let nearest = edges
@@ -430,18 +524,65 @@ impl NetworkView {
                 .min_by(|a, b| a.0.total_cmp(&b.0));
             let over_tile = (0..columns).any(|c| (0..rows_in(c)).any(|r| g.tile_rect(c, r, rows_in(c)).contains(point)));
             if let (Some((_, edge)), false) = (nearest, over_tile) {
-                painter.line_segment([edge.from, edge.to], Stroke::new(3.0, Color32::YELLOW));
-                let from = if edge.layer == 1 { data.input_names()[edge.input].clone() } else { format!("unit {}", edge.input + 1) };
+                ui.painter().line_segment([edge.from, edge.to], Stroke::new(3.0, Color32::YELLOW));
+                let layer = edge.layer - 1;
+                let spec = &network.layers[layer];
+                let from = if layer == 0 {
+                    data.input_names()[edge.input].clone()
+                } else {
+                    crate::explain::text::neuron_names(network, layer - 1)[edge.input].clone()
+                };
+                let to = crate::explain::text::neuron_names(network, layer)[edge.output].clone();
+                let param = spec.weights.start + edge.output * spec.inputs + edge.input;
+                let last_update = lab.last_update.as_ref().and_then(|u| u.get(param).copied());
+                let update = shown.and_then(|e| e.weight_update(layer, edge.output, edge.input));
                 egui::Tooltip::always_open(ui.ctx().clone(), ui.layer_id(), ui.id().with("edge-tip"), egui::PopupAnchor::Pointer).show(
                     |ui| {
-                        ui.label(format!("weight {:.4}", edge.weight));
-                        ui.label(format!("layer {}: from {from} to unit {}", edge.layer, edge.output + 1));
-                        ui.label(format!("loss gradient {:.3e}", edge.gradient));
+                        ui.strong(format!("{from} to {to} (weight layer {})", edge.layer));
+                        match update {
+                            Some(update) => {
+                                ui.monospace(edge_summary(edge.weight, Some(update.gradient), last_update));
+                                ui.small(format!("dL/dw is the gradient of point {}'s loss", step_through.point(lab)));
+                                ui.add_space(2.0);
+                                for part in update.formula.split("; ") {
+                                    ui.monospace(part);
+                                }
+                            }
+                            None => {
+                                ui.monospace(edge_summary(edge.weight, Some(edge.gradient), last_update));
+                                ui.small(format!("dL/dw over the probe batch at step {}", lab.parts.step));
+                            }
+                        }
                     },
                 );
             }
         }
         clicked
+    }
+
+    /// With the step-through mode open, a click in the output picture picks
+    /// the training point nearest it; hovering rings that point.
+    fn pick_point(&self, ui: &egui::Ui, frame: &Frame, g: &Geometry, requests: &mut Requests) {
+        let data = &frame.lab.data;
+        if !matches!(data.plane, InputPlane::Points { .. }) {
+            return;
+        }
+        let rect = g.output_rect;
+        let response = ui.interact(rect, ui.id().with("pick-point"), Sense::click());
+        let Some(pointer) = response.hover_pos() else { return };
+        let to_plane = |p: Pos2| {
+            let u = f64::from((p.x - rect.left()) / rect.width());
+            let v = f64::from((p.y - rect.top()) / rect.height());
+            [-INPUT_HALF_WIDTH + u * 2.0 * INPUT_HALF_WIDTH, INPUT_HALF_WIDTH - v * 2.0 * INPUT_HALF_WIDTH]
+        };
+        // Within a dozen points on screen of the pointer.
+        let reach = 12.0 / f64::from(rect.width()) * 2.0 * INPUT_HALF_WIDTH;
+        let Some(point) = nearest_point(&data.train.points, to_plane(pointer), reach) else { return };
+        ui.painter().circle_stroke(plane_to_rect(data.train.points[point], rect), 7.0, Stroke::new(2.0, Color32::YELLOW));
+        let response = response.on_hover_text(format!("training point {point}: click to step through it"));
+        if response.clicked() {
+            requests.step_through_now(StepThroughRequest::Choose(PointChoice::Index(point)));
+        }
     }
 
     /// The output's decision picture with the data on it, into the
@@ -474,6 +615,104 @@ impl NetworkView {
                     fill_circle(canvas, to_screen(point), radius + 1.2 * ppp, Color32::BLACK);
                     fill_circle(canvas, to_screen(point), radius, point_colour(label));
                 }
+            }
+        }
+    }
+}
+
+/// Where a point of the input plane falls in a picture of it (a neuron's
+/// tile or the output picture: both span the input square, y up).
+fn plane_to_rect([x, y]: [f64; 2], rect: Rect) -> Pos2 {
+    let u = ((x + INPUT_HALF_WIDTH) / (2.0 * INPUT_HALF_WIDTH)) as f32;
+    let v = ((INPUT_HALF_WIDTH - y) / (2.0 * INPUT_HALF_WIDTH)) as f32;
+    pos2(rect.left() + u * rect.width(), rect.top() + v * rect.height())
+}
+
+/// A number beside a tile, on a dark plate so it reads over the lines.
+fn tag(painter: &egui::Painter, at: Pos2, text: String, align: egui::Align2) {
+    let galley = painter.layout_no_wrap(text, egui::FontId::monospace(11.0), Color32::WHITE);
+    let rect = align.anchor_size(at, galley.size()).expand(2.0);
+    painter.rect_filled(rect, 3.0, Color32::from_rgba_unmultiplied(20, 20, 28, 225));
+    painter.galley(rect.min + vec2(2.0, 2.0), galley, Color32::WHITE);
+}
+
+/// The step-through marks on the diagram: the point ringed on every
+/// neuron's picture and the output picture, the stage's layer framed, and
+/// its numbers beside its neurons.
+fn step_overlay(
+    ui: &egui::Ui,
+    g: &Geometry,
+    (columns, rows_in, input_row): (usize, &dyn Fn(usize) -> usize, &[usize]),
+    explained: Option<(&std::sync::Arc<Explanation>, Stage)>,
+    position: Option<[f64; 2]>,
+) {
+    let painter = ui.painter();
+    let highlight = Color32::from_rgb(255, 214, 10);
+    if let Some(position) = position {
+        let radius = (g.tile * 0.09).max(2.5);
+        for column in 0..columns {
+            for row in 0..rows_in(column) {
+                if column == 0 && !input_row.contains(&row) {
+                    continue;
+                }
+                let at = plane_to_rect(position, g.tile_rect(column, row, rows_in(column)));
+                painter.circle_stroke(at, radius + 1.0, Stroke::new(1.5, Color32::BLACK));
+                painter.circle_stroke(at, radius, Stroke::new(1.0, Color32::WHITE));
+            }
+        }
+        let at = plane_to_rect(position, g.output_rect);
+        painter.circle_stroke(at, 8.0, Stroke::new(3.0, Color32::BLACK));
+        painter.circle_stroke(at, 8.0, Stroke::new(1.5, highlight));
+    }
+    let Some((e, stage)) = explained else { return };
+    let frame_column = |column: usize| {
+        let rows = rows_in(column);
+        let top = g.tile_rect(column, 0, rows).min;
+        let bottom = g.tile_rect(column, rows - 1, rows).max;
+        painter.rect_stroke(Rect::from_min_max(top, bottom).expand(5.0), 4.0, Stroke::new(2.0, highlight), egui::StrokeKind::Outside);
+    };
+    let beside = |column: usize, row: usize, text: String| {
+        let rect = g.tile_rect(column, row, rows_in(column));
+        tag(painter, rect.right_center() + vec2(8.0, 0.0), text, egui::Align2::LEFT_CENTER);
+    };
+    let layers = e.layers.len();
+    match stage {
+        Stage::Forward(layer) => {
+            frame_column(layer + 1);
+            if layer == 0 {
+                for (input, &row) in input_row.iter().enumerate() {
+                    beside(0, row, format!("{} {}", e.input_names[input], num(e.inputs[input])));
+                }
+            }
+            let step = &e.layers[layer];
+            for unit in 0..step.bias.len().min(rows_in(layer + 1)) {
+                let text = if layer + 1 == layers {
+                    format!("z {}", num(step.pre_activations[unit]))
+                } else {
+                    format!("z {}\na {}", num(step.pre_activations[unit]), num(step.activations[unit]))
+                };
+                beside(layer + 1, unit, text);
+            }
+        }
+        Stage::Loss => {
+            frame_column(layers);
+            painter.rect_stroke(g.output_rect.expand(4.0), 4.0, Stroke::new(2.0, highlight), egui::StrokeKind::Outside);
+            let loss = &e.loss;
+            for unit in 0..loss.outputs.len().min(rows_in(layers)) {
+                beside(layers, unit, format!("y {}\nt {}", num(loss.prediction[unit]), num(loss.target[unit])));
+            }
+            tag(painter, g.output_rect.center_top() + vec2(0.0, 6.0), format!("loss {}", num(loss.value)), egui::Align2::CENTER_TOP);
+        }
+        Stage::Backward(layer) => {
+            frame_column(layer + 1);
+            let step = &e.layers[layer];
+            for unit in 0..step.deltas.len().min(rows_in(layer + 1)) {
+                beside(layer + 1, unit, format!("delta {}", num(step.deltas[unit])));
+            }
+        }
+        Stage::Update => {
+            for column in 1..columns {
+                frame_column(column);
             }
         }
     }
