@@ -18,7 +18,7 @@ fn shipped() -> Vec<Lesson> {
 #[test]
 fn every_shipped_lesson_loads_and_matches_the_built_in_copy() {
     let lessons = shipped();
-    assert_eq!(lessons.len(), 13);
+    assert_eq!(lessons.len(), 14);
     let (built_in, errors) = built_in_lessons();
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(built_in, lessons, "the built-in list is out of step with assets/lessons");
@@ -89,6 +89,7 @@ verify_lessons! {
     lesson_11_claims_hold => "11-grokking",
     lesson_12_claims_hold => "12-edge-of-chaos",
     lesson_13_claims_hold => "13-one-step-of-backpropagation",
+    lesson_14_claims_hold => "14-what-a-cnn-learns",
 }
 
 #[test]

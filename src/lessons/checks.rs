@@ -270,7 +270,7 @@ struct Shape {
 
 impl Shape {
     fn of(config: &Config) -> Self {
-        let image = config.data.dataset == DatasetKind::Digits;
+        let image = config.data.dataset.image_side().is_some();
         let conv_layers = if image { config.network.conv.iter().map(|c| 1 + usize::from(c.pool)).sum() } else { 0 };
         Self {
             steps: config.training.steps,

@@ -39,6 +39,7 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("11-grokking", include_str!("../../assets/lessons/11-grokking.toml")),
     ("12-edge-of-chaos", include_str!("../../assets/lessons/12-edge-of-chaos.toml")),
     ("13-one-step-of-backpropagation", include_str!("../../assets/lessons/13-one-step-of-backpropagation.toml")),
+    ("14-what-a-cnn-learns", include_str!("../../assets/lessons/14-what-a-cnn-learns.toml")),
 ];
 
 #[derive(Debug, Clone, Deserialize)]

@@ -153,7 +153,7 @@ fn data_section(ui: &mut egui::Ui, config: &mut Config) {
     combo(ui, "data set", &mut data.dataset, &DatasetKind::ALL, DatasetKind::name);
     let (points, pairs, images) = match data.dataset {
         DatasetKind::ModularAddition => (false, true, false),
-        DatasetKind::Digits => (false, false, true),
+        kind if kind.image_side().is_some() => (false, false, true),
         _ => (true, false, false),
     };
     if data.dataset == DatasetKind::Csv {
@@ -216,7 +216,7 @@ pub fn toggle_feature(features: &mut Vec<Feature>, feature: Feature, on: bool) {
 }
 
 fn network_section(ui: &mut egui::Ui, config: &mut Config) {
-    if config.data.dataset == DatasetKind::Digits {
+    if config.data.dataset.image_side().is_some() {
         conv_section(ui, config);
     }
     let network = &mut config.network;
@@ -324,4 +324,36 @@ fn training_section(ui: &mut egui::Ui, config: &mut Config) {
         log_slider(ui, &mut training.weight_decay, Limits::WEIGHT_DECAY, 1e-6, "weight decay");
     }
     log_slider(ui, &mut training.grad_clip, (0.0, 100.0), 1e-3, "gradient clip (0: off)");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ConfigSource, load_config};
+
+    /// Draws the data and network settings once, as a frame would.
+    fn draw_settings(config: &mut Config) {
+        let ctx = egui::Context::default();
+        let mut output = ctx.run_ui(egui::RawInput::default(), |ui| {
+            data_section(ui, config);
+            network_section(ui, config);
+        });
+        // No renderer here to take the font texture.
+        output.textures_delta.clear();
+    }
+
+    #[test]
+    fn image_data_sets_keep_their_convolutions_and_points_drop_them() {
+        for preset in ["mnist-cnn", "digits-cnn"] {
+            let mut config = load_config(&ConfigSource::Preset(preset.into()), &[]).unwrap();
+            let before = config.network.conv.clone();
+            assert!(!before.is_empty());
+            draw_settings(&mut config);
+            assert_eq!(config.network.conv, before, "{preset}: the settings panel changed the convolutions");
+        }
+        let mut config = load_config(&ConfigSource::Preset("mnist-cnn".into()), &[]).unwrap();
+        config.data.dataset = DatasetKind::Circle;
+        draw_settings(&mut config);
+        assert!(config.network.conv.is_empty(), "points have no image to convolve");
+    }
 }
