@@ -63,8 +63,8 @@ impl LessonsWindow {
             .open(&mut open)
             .default_width(430.0)
             .default_pos(egui::pos2(20.0, 380.0))
-            .default_height(330.0)
-            .max_height(420.0)
+            .default_height(400.0)
+            .max_height(520.0)
             .vscroll(true)
             .show(ctx, |ui| {
                 let lessons = &frame.lessons.lessons;
@@ -133,27 +133,34 @@ impl LessonsWindow {
 }
 
 /// The step's claims with a tick, a cross or a wait mark each, and what
-/// each verdict rests on.
+/// each verdict rests on; folded away like the expectation it checks (the
+/// header counts the marks without giving the claims away).
 fn show_checks(ui: &mut egui::Ui, checks: &StepChecks) {
-    ui.add_space(4.0);
-    ui.label(RichText::new("Checked on this run").strong())
-        .on_hover_text("Claims of this step that the lab verifies on the running network; `lessons --verify` checks them over ten seeds.");
-    if !checks.applies {
-        ui.small("The running settings are not this step's, so its checks wait. \"Restart this step\" runs them again.");
-    }
-    for (check, outcome) in checks.live.results() {
-        let (mark, colour) = match outcome.verdict {
-            Verdict::Passed => ("✔", Color32::from_rgb(60, 170, 80)),
-            Verdict::Failed => ("✘", Color32::from_rgb(220, 70, 50)),
-            Verdict::Pending => ("…", Color32::GRAY),
-        };
-        ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new(mark).color(colour).strong());
-            let line = ui.label(&check.text);
-            if !outcome.note.is_empty() {
-                line.on_hover_text(&outcome.note);
-                ui.small(RichText::new(format!("({})", outcome.note)).color(Color32::GRAY));
-            }
-        });
-    }
+    let count = |verdict| checks.live.outcomes().iter().filter(|o| o.verdict == verdict).count();
+    let header = format!(
+        "Checks on this run: {} passed, {} failed, {} waiting",
+        count(Verdict::Passed),
+        count(Verdict::Failed),
+        count(Verdict::Pending)
+    );
+    egui::CollapsingHeader::new(header).id_salt(("checks", checks.lesson, checks.step)).show(ui, |ui| {
+        ui.small("Claims of this step the lab verifies on the running network; `lessons --verify` checks them over ten seeds.");
+        if !checks.applies {
+            ui.small("The running settings are not this step's, so its checks wait. \"Restart this step\" runs them again.");
+        }
+        for (check, outcome) in checks.live.results() {
+            let (mark, colour) = match outcome.verdict {
+                Verdict::Passed => ("✔", Color32::from_rgb(60, 170, 80)),
+                Verdict::Failed => ("✖", Color32::from_rgb(220, 70, 50)),
+                Verdict::Pending => ("…", Color32::GRAY),
+            };
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new(mark).color(colour).strong());
+                ui.label(&check.text);
+                if !outcome.note.is_empty() {
+                    ui.small(RichText::new(format!("({})", outcome.note)).color(Color32::GRAY));
+                }
+            });
+        }
+    });
 }
