@@ -4,10 +4,9 @@
 
 use std::io::Read;
 
-use super::images::stratified_split;
-use super::{Dataset, InputPlane, Inputs, Split};
+use super::images::{image_dataset, stratified_split};
+use super::{Dataset, Inputs};
 use crate::nn::Loss;
-use crate::nn::TaskKind;
 
 pub const SIDE: usize = 8;
 pub const PIXELS: usize = SIDE * SIDE;
@@ -40,34 +39,20 @@ pub fn digits(loss: Loss, train_fraction: f64, seed: u64) -> Dataset {
     let images = load_all();
     let labels: Vec<usize> = images.iter().map(|(_, label)| *label).collect();
     let (train, test) = stratified_split(&labels, CLASSES, train_fraction, seed);
-    let task = TaskKind::Classification { classes: CLASSES };
-    let target_dim = loss.output_dim(task);
-    let encode = |indices: &[usize]| {
-        let mut inputs = Vec::with_capacity(indices.len() * PIXELS);
-        let mut labels = Vec::with_capacity(indices.len());
-        let mut targets = vec![0.0; indices.len() * target_dim];
-        for (row, &i) in indices.iter().enumerate() {
-            let (pixels, label) = &images[i];
-            inputs.extend_from_slice(pixels);
-            labels.push(*label as f64);
-            loss.encode_target(task, *label as f64, &mut targets[row * target_dim..(row + 1) * target_dim]);
-        }
-        Split { points: Vec::new(), labels, inputs: Inputs::Dense(inputs), targets }
-    };
-    Dataset {
-        task,
+    image_dataset(
+        SIDE,
+        CLASSES,
         loss,
-        plane: InputPlane::Image { width: SIDE, height: SIDE },
-        input_dim: PIXELS,
-        target_dim,
-        train: encode(&train),
-        test: encode(&test),
-    }
+        (&train, &test),
+        |i| images[i].1,
+        |indices| Inputs::Dense(indices.iter().flat_map(|&i| images[i].0).collect()),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Split;
 
     #[test]
     fn all_digits_load_and_split_by_class() {

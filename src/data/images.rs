@@ -1,10 +1,45 @@
 //! What the image data sets share: a seeded split that keeps every class's
-//! share on both sides, and the augmentation of training images.
+//! share on both sides, the splits' labels and targets, and the
+//! augmentation of training images.
 
 use rand::RngExt;
 use rand::seq::SliceRandom;
 
+use super::{Dataset, InputPlane, Inputs, Split};
+use crate::nn::{Loss, TaskKind};
 use crate::rng::{EngineRng, Stream, stream_rng};
+
+/// A square-image classification set of `classes` classes from chosen
+/// images: `inputs` stores the pixels of the images it is given, in order,
+/// `label_of` gives an image's class; the targets are the loss's encoding.
+pub fn image_dataset(
+    side: usize,
+    classes: usize,
+    loss: Loss,
+    (train, test): (&[usize], &[usize]),
+    label_of: impl Fn(usize) -> usize,
+    inputs: impl Fn(&[usize]) -> Inputs,
+) -> Dataset {
+    let task = TaskKind::Classification { classes };
+    let target_dim = loss.output_dim(task);
+    let encode = |indices: &[usize]| {
+        let labels: Vec<f64> = indices.iter().map(|&i| label_of(i) as f64).collect();
+        let mut targets = vec![0.0; indices.len() * target_dim];
+        for (&label, target) in labels.iter().zip(targets.chunks_exact_mut(target_dim)) {
+            loss.encode_target(task, label, target);
+        }
+        Split { points: Vec::new(), labels, inputs: inputs(indices), targets }
+    };
+    Dataset {
+        task,
+        loss,
+        plane: InputPlane::Image { width: side, height: side },
+        input_dim: side * side,
+        target_dim,
+        train: encode(train),
+        test: encode(test),
+    }
+}
 
 /// Standard deviation of the augmentation's pixel noise.
 const AUGMENT_NOISE: f64 = 0.05;

@@ -8,10 +8,10 @@
 use std::path::Path;
 
 use super::idx::{IdxImages, decompress, read_images, read_labels};
-use super::images::stratified_split;
-use super::{DataError, Dataset, InputPlane, Inputs, MAX_POINTS, Split};
+use super::images::{image_dataset, stratified_split};
+use super::{DataError, Dataset, Inputs, MAX_POINTS};
 use crate::files::read_capped;
-use crate::nn::{Loss, TaskKind};
+use crate::nn::Loss;
 
 pub const SIDE: usize = 28;
 pub const PIXELS: usize = SIDE * SIDE;
@@ -95,31 +95,20 @@ pub fn mnist(files: Option<(&Path, &Path)>, loss: Loss, train_fraction: f64, see
     Ok(from_images(&set, &train, &test, loss))
 }
 
-/// Encodes chosen images of a set as the training and test splits.
+/// Encodes chosen images of a set as the training and test splits, the
+/// pixels kept as grey levels.
 fn from_images(set: &LabelledImages, train: &[usize], test: &[usize], loss: Loss) -> Dataset {
-    let task = TaskKind::Classification { classes: CLASSES };
-    let target_dim = loss.output_dim(task);
-    let encode = |indices: &[usize]| {
-        let mut levels = Vec::with_capacity(indices.len() * PIXELS);
-        let mut labels = Vec::with_capacity(indices.len());
-        let mut targets = vec![0.0; indices.len() * target_dim];
-        for (row, &i) in indices.iter().enumerate() {
-            levels.extend_from_slice(&set.images.pixels[i * PIXELS..(i + 1) * PIXELS]);
-            let label = f64::from(set.labels[i]);
-            labels.push(label);
-            loss.encode_target(task, label, &mut targets[row * target_dim..(row + 1) * target_dim]);
-        }
-        Split { points: Vec::new(), labels, inputs: Inputs::Grey { levels, full_scale: FULL_INK }, targets }
-    };
-    Dataset {
-        task,
+    image_dataset(
+        SIDE,
+        CLASSES,
         loss,
-        plane: InputPlane::Image { width: SIDE, height: SIDE },
-        input_dim: PIXELS,
-        target_dim,
-        train: encode(train),
-        test: encode(test),
-    }
+        (train, test),
+        |i| usize::from(set.labels[i]),
+        |indices| {
+            let levels = indices.iter().flat_map(|&i| set.images.pixels[i * PIXELS..(i + 1) * PIXELS].iter().copied()).collect();
+            Inputs::Grey { levels, full_scale: FULL_INK }
+        },
+    )
 }
 
 /// The side of the box MNIST fits each digit into, inside the 28x28 field.

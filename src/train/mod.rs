@@ -387,6 +387,14 @@ pub struct PointStep {
     pub optimizer_after: Optimizer,
 }
 
+/// Where the targets of a loaded batch are: rows of this epoch's order
+/// from a start, or one training point.
+#[derive(Debug, Clone, Copy)]
+enum LoadedTargets {
+    Epoch(usize),
+    Point(usize),
+}
+
 /// What one training step reads and changes: the trainer's own parts for a
 /// real step, copies of them for a step computed aside.
 struct StepParts<'a> {
@@ -737,20 +745,7 @@ impl Trainer {
                 }
             }
         }
-        let targets = targets_of(&self.epoch_targets, start, self.batch.rows(), self.data.target_dim);
-        let dropout = self.uses_dropout.then(|| self.dropout_rng(step));
-        let parts = StepParts {
-            network: &mut self.network,
-            optimizer: &mut self.optimizer,
-            batch: &mut self.batch,
-            grads: &mut self.grads,
-            previous_params: &mut self.previous_params,
-            decayed: &self.decayed,
-            training: &self.config.training,
-            loss: self.data.loss,
-        };
-        let result = take_step(parts, targets, dropout, None);
-        self.conclude(step, result)
+        self.step_on_loaded_batch(step, LoadedTargets::Epoch(start))
     }
 
     /// One training step on training point `point` alone, as a batch of
@@ -769,7 +764,17 @@ impl Trainer {
         let step = self.step + 1;
         self.batch.load_rows(&train.inputs, self.data.input_dim, &[point]);
         self.samples_seen += 1;
-        let targets = targets_of(&train.targets, point, 1, self.data.target_dim);
+        Ok(self.step_on_loaded_batch(step, LoadedTargets::Point(point)))
+    }
+
+    /// Step `step` on the batch just loaded, whose targets are `targets`,
+    /// counted or recorded as a divergence.
+    fn step_on_loaded_batch(&mut self, step: u64, targets: LoadedTargets) -> StepOutcome {
+        let dim = self.data.target_dim;
+        let targets = match targets {
+            LoadedTargets::Epoch(start) => targets_of(&self.epoch_targets, start, self.batch.rows(), dim),
+            LoadedTargets::Point(point) => targets_of(&self.data.train.targets, point, 1, dim),
+        };
         let dropout = self.uses_dropout.then(|| self.dropout_rng(step));
         let parts = StepParts {
             network: &mut self.network,
@@ -782,7 +787,7 @@ impl Trainer {
             loss: self.data.loss,
         };
         let result = take_step(parts, targets, dropout, None);
-        Ok(self.conclude(step, result))
+        self.conclude(step, result)
     }
 
     /// What [`Trainer::step_on_point`] would do, computed on copies without
