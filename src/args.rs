@@ -295,6 +295,17 @@ pub struct GuiArgs {
     /// Open these windows at the start (repeatable), e.g. for screenshots.
     #[arg(long = "open", value_name = "WINDOW", value_enum)]
     pub open: Vec<WindowArg>,
+    /// Start presenting: side panels hidden so the network fills the
+    /// window (P).
+    #[arg(long)]
+    pub present: bool,
+    /// Start in the high-contrast theme for projectors (C).
+    #[arg(long)]
+    pub high_contrast: bool,
+    /// The app's language (en-US, zh-CN, or a language added in
+    /// assets/i18n); default: $EMERGENCE_LAB_LANG, then the system's.
+    #[arg(long, value_name = "LANGUAGE")]
+    pub lang: Option<String>,
 }
 
 /// `X,Y`, two finite numbers.

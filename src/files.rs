@@ -54,6 +54,23 @@ pub fn read_text_capped(path: &Path, limit: u64) -> Result<String, ReadError> {
     String::from_utf8(read_capped(path, limit)?).map_err(|_| ReadError::NotText { path: path.to_path_buf() })
 }
 
+/// The folder `name` of the assets (lessons, catalogues):
+/// `$EMERGENCE_LAB_ASSETS/name`, then `assets/name` in the working
+/// directory, next to the executable, or in the source tree the program
+/// was built from.
+pub fn assets_subdir(name: &str) -> Option<PathBuf> {
+    let mut candidates = Vec::new();
+    if let Some(assets) = std::env::var_os("EMERGENCE_LAB_ASSETS") {
+        candidates.push(PathBuf::from(assets).join(name));
+    }
+    candidates.push(Path::new("assets").join(name));
+    if let Some(dir) = std::env::current_exe().ok().and_then(|exe| exe.parent().map(Path::to_path_buf)) {
+        candidates.push(dir.join("assets").join(name));
+    }
+    candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets").join(name));
+    candidates.into_iter().find(|dir| dir.is_dir())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

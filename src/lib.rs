@@ -16,6 +16,8 @@ pub mod data;
 pub mod explain;
 pub mod files;
 pub mod headless;
+#[cfg(feature = "gui")]
+pub mod i18n;
 pub mod lessons;
 pub mod maths;
 pub mod nn;

@@ -25,6 +25,9 @@ pub struct Setup {
     pub config: Config,
     /// A lesson (its file name) and step (from 0) to open.
     pub lesson: Option<(String, usize)>,
+    /// The language the link's maker had the app in (a tag such as
+    /// `zh-CN`): a class opens the lesson in the language it was set in.
+    pub language: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +70,9 @@ pub fn encode(setup: &Setup) -> String {
     if let Some((name, step)) = &setup.lesson {
         let lesson = toml::Table::try_from(LessonPart { name: name.clone(), step: *step }).expect("a lesson part serialises");
         table.insert("lesson".into(), toml::Value::Table(lesson));
+    }
+    if let Some(language) = &setup.language {
+        table.insert("language".into(), toml::Value::String(language.clone()));
     }
     let text = toml::to_string(&table).expect("a table serialises");
     let mut compressed = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
@@ -118,9 +124,20 @@ pub fn decode(link: &str) -> Result<Setup, LinkError> {
         }
         None => None,
     };
+    let language = match table.remove("language") {
+        Some(toml::Value::String(tag)) if is_language_tag(&tag) => Some(tag),
+        Some(_) => return Err(garbled("its language is not a language tag")),
+        None => None,
+    };
     let config = load_config_text(&toml::to_string(&table).expect("a table serialises"), "the link", &[])
         .map_err(|e| LinkError::Config(Box::new(e)))?;
-    Ok(Setup { config, lesson })
+    Ok(Setup { config, lesson, language })
+}
+
+/// Letters, digits and hyphens, as in `zh-CN` (the app's negotiation makes
+/// sense of the rest; this only keeps arbitrary text out).
+fn is_language_tag(tag: &str) -> bool {
+    (2..=35).contains(&tag.len()) && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]
@@ -135,12 +152,12 @@ mod tests {
     #[test]
     fn a_link_round_trips_every_preset_compactly() {
         for preset_info in crate::config::PRESETS {
-            let setup = Setup { config: preset(preset_info.name), lesson: None };
+            let setup = Setup { config: preset(preset_info.name), lesson: None, language: None };
             let fragment = encode(&setup);
             assert!(fragment.len() < 400, "{}: {} characters", preset_info.name, fragment.len());
             assert_eq!(decode(&fragment).unwrap(), setup, "{}", preset_info.name);
         }
-        let setup = Setup { config: preset("grokking"), lesson: Some(("11-grokking".into(), 2)) };
+        let setup = Setup { config: preset("grokking"), lesson: Some(("11-grokking".into(), 2)), language: Some("zh-CN".into()) };
         let full = link("https://example.org/lab/index.html#old", &setup);
         assert!(full.starts_with("https://example.org/lab/index.html#v1."), "{full}");
         assert_eq!(decode(&full).unwrap(), setup);
@@ -148,7 +165,7 @@ mod tests {
 
     #[test]
     fn bad_links_say_what_is_wrong() {
-        let good = encode(&Setup { config: preset("playground"), lesson: None });
+        let good = encode(&Setup { config: preset("playground"), lesson: None, language: None });
         assert!(matches!(decode("https://example.org/"), Err(LinkError::Empty)));
         assert!(matches!(decode("#v2.abc"), Err(LinkError::Newer { found: 2 })));
         assert!(matches!(decode("#hello"), Err(LinkError::Garbled { .. })));
@@ -165,5 +182,11 @@ mod tests {
         let error = decode(&forged).unwrap_err().to_string();
         assert!(error.contains("training.learning_rate"), "{error}");
         let _ = bad;
+        let mut table: toml::Table = toml::from_str("language = \"<script>\"\n").unwrap();
+        table.insert("seed".into(), toml::Value::Integer(3));
+        let mut compressed = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+        compressed.write_all(toml::to_string(&table).unwrap().as_bytes()).unwrap();
+        let forged = format!("v1.{}", URL_SAFE_NO_PAD.encode(compressed.finish().unwrap()));
+        assert!(decode(&forged).unwrap_err().to_string().contains("language"));
     }
 }

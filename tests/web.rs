@@ -209,7 +209,8 @@ fn the_page_runs_the_lab_opens_links_and_matches_native_bits() {
     let mut config = default.clone();
     config.network.hidden = vec![5, 3];
     config.seed = 7;
-    let setup = Setup { config: config.clone(), lesson: Some(("01-features-emerge".into(), 0)) };
+    // The link carries its maker's language: the class sees the lesson in it.
+    let setup = Setup { config: config.clone(), lesson: Some(("01-features-emerge".into(), 0)), language: Some("zh-CN".into()) };
     browser.go("about:blank");
     browser.go(&share::link(&page, &setup));
     browser.wait_for(
@@ -219,10 +220,20 @@ fn the_page_runs_the_lab_opens_links_and_matches_native_bits() {
     );
     let lab = browser.lab();
     assert_eq!(lab["config"].as_str(), Some(config.to_toml().as_str()), "the link's settings, in its lesson step: {lab}");
+    assert_eq!(lab["language"].as_str(), Some("zh-CN"), "the link's language: {lab}");
+    if let Some(path) = std::env::var_os("EMERGENCE_LAB_WEB_SCREENSHOT_ZH") {
+        std::fs::write(&path, browser.screenshot()).unwrap();
+    }
+
+    // `?lang=` chooses the language of a page without a link.
+    browser.go("about:blank");
+    browser.go(&format!("{page}?lang=zh-CN"));
+    browser.wait_for("the page in Chinese", "const lab = JSON.parse(window.__lab || 'null'); return lab && lab.frames >= 5", patience);
+    assert_eq!(browser.lab()["language"].as_str(), Some("zh-CN"));
 
     // A link without a lesson: exactly its settings.
     browser.go("about:blank");
-    browser.go(&share::link(&page, &Setup { config: config.clone(), lesson: None }));
+    browser.go(&share::link(&page, &Setup { config: config.clone(), lesson: None, language: None }));
     browser.wait_for("the linked settings", "return (window.__labFrames || 0) >= 5", patience);
     browser.wait_for("the linked settings", "const lab = JSON.parse(window.__lab || 'null'); return lab && lab.frames >= 5", patience);
     assert_eq!(browser.lab()["config"].as_str(), Some(config.to_toml().as_str()));

@@ -71,3 +71,42 @@ fn without_a_display_the_app_says_so() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("/proc/nowhere/shot.png"), "{stderr}");
 }
+
+/// The app in Chinese, chosen from the environment as a classroom machine
+/// would: the window opens on a lesson in Chinese and says which language
+/// it drew. (That the glyphs exist is `tests/i18n.rs`'s font test; what
+/// the picture looks like, a person checks: set
+/// EMERGENCE_LAB_ZH_SCREENSHOT to keep it.)
+#[test]
+fn the_app_opens_in_chinese() {
+    if !have_xvfb() {
+        assert!(std::env::var_os("EMERGENCE_LAB_REQUIRE_WINDOW_TEST").is_none(), "xvfb-run is missing");
+        eprintln!("skipped: no xvfb-run here");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let shot = std::env::var_os("EMERGENCE_LAB_ZH_SCREENSHOT").map_or_else(|| dir.path().join("zh.png"), std::path::PathBuf::from);
+    let output = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x800x24"])
+        .arg(env!("CARGO_BIN_EXE_emergence-lab"))
+        .env("EMERGENCE_LAB_LANG", "zh_CN.UTF-8")
+        .args(["gui", "--lesson", "02-vanishing-gradients", "--frames", "30", "--screenshot"])
+        .arg(&shot)
+        .output()
+        .expect("xvfb-run starts");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "exit {:?}\nstdout: {stdout}\nstderr: {stderr}", output.status);
+    assert!(stdout.contains("language: zh-CN"), "{stdout}");
+    assert!(shot.is_file(), "no screenshot");
+    // --lang wins over the environment.
+    let output = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x800x24"])
+        .arg(env!("CARGO_BIN_EXE_emergence-lab"))
+        .env("EMERGENCE_LAB_LANG", "zh-CN")
+        .args(["gui", "--lang", "en", "--frames", "3"])
+        .output()
+        .expect("xvfb-run starts");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success() && stdout.contains("language: en-US"), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+}

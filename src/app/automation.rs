@@ -68,6 +68,7 @@ fn count_frames_and_exit(
     mut automation: ResMut<Automation>,
     time: Res<Time>,
     lab: Res<Lab>,
+    words: Option<Res<super::language::Words>>,
     mut windows: Query<&mut Window>,
     mut commands: Commands,
     mut exit: MessageWriter<AppExit>,
@@ -114,6 +115,9 @@ fn count_frames_and_exit(
             per_second(steps),
             per_second(samples)
         );
+        if let Some(words) = words {
+            println!("language: {}", words.language());
+        }
     }
     if frame < automation.frames {
         return;

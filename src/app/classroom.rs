@@ -10,19 +10,31 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use super::schedule::{DrawSet, LabSet};
 use super::session::RunCommand;
 use crate::config::Config;
-use crate::lessons::{Lesson, LessonError, available_lessons};
+use crate::lessons::{Lesson, LessonLibrary};
 use crate::run::session::Command;
 
 pub const ZOOM_RANGE: (f32, f32) = (0.6, 3.0);
 const ZOOM_STEP: f32 = 0.1;
 
-/// The lessons found at start, and the files that could not be used.
+/// The lessons found at start in every language (and the files that
+/// could not be used), and the list shown: each lesson in the app's
+/// language where it is written in it.
 #[derive(Resource, Debug, Default, Clone)]
 pub struct Lessons {
+    pub library: LessonLibrary,
     pub lessons: Vec<Lesson>,
-    pub errors: Vec<LessonError>,
-    /// Where they were read from (`None`: the built-in copies).
-    pub folder: Option<std::path::PathBuf>,
+}
+
+impl Lessons {
+    pub fn new(library: LessonLibrary, language: &str) -> Self {
+        let lessons = library.in_language(language);
+        Self { library, lessons }
+    }
+
+    /// Shows the lessons in `language`; a lesson keeps its place.
+    pub fn set_language(&mut self, language: &str) {
+        self.lessons = self.library.in_language(language);
+    }
 }
 
 /// Which lesson is open, and at which step.
@@ -89,16 +101,9 @@ pub struct ClassroomPlugin {
     pub open: Option<(usize, usize)>,
 }
 
-impl Default for ClassroomPlugin {
-    fn default() -> Self {
-        let (lessons, errors, folder) = available_lessons();
-        Self { lessons: Lessons { lessons, errors, folder }, open: None }
-    }
-}
-
 impl Plugin for ClassroomPlugin {
     fn build(&self, app: &mut App) {
-        for error in &self.lessons.errors {
+        for error in &self.lessons.library.errors {
             warn!("{error}");
         }
         let progress = LessonProgress { lesson: self.open.map(|(lesson, _)| lesson), step: self.open.map_or(0, |(_, step)| step) };

@@ -9,12 +9,15 @@ use std::sync::Arc;
 
 use bevy::prelude::*;
 
+use super::language::Words;
 use super::platform;
 use super::schedule::LabSet;
 use super::session::{Lab, RunCommand, SavedExperiment};
+use crate::i18n::Localizer;
 use crate::report::{model_json, write_metrics_csv};
 use crate::run::experiment::{self, ExperimentError};
 use crate::run::session::Command;
+use crate::tr;
 
 /// What the user asked to save, export or load.
 #[derive(Message, Debug, Clone, PartialEq)]
@@ -70,14 +73,14 @@ impl Default for Files {
 }
 
 impl Files {
-    fn report(&mut self, outcome: Result<String, FileError>) {
+    fn report(&mut self, outcome: Result<String, FileError>, words: &Localizer) {
         match outcome {
             Ok(status) => {
                 info!("{status}");
                 self.status = Some(status);
             }
             Err(error) => {
-                self.status = Some(format!("failed: {error}"));
+                self.status = Some(tr!(words, "app-files-failed", error = error.to_string()));
                 self.error = Some(error.to_string());
             }
         }
@@ -97,6 +100,7 @@ pub struct FilesPlugin;
 impl Plugin for FilesPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<Files>()
+            .init_resource::<Words>()
             .add_message::<FileRequest>()
             .add_message::<DismissFileError>()
             .add_systems(Update, (take_picked_files, handle_file_requests, write_saved_experiments).chain().in_set(LabSet::ApplyChanges));
@@ -115,9 +119,12 @@ fn handle_file_requests(
     mut dismissed: MessageReader<DismissFileError>,
     mut files: ResMut<Files>,
     lab: Res<Lab>,
+    words: Res<Words>,
     mut run: MessageWriter<RunCommand>,
     mut commands: Commands,
 ) {
+    // Natively a file's place is its path; in the browser, a download's name.
+    let place = |place: String| if platform::HAS_FOLDERS { place } else { tr!(words, "app-files-download", name = place) };
     if dismissed.read().count() > 0 {
         files.error = None;
     }
@@ -140,17 +147,18 @@ fn handle_file_requests(
             FileRequest::LoadExperiment(path) => experiment::load(path).map_err(|e| FileError::from(Box::new(e))).map(|loaded| {
                 let step = loaded.step_count();
                 run.write(RunCommand(Command::Load(Box::new(loaded))));
-                format!("loaded {} at step {step}", path.display())
+                tr!(words, "app-files-loaded", name = path.display().to_string(), step = step)
             }),
             FileRequest::LoadExperimentBytes { name, bytes } => {
                 experiment::from_bytes(bytes, name).map_err(|e| FileError::from(Box::new(e))).map(|loaded| {
                     let step = loaded.step_count();
                     run.write(RunCommand(Command::Load(Box::new(loaded))));
-                    format!("loaded {name} at step {step}")
+                    tr!(words, "app-files-loaded", name = name, step = step)
                 })
             }
             FileRequest::Screenshot => {
                 platform::screenshot(&mut commands, &files.folder, &format!("{}-{}.png", files.name, platform::seconds_now()))
+                    .map(|saved| tr!(words, "app-files-screenshot", place = place(saved)))
                     .map_err(FileError::from)
             }
             FileRequest::ExportMetrics => {
@@ -158,21 +166,20 @@ fn handle_file_requests(
                 write_metrics_csv(&lab.parts.history, lab.network().layers.len(), &mut bytes)
                     .map_err(FileError::Csv)
                     .and_then(|()| files.save("-metrics.csv", &bytes))
-                    .map(|place| format!("metrics written to {place}"))
+                    .map(|saved| tr!(words, "app-files-metrics", place = place(saved)))
             }
-            FileRequest::ExportModel => {
-                files.save("-model.json", model_json(lab.network(), &lab.data).as_bytes()).map(|place| format!("model written to {place}"))
-            }
-            FileRequest::ExportConfig => files.save("-config.toml", replay_config(&lab).to_toml().as_bytes()).map(|place| {
-                let caveat = if lab.changed_in_place {
-                    " (training settings changed during this run: `run --config` replays the final settings from step 0)"
+            FileRequest::ExportModel => files
+                .save("-model.json", model_json(lab.network(), &lab.data).as_bytes())
+                .map(|saved| tr!(words, "app-files-model", place = place(saved))),
+            FileRequest::ExportConfig => files.save("-config.toml", replay_config(&lab).to_toml().as_bytes()).map(|saved| {
+                if lab.changed_in_place {
+                    tr!(words, "app-files-config-changed", place = place(saved))
                 } else {
-                    ""
-                };
-                format!("config written to {place}; `emergence-lab run --config` replays it{caveat}")
+                    tr!(words, "app-files-config", place = place(saved))
+                }
             }),
         };
-        files.report(outcome);
+        files.report(outcome, &words);
     }
 }
 
@@ -183,13 +190,16 @@ fn take_picked_files(mut requests: MessageWriter<FileRequest>) {
     }
 }
 
-fn write_saved_experiments(mut saved: MessageReader<SavedExperiment>, mut files: ResMut<Files>) {
+fn write_saved_experiments(mut saved: MessageReader<SavedExperiment>, mut files: ResMut<Files>, words: Res<Words>) {
     for SavedExperiment(bytes) in saved.read() {
         if !files.saving {
             continue;
         }
         files.saving = false;
-        let outcome = files.save(".emlab", bytes).map(|place| format!("saved the experiment to {place}"));
-        files.report(outcome);
+        let outcome = files.save(".emlab", bytes).map(|saved| {
+            let place = if platform::HAS_FOLDERS { saved } else { tr!(words, "app-files-download", name = saved) };
+            tr!(words, "app-files-saved-experiment", place = place)
+        });
+        files.report(outcome, &words);
     }
 }

@@ -20,6 +20,7 @@ pub mod classroom;
 pub mod digits;
 pub mod files;
 pub mod keys;
+pub mod language;
 pub mod palette;
 pub mod pictures;
 pub mod platform;
@@ -47,6 +48,7 @@ pub use automation::AutomationPlugin;
 pub use classroom::ClassroomPlugin;
 pub use files::FilesPlugin;
 pub use keys::KeysPlugin;
+pub use language::{ChooseLanguage, LanguagePlugin, Words};
 pub use pictures::PicturesPlugin;
 pub use schedule::SchedulePlugin;
 pub use session::{DraftConfig, Driving, Lab, Notice, RunCommand, SessionPlugin};
@@ -110,6 +112,10 @@ pub struct Start {
     pub pointer: Option<[f32; 2]>,
     /// `--apply`: take the step shown.
     pub apply: bool,
+    /// The languages asked for, most wanted first.
+    pub languages: Vec<String>,
+    /// `--present`, `--high-contrast`.
+    pub presentation: Vec<classroom::PresentationRequest>,
 }
 
 /// The app with every plugin, drawing into `window`.
@@ -122,6 +128,7 @@ pub fn build(start: Start, window: Window) -> App {
             SessionPlugin::new(start.config),
             PicturesPlugin,
             ClassroomPlugin { lessons: start.lessons, open: start.lesson },
+            LanguagePlugin { requested: start.languages },
             FilesPlugin,
             StepThroughPlugin,
             digits::DigitsPlugin,
@@ -142,6 +149,9 @@ pub fn build(start: Start, window: Window) -> App {
     }
     for window in start.open {
         app.world_mut().write_message(window);
+    }
+    for request in start.presentation {
+        app.world_mut().write_message(request);
     }
     if let Some(speed) = start.speed {
         app.world_mut().write_message(RunCommand(Command::SetSpeed(speed)));
@@ -168,10 +178,13 @@ pub fn run(args: GuiArgs) -> i32 {
         eprintln!("error: {problem}");
         return EXIT_BAD_INPUT;
     }
-    let (lessons, lesson_errors, lesson_folder) = crate::lessons::available_lessons();
+    let mut languages = crate::i18n::requested_languages(args.lang.as_deref());
+    let library = crate::lessons::LessonLibrary::available();
+    let lessons = classroom::Lessons::new(library, crate::lessons::BASE_LANGUAGE);
+    let lessons_by_name = &lessons.lessons;
     let find_lesson = |name: &str| {
-        lessons.iter().position(|l| l.name == name).ok_or_else(|| {
-            let known: Vec<&str> = lessons.iter().map(|l| l.name.as_str()).collect();
+        lessons_by_name.iter().position(|l| l.name == name).ok_or_else(|| {
+            let known: Vec<&str> = lessons_by_name.iter().map(|l| l.name.as_str()).collect();
             format!("unknown lesson \"{name}\"; the lessons are: {}", known.join(", "))
         })
     };
@@ -187,7 +200,7 @@ pub fn run(args: GuiArgs) -> i32 {
         (None, None) => Ok(None),
     };
     let lesson = match opened {
-        Ok(lesson) => lesson.filter(|&(index, step)| step < lessons[index].steps.len()),
+        Ok(lesson) => lesson.filter(|&(index, step)| step < lessons_by_name[index].steps.len()),
         Err(problem) => {
             eprintln!("error: {problem}");
             return EXIT_BAD_INPUT;
@@ -196,9 +209,16 @@ pub fn run(args: GuiArgs) -> i32 {
     // A link's settings win over its lesson step's own: they are what the
     // teacher had on screen when the link was made.
     let config = match (lesson, &args.link) {
-        (Some((index, step)), None) => lessons[index].steps[step].config.clone(),
+        (Some((index, step)), None) => lessons_by_name[index].steps[step].config.clone(),
         (_, Some(link)) => match crate::share::decode(link) {
-            Ok(setup) => setup.config,
+            Ok(setup) => {
+                // The link's language comes after --lang, before the
+                // environment's.
+                if let Some(language) = setup.language {
+                    languages.insert(usize::from(args.lang.is_some()), language);
+                }
+                setup.config
+            }
             Err(error) => {
                 eprintln!("error: --link: {error}");
                 return EXIT_BAD_INPUT;
@@ -214,7 +234,7 @@ pub fn run(args: GuiArgs) -> i32 {
     };
     // With --frames, training runs at full speed unless --speed says
     // otherwise; a lesson step that plays starts at the default speed.
-    let plays = lesson.is_some_and(|(index, step)| lessons[index].steps[step].play);
+    let plays = lesson.is_some_and(|(index, step)| lessons_by_name[index].steps[step].play);
     let speed = match (args.speed, args.frames.is_some()) {
         (Some(speed), _) => speed.0,
         (None, true) => Some(Speed::Max),
@@ -222,7 +242,7 @@ pub fn run(args: GuiArgs) -> i32 {
     };
     let start = Start {
         config,
-        lessons: classroom::Lessons { lessons, errors: lesson_errors, folder: lesson_folder },
+        lessons,
         lesson,
         speed,
         frames: args.frames,
@@ -233,6 +253,14 @@ pub fn run(args: GuiArgs) -> i32 {
         open: args.open.iter().map(|&window| windows::Toggle::from(window)).collect(),
         pointer: args.pointer,
         apply: args.apply,
+        languages,
+        presentation: [
+            args.present.then_some(classroom::PresentationRequest::Presenting(true)),
+            args.high_contrast.then_some(classroom::PresentationRequest::HighContrast(true)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
     };
     let window = Window {
         title: "Emergence Lab".into(),

@@ -30,7 +30,8 @@ pub fn seconds_now() -> u64 {
 }
 
 /// Saves `bytes` as `name`: into `folder` natively, as a download in the
-/// browser. Returns where it went, for the status line.
+/// browser. Returns where it went (a path, or the download's name), for
+/// the status line.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn save_bytes(folder: &Path, name: &str, bytes: &[u8]) -> Result<String, SaveError> {
     std::fs::create_dir_all(folder).map_err(|source| SaveError::Folder { path: folder.to_path_buf(), source })?;
@@ -47,7 +48,7 @@ pub fn screenshot(commands: &mut Commands, folder: &Path, name: &str) -> Result<
     std::fs::create_dir_all(folder).map_err(|source| SaveError::Folder { path: folder.to_path_buf(), source })?;
     let path = folder.join(name);
     commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path.clone()));
-    Ok(format!("screenshot saved to {}", path.display()))
+    Ok(path.display().to_string())
 }
 
 /// Whether saved files go into a folder the user names (natively) rather
@@ -116,14 +117,14 @@ mod web {
         anchor.set_download(name);
         anchor.click();
         let _ = web_sys::Url::revoke_object_url(&url);
-        Ok(format!("{name} (a download)"))
+        Ok(name.to_string())
     }
 
     /// Bevy saves a screenshot on the web as a download of this name.
     pub fn screenshot(commands: &mut Commands, _folder: &Path, name: &str) -> Result<String, SaveError> {
         use bevy::render::view::screenshot::{Screenshot, save_to_disk};
         commands.spawn(Screenshot::primary_window()).observe(save_to_disk(std::path::PathBuf::from(name)));
-        Ok(format!("screenshot {name} (a download)"))
+        Ok(name.to_string())
     }
 
     fn location() -> Option<web_sys::Location> {

@@ -10,6 +10,7 @@ use wasm_bindgen::JsValue;
 use web_time::Duration;
 
 use super::classroom::{EnterStep, Lessons};
+use super::language::{ChooseLanguage, Words};
 use super::session::{Lab, Notice, RunCommand};
 use super::{Start, build, platform};
 use crate::benchmarks::{PLAYGROUND_NETWORKS, fingerprint, fingerprint_cases, playground_config, samples_per_second};
@@ -22,22 +23,28 @@ pub fn start() {
         run_benchmarks();
         return;
     }
-    let (lessons, errors) = crate::lessons::built_in_lessons();
-    let lessons = Lessons { lessons, errors, folder: None };
+    let lessons = Lessons::new(crate::lessons::LessonLibrary::built_in(), crate::lessons::BASE_LANGUAGE);
+    // `?lang=zh-CN` first, then the link's language, then the browser's.
+    let query = platform::page_query();
+    let mut languages: Vec<String> = query.split(['?', '&']).filter_map(|pair| pair.strip_prefix("lang=")).map(str::to_string).collect();
     let playground = load_config(&ConfigSource::Preset("playground".into()), &[]).expect("the default preset is valid");
     let (config, lesson, notice) = match platform::page_fragment() {
         None => (playground, None, None),
         Some(fragment) => match crate::share::decode(&fragment) {
             Ok(setup) => {
+                languages.extend(setup.language);
                 let lesson = setup.lesson.and_then(|(name, step)| {
                     let index = lessons.lessons.iter().position(|l| l.name == name)?;
                     (step < lessons.lessons[index].steps.len()).then_some((index, step))
                 });
                 (setup.config, lesson, None)
             }
-            Err(error) => (playground, None, Some(format!("the link could not be opened: {error}"))),
+            Err(error) => (playground, None, Some(error)),
         },
     };
+    languages.extend(crate::i18n::requested_languages(None));
+    let words = crate::i18n::Localizer::built_in(&languages).0;
+    let notice = notice.map(|error| crate::tr!(words, "app-link-not-opened", error = error.to_string()));
     let window = Window {
         title: "Emergence Lab".into(),
         canvas: Some("#lab".into()),
@@ -59,6 +66,8 @@ pub fn start() {
         step_through: None,
         pointer: None,
         apply: false,
+        languages,
+        presentation: Vec::new(),
     };
     let mut app = build(start, window);
     app.add_plugins(WebPlugin);
@@ -80,13 +89,18 @@ impl Plugin for WebPlugin {
 /// fragment: open its setup as the page would have at load.
 fn open_new_links(
     lessons: Res<Lessons>,
+    words: Res<Words>,
     mut notice: ResMut<Notice>,
     mut commands: MessageWriter<RunCommand>,
     mut steps: MessageWriter<EnterStep>,
+    mut language: MessageWriter<ChooseLanguage>,
 ) {
     for fragment in platform::take_new_links() {
         match crate::share::decode(&fragment) {
             Ok(setup) => {
+                if let Some(tag) = setup.language.clone() {
+                    language.write(ChooseLanguage(tag));
+                }
                 let lesson = setup.lesson.and_then(|(name, step)| Some((lessons.lessons.iter().position(|l| l.name == name)?, step)));
                 match lesson {
                     Some((lesson, step)) => {
@@ -98,12 +112,12 @@ fn open_new_links(
                 }
                 notice.message = None;
             }
-            Err(error) => notice.message = Some(format!("the link could not be opened: {error}")),
+            Err(error) => notice.message = Some(crate::tr!(words, "app-link-not-opened", error = error.to_string())),
         }
     }
 }
 
-fn publish_to_page(lab: Res<Lab>, notice: Res<Notice>, mut frames: Local<u64>) {
+fn publish_to_page(lab: Res<Lab>, notice: Res<Notice>, words: Res<Words>, mut frames: Local<u64>) {
     *frames += 1;
     let Some(window) = web_sys::window() else { return };
     let _ = js_sys::Reflect::set(&window, &"__labFrames".into(), &JsValue::from_f64(*frames as f64));
@@ -116,6 +130,7 @@ fn publish_to_page(lab: Res<Lab>, notice: Res<Notice>, mut frames: Local<u64>) {
             "samples_per_second": lab.throughput.samples_per_second,
             "config": lab.config.to_toml(),
             "notice": notice.message,
+            "language": words.language(),
         });
         let _ = js_sys::Reflect::set(&window, &"__lab".into(), &facts.to_string().into());
     }

@@ -20,6 +20,10 @@ use crate::config::{Config, ConfigError, ConfigSource, load_config, load_config_
 use crate::files::ReadError;
 use checks::{Check, CheckError, SeedShare};
 
+/// The language of the lesson files in the lessons folder itself;
+/// translations are in `lessons/<language>/`, under the same file names.
+pub const BASE_LANGUAGE: &str = "en-US";
+
 /// The largest lesson file read (lessons are a few kilobytes).
 const MAX_LESSON_BYTES: u64 = 1 << 20;
 
@@ -41,6 +45,27 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("13-one-step-of-backpropagation", include_str!("../../assets/lessons/13-one-step-of-backpropagation.toml")),
     ("14-what-a-cnn-learns", include_str!("../../assets/lessons/14-what-a-cnn-learns.toml")),
 ];
+
+/// The translations shipped with the program: (language, [(name, text)]).
+const BUILT_IN_TRANSLATIONS: &[(&str, &[(&str, &str)])] = &[(
+    "zh-CN",
+    &[
+        ("01-features-emerge", include_str!("../../assets/lessons/zh-CN/01-features-emerge.toml")),
+        ("02-vanishing-gradients", include_str!("../../assets/lessons/zh-CN/02-vanishing-gradients.toml")),
+        ("03-exploding-gradients", include_str!("../../assets/lessons/zh-CN/03-exploding-gradients.toml")),
+        ("04-symmetry", include_str!("../../assets/lessons/zh-CN/04-symmetry.toml")),
+        ("05-xavier-versus-he", include_str!("../../assets/lessons/zh-CN/05-xavier-versus-he.toml")),
+        ("06-dead-relus", include_str!("../../assets/lessons/zh-CN/06-dead-relus.toml")),
+        ("07-batch-norm", include_str!("../../assets/lessons/zh-CN/07-batch-norm.toml")),
+        ("08-overfitting", include_str!("../../assets/lessons/zh-CN/08-overfitting.toml")),
+        ("09-optimisers", include_str!("../../assets/lessons/zh-CN/09-optimisers.toml")),
+        ("10-homogenisation", include_str!("../../assets/lessons/zh-CN/10-homogenisation.toml")),
+        ("11-grokking", include_str!("../../assets/lessons/zh-CN/11-grokking.toml")),
+        ("12-edge-of-chaos", include_str!("../../assets/lessons/zh-CN/12-edge-of-chaos.toml")),
+        ("13-one-step-of-backpropagation", include_str!("../../assets/lessons/zh-CN/13-one-step-of-backpropagation.toml")),
+        ("14-what-a-cnn-learns", include_str!("../../assets/lessons/zh-CN/14-what-a-cnn-learns.toml")),
+    ],
+)];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -108,6 +133,8 @@ impl LessonStep {
 pub struct Lesson {
     /// The file's name without `.toml`; lessons are listed in its order.
     pub name: String,
+    /// The language its text is in (a tag such as `en-US`, `zh-CN`).
+    pub language: String,
     pub title: String,
     pub summary: String,
     pub steps: Vec<LessonStep>,
@@ -206,7 +233,7 @@ pub fn parse_lesson(name: &str, text: &str, file: &str) -> Result<Lesson, Lesson
             slow: step.slow,
         });
     }
-    Ok(Lesson { name: name.to_string(), title: parsed.title, summary: parsed.summary, steps })
+    Ok(Lesson { name: name.to_string(), language: BASE_LANGUAGE.to_string(), title: parsed.title, summary: parsed.summary, steps })
 }
 
 /// Reads every `*.toml` in `dir`, in file-name order.
@@ -250,20 +277,9 @@ pub fn built_in_lessons() -> (Vec<Lesson>, Vec<LessonError>) {
     (lessons, errors)
 }
 
-/// Where the lessons folder is: `$EMERGENCE_LAB_ASSETS/lessons`, then
-/// `assets/lessons` in the working directory, next to the executable, or
-/// in the source tree the program was built from.
+/// Where the lessons folder is (see [`crate::files::assets_subdir`]).
 pub fn lessons_dir() -> Option<PathBuf> {
-    let mut candidates = Vec::new();
-    if let Some(assets) = std::env::var_os("EMERGENCE_LAB_ASSETS") {
-        candidates.push(PathBuf::from(assets).join("lessons"));
-    }
-    candidates.push(PathBuf::from("assets/lessons"));
-    if let Some(dir) = std::env::current_exe().ok().and_then(|exe| exe.parent().map(Path::to_path_buf)) {
-        candidates.push(dir.join("assets/lessons"));
-    }
-    candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/lessons"));
-    candidates.into_iter().find(|dir| dir.is_dir())
+    crate::files::assets_subdir("lessons")
 }
 
 /// The lessons from the lessons folder if there is one, else the built-in
@@ -278,6 +294,93 @@ pub fn available_lessons() -> (Vec<Lesson>, Vec<LessonError>, Option<PathBuf>) {
             let (lessons, errors) = built_in_lessons();
             (lessons, errors, None)
         }
+    }
+}
+
+/// The lessons in every language they are written in: the base (English)
+/// files, and translations under the same names, each a whole lesson (a
+/// teacher may write a lesson in one language only).
+#[derive(Debug, Clone, Default)]
+pub struct LessonLibrary {
+    /// By language tag, each list in file-name order.
+    by_language: std::collections::BTreeMap<String, Vec<Lesson>>,
+    pub errors: Vec<LessonError>,
+    /// Where they were read from (`None`: the built-in copies).
+    pub folder: Option<PathBuf>,
+}
+
+impl LessonLibrary {
+    /// Reads `dir/*.toml` (English) and `dir/<language>/*.toml`.
+    pub fn load(dir: &Path) -> Self {
+        let (base, mut errors) = load_lessons(dir);
+        let mut by_language = std::collections::BTreeMap::from([(BASE_LANGUAGE.to_string(), base)]);
+        let mut folders: Vec<PathBuf> =
+            std::fs::read_dir(dir).map(|entries| entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect()).unwrap_or_default();
+        folders.sort();
+        for folder in folders {
+            let language = folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let (mut lessons, folder_errors) = load_lessons(&folder);
+            for lesson in &mut lessons {
+                lesson.language = language.clone();
+            }
+            errors.extend(folder_errors);
+            by_language.entry(language).or_default().extend(lessons);
+        }
+        Self { by_language, errors, folder: Some(dir.to_path_buf()) }
+    }
+
+    /// The lessons compiled into the program.
+    pub fn built_in() -> Self {
+        let (base, mut errors) = built_in_lessons();
+        let mut by_language = std::collections::BTreeMap::from([(BASE_LANGUAGE.to_string(), base)]);
+        for (language, files) in BUILT_IN_TRANSLATIONS {
+            for (name, text) in *files {
+                match parse_lesson(name, text, &format!("(built in) {language}/{name}.toml")) {
+                    Ok(lesson) => {
+                        by_language.entry(language.to_string()).or_default().push(Lesson { language: language.to_string(), ..lesson })
+                    }
+                    Err(error) => errors.push(error),
+                }
+            }
+        }
+        Self { by_language, errors, folder: None }
+    }
+
+    /// The lessons folder's if there is one, else the built-in ones.
+    pub fn available() -> Self {
+        lessons_dir().map_or_else(Self::built_in, |dir| Self::load(&dir))
+    }
+
+    /// The languages lessons are written in.
+    pub fn languages(&self) -> Vec<&str> {
+        self.by_language.keys().map(String::as_str).collect()
+    }
+
+    /// The lessons of `language` (exactly, or by its first part: `zh` for
+    /// `zh-CN`) if there are any.
+    fn of(&self, language: &str) -> Option<&Vec<Lesson>> {
+        let primary = |tag: &str| tag.split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();
+        self.by_language
+            .get(language)
+            .or_else(|| self.by_language.iter().find(|(tag, _)| primary(tag) == primary(language)).map(|(_, lessons)| lessons))
+    }
+
+    /// Every lesson, in file-name order, each in `language` where it is
+    /// written in it, else in English, else in the first language it has
+    /// (its `language` says which). The list is the same for every
+    /// language, so a lesson's place in it does not change with the
+    /// language.
+    pub fn in_language(&self, language: &str) -> Vec<Lesson> {
+        let names: std::collections::BTreeSet<&str> = self.by_language.values().flatten().map(|l| l.name.as_str()).collect();
+        let find = |lessons: Option<&Vec<Lesson>>, name: &str| lessons.and_then(|ls| ls.iter().find(|l| l.name == name)).cloned();
+        names
+            .into_iter()
+            .filter_map(|name| {
+                find(self.of(language), name)
+                    .or_else(|| find(self.by_language.get(BASE_LANGUAGE), name))
+                    .or_else(|| self.by_language.values().find_map(|lessons| find(Some(lessons), name)))
+            })
+            .collect()
     }
 }
 

@@ -10,8 +10,9 @@ use bevy_egui::egui::{self, Color32, Stroke};
 use egui_plot::{Legend, Line, Plot, PlotPoints, Points, Polygon};
 
 use super::Frame;
-use crate::analysis::theory::{EdgePoint, edge_of_chaos};
+use crate::analysis::theory::{EdgePoint, Phase, edge_of_chaos};
 use crate::nn::Activation;
+use crate::tr;
 
 /// The plane shown: sigma_w^2 from 0 to 5, sigma_b^2 from 0 to 0.5.
 const SIGMA_W2_MAX: f64 = 5.0;
@@ -28,7 +29,9 @@ pub struct ChaosWindow {
 impl ChaosWindow {
     pub fn show(&mut self, ctx: &egui::Context, frame: &Frame) {
         let mut open = self.open;
-        egui::Window::new("Edge of chaos").open(&mut open).default_width(460.0).show(ctx, |ui| {
+        let tr = frame.tr;
+        let title = tr!(tr, "chaos-window-title");
+        egui::Window::new(title).id(egui::Id::new("chaos-window")).open(&mut open).default_width(460.0).show(ctx, |ui| {
             let config = &frame.lab.config;
             let theory = &frame.lab.theory;
             let layers = config.network.hidden.len();
@@ -42,10 +45,9 @@ impl ChaosWindow {
             }
             let edge = &self.edge.as_ref().expect("just computed").1;
             let line: Vec<[f64; 2]> = edge.iter().filter_map(|e| e.sigma_w2.map(|w| [w.min(SIGMA_W2_MAX), e.bias_variance])).collect();
-            ui.label(format!(
-                "{} layers: left of the line signals fade with depth (ordered), right of it they scatter (chaotic). Networks train best near the line.",
-                activation.name()
-            ));
+            ui.label(tr!(tr, "chaos-intro", activation = activation.name()));
+            let (ordered_name, chaotic_name) = (tr!(tr, "chaos-region-ordered"), tr!(tr, "chaos-region-chaotic"));
+            let point_name = tr!(tr, "chaos-this-network-series");
             Plot::new("edge-of-chaos")
                 .height(240.0)
                 .legend(Legend::default())
@@ -55,8 +57,8 @@ impl ChaosWindow {
                 .include_x(SIGMA_W2_MAX)
                 .include_y(0.0)
                 .include_y(SIGMA_B2_MAX)
-                .x_axis_label("sigma_w² (weight variance x fan-in)")
-                .y_axis_label("sigma_b² (bias variance)")
+                .x_axis_label(tr!(tr, "chaos-axis-weight-variance"))
+                .y_axis_label(tr!(tr, "chaos-axis-bias-variance"))
                 .show(ui, |plot| {
                     if line.len() > 1 {
                         // egui_plot fills polygons as convex shapes: the
@@ -64,7 +66,9 @@ impl ChaosWindow {
                         // the chaotic side is filled in strips under it.
                         let (blue, red) = (Color32::from_rgb(60, 120, 255), Color32::from_rgb(255, 90, 60));
                         let region = |name: &str, points: Vec<[f64; 2]>, colour: Color32| {
-                            Polygon::new(name, PlotPoints::from(points)).stroke(Stroke::new(0.0, colour)).fill_color(colour.gamma_multiply(0.2))
+                            Polygon::new(name, PlotPoints::from(points))
+                                .stroke(Stroke::new(0.0, colour))
+                                .fill_color(colour.gamma_multiply(0.2))
                         };
                         let last = *line.last().expect("two points or more");
                         let mut ordered = vec![[0.0, 0.0]];
@@ -73,42 +77,57 @@ impl ChaosWindow {
                             ordered.push([last[0], SIGMA_B2_MAX]);
                         }
                         ordered.push([0.0, SIGMA_B2_MAX]);
-                        plot.polygon(region("ordered", ordered, blue));
+                        plot.polygon(region(&ordered_name, ordered, blue));
                         for pair in line.windows(2) {
                             let strip = vec![[pair[0][0], 0.0], pair[0], pair[1], [pair[1][0], 0.0]];
-                            plot.polygon(region("chaotic", strip, red));
+                            plot.polygon(region(&chaotic_name, strip, red));
                         }
                         if last[0] < SIGMA_W2_MAX {
                             let rest = vec![[last[0], 0.0], [last[0], SIGMA_B2_MAX], [SIGMA_W2_MAX, SIGMA_B2_MAX], [SIGMA_W2_MAX, 0.0]];
-                            plot.polygon(region("chaotic", rest, red));
+                            plot.polygon(region(&chaotic_name, rest, red));
                         }
                         plot.line(Line::new("chi1 = 1", PlotPoints::from(line.clone())).color(Color32::WHITE).width(2.0));
                     }
                     if let Some(sigma_w2) = theory.sigma_w2 {
                         plot.points(
-                            Points::new("this network", vec![[sigma_w2.min(SIGMA_W2_MAX), theory.bias_variance.min(SIGMA_B2_MAX)]])
+                            Points::new(point_name, vec![[sigma_w2.min(SIGMA_W2_MAX), theory.bias_variance.min(SIGMA_B2_MAX)]])
                                 .radius(6.0)
                                 .color(Color32::YELLOW),
                         );
                     }
                 });
             if !theory.applies {
-                ui.colored_label(
-                    Color32::from_rgb(230, 150, 60),
-                    format!("The theory does not describe this network: {}", theory.reason.as_deref().unwrap_or("see the README")),
-                );
+                // The engine's reason (English).
+                let text = match &theory.reason {
+                    Some(reason) => tr!(tr, "chaos-theory-not-applicable", reason = reason),
+                    None => tr!(tr, "chaos-theory-not-applicable-see-readme"),
+                };
+                ui.colored_label(Color32::from_rgb(230, 150, 60), text);
                 return;
             }
             if bias_mean != 0.0 {
-                ui.small(format!("Every bias starts at {bias_mean}: the line is for that mean (the plane's sigma_b² is the variance around it)."));
+                ui.small(tr!(tr, "chaos-bias-mean", mean = bias_mean));
             }
-            let phase = theory.phase.map_or("-".to_string(), |p| format!("{p:?}").to_lowercase());
-            ui.label(format!("This network: sigma_w² = {:.2}, {phase}, chi1 = {:.3}", theory.sigma_w2.unwrap_or(f64::NAN), theory.chi1.unwrap_or(f64::NAN)));
-            match theory.xi_c {
-                Some(xi) => ui.label(format!("Depth scale xi_c = {xi:.1} layers: this network is {:.1} depth scales deep ({layers} layers).", layers as f64 / xi)),
-                None => ui.label(format!("Depth scale: unbounded (critical): signals survive any depth; {layers} layers.")),
+            let phase = match theory.phase {
+                Some(Phase::Ordered) => tr!(tr, "chaos-phase-ordered"),
+                Some(Phase::Critical) => tr!(tr, "chaos-phase-critical"),
+                Some(Phase::Chaotic) => tr!(tr, "chaos-phase-chaotic"),
+                Some(Phase::Exploding) => tr!(tr, "chaos-phase-exploding"),
+                None => "-".to_string(),
             };
-            ui.small("Schoenholz et al. (2017): a network trains when its depth is within a few depth scales.");
+            // Values of the theory's symbols: formatted here, as formulas.
+            ui.label(tr!(
+                tr,
+                "chaos-this-network",
+                sigma_w2 = format!("{:.2}", theory.sigma_w2.unwrap_or(f64::NAN)),
+                phase = phase,
+                chi1 = format!("{:.3}", theory.chi1.unwrap_or(f64::NAN))
+            ));
+            match theory.xi_c {
+                Some(xi) => ui.label(tr!(tr, "chaos-depth-scale", xi = format!("{xi:.1}"), depth = layers as f64 / xi, layers = layers)),
+                None => ui.label(tr!(tr, "chaos-depth-scale-unbounded", layers = layers)),
+            };
+            ui.small(tr!(tr, "chaos-reference"));
         });
         self.open = open;
     }

@@ -7,7 +7,10 @@ use egui_plot::{Bar, BarChart, GridInput, GridMark, Legend, Line, Plot, PlotPoin
 
 use super::{Frame, Requests};
 use crate::analysis::emergence::PhaseKind;
+use crate::analysis::theory::Phase;
 use crate::app::palette;
+use crate::i18n::Localizer;
+use crate::tr;
 use crate::train::{Histogram, HistogramScale, LayerStats, ProbeRecord};
 
 /// Which quantity the histogram chart shows.
@@ -104,14 +107,14 @@ const MAX_LEGEND_LAYERS: usize = 6;
 
 /// "L1 31%, L3 5%": the hidden layers whose fraction `stat` exceeds
 /// `threshold`, numbered from 1.
-fn layers_above(layers: &[LayerStats], threshold: f64, stat: fn(&LayerStats) -> f64) -> String {
+fn layers_above(tr: &Localizer, layers: &[LayerStats], threshold: f64, stat: fn(&LayerStats) -> f64) -> String {
     let listed: Vec<String> = layers
         .iter()
         .enumerate()
         .filter(|(_, s)| stat(s) > threshold)
-        .map(|(k, s)| format!("L{} {:.0}%", k + 1, 100.0 * stat(s)))
+        .map(|(k, s)| tr!(tr, "charts-layer-fraction", layer = k + 1, fraction = stat(s)))
         .collect();
-    listed.join(", ")
+    listed.join(&tr!(tr, "charts-list-separator"))
 }
 
 /// One line per layer of a per-layer statistic on a log axis (`value`
@@ -119,9 +122,9 @@ fn layers_above(layers: &[LayerStats], threshold: f64, stat: fn(&LayerStats) -> 
 /// layer (`predicted`, on the same scale), as a reference at every step.
 fn per_layer_log_chart(
     ui: &mut egui::Ui,
+    tr: &Localizer,
     id: &str,
-    records: &[ProbeRecord],
-    axis: StepAxis,
+    (records, axis): (&[ProbeRecord], StepAxis),
     layers: usize,
     value: impl Fn(&ProbeRecord, usize) -> Option<f64>,
     predicted: &[Option<f64>],
@@ -131,7 +134,7 @@ fn per_layer_log_chart(
         plot = plot.legend(Legend::default());
     }
     if layers > MAX_LEGEND_LAYERS {
-        ui.small("dark: input side, bright: output side");
+        ui.small(tr!(tr, "charts-layer-colours"));
     }
     let (first, last) = match (records.first(), records.last()) {
         (Some(first), Some(last)) => (axis.x(first.step), axis.x(last.step).max(axis.x(first.step) + 1.0)),
@@ -140,12 +143,13 @@ fn per_layer_log_chart(
     plot.y_axis_formatter(decade_label).y_grid_spacer(decade_spacer).show(ui, |plot| {
         for layer in 0..layers {
             let points = series(records, axis, |r| value(r, layer).and_then(log10));
-            plot.line(Line::new(format!("L{}", layer + 1), points).color(palette::layer_colour(layer, layers)).width(1.5));
+            let name = tr!(tr, "charts-layer-short", layer = layer + 1);
+            plot.line(Line::new(name.clone(), points).color(palette::layer_colour(layer, layers)).width(1.5));
             if let Some(level) = predicted.get(layer).copied().flatten().and_then(log10) {
                 // Named as the layer's own line: one legend entry shows
                 // and hides both (the caption says what dashed means).
                 plot.line(
-                    Line::new(format!("L{}", layer + 1), PlotPoints::from(vec![[first, level], [last, level]]))
+                    Line::new(name, PlotPoints::from(vec![[first, level], [last, level]]))
                         .color(palette::layer_colour(layer, layers))
                         .style(egui_plot::LineStyle::dashed_loose())
                         .width(1.0),
@@ -159,30 +163,36 @@ fn per_layer_log_chart(
 fn theory_caption(ui: &mut egui::Ui, frame: &Frame) {
     let theory = &frame.lab.theory;
     if !theory.applies {
-        ui.small(format!("dashed theory lines: none here ({})", theory.reason.as_deref().unwrap_or("the theory does not apply")));
+        // The reason is the engine's (English) description.
+        let reason = theory.reason.clone().unwrap_or_else(|| tr!(frame.tr, "charts-theory-does-not-apply"));
+        ui.small(tr!(frame.tr, "charts-theory-none", reason = reason));
         return;
     }
-    let phase = theory.phase.map_or("-".to_string(), |p| format!("{p:?}").to_lowercase());
-    let xi = theory.xi_c.map_or("∞".to_string(), |x| format!("{x:.1}"));
+    let phase = match theory.phase {
+        Some(Phase::Ordered) => tr!(frame.tr, "charts-phase-ordered"),
+        Some(Phase::Critical) => tr!(frame.tr, "charts-phase-critical"),
+        Some(Phase::Chaotic) => tr!(frame.tr, "charts-phase-chaotic"),
+        Some(Phase::Exploding) => tr!(frame.tr, "charts-phase-exploding"),
+        None => "-".to_string(),
+    };
+    // No depth scale is an infinite one (NUMBER() writes ∞).
+    let xi = theory.xi_c.unwrap_or(f64::INFINITY);
     let depth = frame.lab.network().hidden_layers();
-    ui.small(format!(
-        "dashed: mean-field theory at initialisation (infinite width); {phase}, chi1 = {:.2}, depth scale {xi} layers ({depth} layers deep)",
-        theory.chi1.unwrap_or(f64::NAN)
-    ));
+    ui.small(tr!(frame.tr, "charts-theory-caption", phase = phase, chi1 = theory.chi1.unwrap_or(f64::NAN), xi = xi, depth = depth));
 }
 
 impl Charts {
     pub fn show(&mut self, ui: &mut egui::Ui, frame: &Frame, _requests: &mut Requests) {
         let lab = frame.lab;
+        let tr = frame.tr;
         let records = lab.parts.history.records();
         let layers = lab.network().layers.len();
         let hidden = layers - 1;
 
         let axis = StepAxis { log: self.log_steps };
         ui.horizontal(|ui| {
-            ui.strong("Loss");
-            ui.checkbox(&mut self.log_steps, "log steps")
-                .on_hover_text("A logarithmic step axis: early phases and late jumps both visible");
+            ui.strong(tr!(tr, "charts-loss-heading"));
+            ui.checkbox(&mut self.log_steps, tr!(tr, "charts-log-steps")).on_hover_text(tr!(tr, "charts-log-steps-tooltip"));
         });
         let phases = &lab.parts.phases;
         let (low, high) = records
@@ -201,21 +211,28 @@ impl Charts {
                     let (a, b) = (axis.x(phase.start_step), axis.x(phase.end_step));
                     match phase.kind {
                         PhaseKind::Plateau => plot.polygon(
-                            Polygon::new("plateau", PlotPoints::from(vec![[a, low], [b, low], [b, high], [a, high]]))
+                            Polygon::new(tr!(tr, "charts-plateau"), PlotPoints::from(vec![[a, low], [b, low], [b, high], [a, high]]))
                                 .fill_color(Color32::from_rgba_unmultiplied(120, 160, 255, 40))
                                 .stroke(egui::Stroke::NONE),
                         ),
-                        PhaseKind::SuddenDrop => plot.vline(VLine::new("sudden drop", a).color(Color32::from_rgb(220, 60, 60))),
+                        PhaseKind::SuddenDrop => {
+                            plot.vline(VLine::new(tr!(tr, "charts-sudden-drop"), a).color(Color32::from_rgb(220, 60, 60)))
+                        }
                     }
                 }
-                plot.line(Line::new("train", series(records, axis, |r| Some(r.train_loss))).color(Color32::from_rgb(120, 120, 120)));
                 plot.line(
-                    Line::new("test", series(records, axis, |r| Some(r.test_loss))).color(Color32::from_rgb(230, 120, 20)).width(2.0),
+                    Line::new(tr!(tr, "charts-train"), series(records, axis, |r| Some(r.train_loss)))
+                        .color(Color32::from_rgb(120, 120, 120)),
+                );
+                plot.line(
+                    Line::new(tr!(tr, "charts-test"), series(records, axis, |r| Some(r.test_loss)))
+                        .color(Color32::from_rgb(230, 120, 20))
+                        .width(2.0),
                 );
             });
         if lab.data.task.classes().is_some() {
             let moments = lab.parts.moments;
-            ui.strong("Accuracy").on_hover_text("Vertical lines: when training and test accuracy first reached 95%");
+            ui.strong(tr!(tr, "charts-accuracy-heading")).on_hover_text(tr!(tr, "charts-accuracy-tooltip"));
             Plot::new("accuracy")
                 .height(90.0)
                 .legend(Legend::default())
@@ -225,34 +242,41 @@ impl Charts {
                 .x_axis_formatter(move |mark, _| axis.label(mark))
                 .show(ui, |plot| {
                     if let Some(step) = moments.train_step {
-                        plot.vline(VLine::new(format!("train fitted (step {step})"), axis.x(step)).color(Color32::from_rgb(150, 150, 150)));
+                        plot.vline(
+                            VLine::new(tr!(tr, "charts-train-fitted", step = step), axis.x(step)).color(Color32::from_rgb(150, 150, 150)),
+                        );
                     }
                     if let Some(step) = moments.test_step {
-                        plot.vline(VLine::new(format!("test fitted (step {step})"), axis.x(step)).color(Color32::from_rgb(230, 120, 20)));
+                        plot.vline(
+                            VLine::new(tr!(tr, "charts-test-fitted", step = step), axis.x(step)).color(Color32::from_rgb(230, 120, 20)),
+                        );
                     }
-                    plot.line(Line::new("train", series(records, axis, |r| r.train_acc)).color(Color32::from_rgb(120, 120, 120)));
-                    plot.line(Line::new("test", series(records, axis, |r| r.test_acc)).color(Color32::from_rgb(230, 120, 20)).width(2.0));
+                    plot.line(
+                        Line::new(tr!(tr, "charts-train"), series(records, axis, |r| r.train_acc)).color(Color32::from_rgb(120, 120, 120)),
+                    );
+                    plot.line(
+                        Line::new(tr!(tr, "charts-test"), series(records, axis, |r| r.test_acc))
+                            .color(Color32::from_rgb(230, 120, 20))
+                            .width(2.0),
+                    );
                     // Modular addition: the order that forms before the jump.
                     let waves = &lab.parts.fourier;
                     if !waves.is_empty() {
                         let points = PlotPoints::from(decimate(waves.iter().map(|w| [axis.x(w.step), w.median_share]).collect()));
-                        plot.line(Line::new("median wave share", points).color(Color32::from_rgb(80, 200, 255)));
+                        plot.line(Line::new(tr!(tr, "charts-median-wave-share"), points).color(Color32::from_rgb(80, 200, 255)));
                     }
                 });
             if let (Some(train), Some(test)) = (moments.train_step, moments.test_step)
                 && test >= 3 * train.max(1)
             {
-                ui.small(format!("test accuracy followed {} steps after training accuracy: a delayed generalisation", test - train));
+                ui.small(tr!(tr, "charts-delayed-generalisation", steps = test - train));
             }
         }
 
         ui.horizontal(|ui| {
-            ui.strong("Gradient norm per layer").on_hover_text(
-                "The size of the loss gradient reaching each layer's weights. Lines far apart, input layers lowest: vanishing gradients.",
-            );
-            ui.checkbox(&mut self.relative_gradients, "relative to the output").on_hover_text(
-                "Each layer's gradient norm divided by the output layer's: what theory predicts, and steady while the overall size swings from probe to probe",
-            );
+            ui.strong(tr!(tr, "charts-gradient-heading")).on_hover_text(tr!(tr, "charts-gradient-tooltip"));
+            ui.checkbox(&mut self.relative_gradients, tr!(tr, "charts-relative-gradients"))
+                .on_hover_text(tr!(tr, "charts-relative-gradients-tooltip"));
         });
         let theory = &lab.theory;
         if self.relative_gradients {
@@ -263,18 +287,17 @@ impl Charts {
                 let output = r.layers.last()?.grad_norm;
                 (output > 0.0).then(|| r.layers.get(k).map(|s| s.grad_norm / output)).flatten()
             };
-            per_layer_log_chart(ui, "gradient-norms", records, axis, layers, relative, &predicted);
+            per_layer_log_chart(ui, tr, "gradient-norms", (records, axis), layers, relative, &predicted);
         } else {
-            per_layer_log_chart(ui, "gradient-norms", records, axis, layers, |r, k| r.layers.get(k).map(|s| s.grad_norm), &[]);
+            per_layer_log_chart(ui, tr, "gradient-norms", (records, axis), layers, |r, k| r.layers.get(k).map(|s| s.grad_norm), &[]);
         }
-        ui.strong("Activation spread per layer (std)");
+        ui.strong(tr!(tr, "charts-activation-heading"));
         let predicted: Vec<Option<f64>> = theory.layers.iter().map(|l| l.act_std).collect();
-        per_layer_log_chart(ui, "activation-std", records, axis, hidden, |r, k| r.layers.get(k).map(|s| s.act_std), &predicted);
+        per_layer_log_chart(ui, tr, "activation-std", (records, axis), hidden, |r, k| r.layers.get(k).map(|s| s.act_std), &predicted);
         theory_caption(ui, frame);
 
         if let Some(latest) = records.last() {
-            ui.strong(format!("Per layer at step {}", latest.step))
-                .on_hover_text("Bars: log10 of each layer's gradient norm; the signal-propagation picture at a glance.");
+            ui.strong(tr!(tr, "charts-profile-heading", step = latest.step)).on_hover_text(tr!(tr, "charts-profile-tooltip"));
             let bars: Vec<Bar> = latest
                 .layers
                 .iter()
@@ -289,15 +312,15 @@ impl Charts {
                 .allow_drag(false)
                 .y_axis_formatter(decade_label)
                 .y_grid_spacer(decade_spacer)
-                .show(ui, |plot| plot.bar_chart(BarChart::new("log10 gradient norm", bars)));
+                .show(ui, |plot| plot.bar_chart(BarChart::new(tr!(tr, "charts-profile-series"), bars)));
             let hidden_layers = &latest.layers[..hidden];
-            let dead = layers_above(hidden_layers, 0.0, |s| s.dead_frac);
+            let dead = layers_above(tr, hidden_layers, 0.0, |s| s.dead_frac);
             if !dead.is_empty() {
-                ui.small(format!("dead units: {dead}"));
+                ui.small(tr!(tr, "charts-dead-units-by-layer", layers = dead));
             }
-            let saturated = layers_above(hidden_layers, 0.05, |s| s.sat_frac);
+            let saturated = layers_above(tr, hidden_layers, 0.05, |s| s.sat_frac);
             if !saturated.is_empty() {
-                ui.small(format!("saturated outputs: {saturated}"));
+                ui.small(tr!(tr, "charts-saturated-by-layer", layers = saturated));
             }
         }
 
@@ -311,15 +334,14 @@ impl Charts {
 impl Charts {
     fn settling_chart(&self, ui: &mut egui::Ui, frame: &Frame) {
         let lab = frame.lab;
+        let tr = frame.tr;
         let hidden = lab.network().hidden_layers();
         if hidden == 0 {
             return;
         }
         let settling = &lab.parts.settling;
         let settled: Vec<Option<u64>> = (0..hidden).map(|l| settling.layer_settled_step(l)).collect();
-        ui.strong("Features settled").on_hover_text(
-        "The step by which 90% of a layer's neurons stopped changing (less than 2% per 100 steps); no bar: still changing. Green dots on the tiles mark settled neurons.",
-    );
+        ui.strong(tr!(tr, "charts-settled-heading")).on_hover_text(tr!(tr, "charts-settled-tooltip"));
         let layers = hidden + 1;
         let bars: Vec<Bar> = settled
             .iter()
@@ -334,7 +356,7 @@ impl Charts {
             .include_x(0.5)
             .include_x(hidden as f64 + 0.5)
             .show(ui, |plot| {
-                plot.bar_chart(BarChart::new("settled at step", bars));
+                plot.bar_chart(BarChart::new(tr!(tr, "charts-settled-series"), bars));
             });
         if let Some(report) = &lab.homogeneity
             && let Some(within) = report.within_layer.first()
@@ -344,9 +366,7 @@ impl Charts {
                 .enumerate()
                 .filter_map(|(k, v)| v.map(|v| Bar::new((k + 1) as f64, v).width(0.7).fill(palette::layer_colour(k, layers))))
                 .collect();
-            ui.strong("Alike within each layer").on_hover_text(
-            "Mean correlation between the outputs of a layer's neurons on the probe batch: 1 means every neuron does the same thing, 0 is what unrelated neurons give (the chance level), whatever the activation.",
-        );
+            ui.strong(tr!(tr, "charts-within-layer-heading")).on_hover_text(tr!(tr, "charts-within-layer-tooltip"));
             Plot::new("within-layer")
                 .height(80.0)
                 .allow_scroll(false)
@@ -355,7 +375,7 @@ impl Charts {
                 .include_y(1.0)
                 .include_x(0.5)
                 .include_x(hidden as f64 + 0.5)
-                .show(ui, |plot| plot.bar_chart(BarChart::new("mean pairwise correlation", bars)));
+                .show(ui, |plot| plot.bar_chart(BarChart::new(tr!(tr, "charts-within-layer-series"), bars)));
         }
     }
 
@@ -364,23 +384,24 @@ impl Charts {
         if details.is_empty() {
             return;
         }
+        let tr = frame.tr;
         ui.horizontal(|ui| {
-            ui.strong("Histogram");
+            ui.strong(tr!(tr, "charts-histogram-heading"));
             let layers = details.len();
             self.histogram_layer = self.histogram_layer.min(layers - 1);
             egui::ComboBox::from_id_salt("histogram-layer")
-                .selected_text(format!("layer {}", self.histogram_layer + 1))
+                .selected_text(tr!(tr, "charts-layer", layer = self.histogram_layer + 1))
                 .width(70.0)
                 .show_ui(ui, |ui| {
                     for k in 0..layers {
-                        ui.selectable_value(&mut self.histogram_layer, k, format!("layer {}", k + 1));
+                        ui.selectable_value(&mut self.histogram_layer, k, tr!(tr, "charts-layer", layer = k + 1));
                     }
                 });
             for (kind, name) in [
-                (HistogramKind::Weights, "weights"),
-                (HistogramKind::PreActivations, "pre-act."),
-                (HistogramKind::Activations, "act."),
-                (HistogramKind::Gradients, "gradients"),
+                (HistogramKind::Weights, tr!(tr, "charts-histogram-weights")),
+                (HistogramKind::PreActivations, tr!(tr, "charts-histogram-pre-activations")),
+                (HistogramKind::Activations, tr!(tr, "charts-histogram-activations")),
+                (HistogramKind::Gradients, tr!(tr, "charts-histogram-gradients")),
             ] {
                 ui.selectable_value(&mut self.histogram, kind, name);
             }
@@ -392,13 +413,13 @@ impl Charts {
             HistogramKind::Activations => &detail.activations,
             HistogramKind::Gradients => &detail.gradients,
         };
-        draw_histogram(ui, "histogram", histogram);
+        draw_histogram(ui, tr, "histogram", histogram);
     }
 }
 
 /// A fixed-bin histogram as bars; values outside the bins are counted in
 /// the caption.
-pub fn draw_histogram(ui: &mut egui::Ui, id: &str, histogram: &Histogram) {
+pub fn draw_histogram(ui: &mut egui::Ui, tr: &Localizer, id: &str, histogram: &Histogram) {
     let width = histogram.bin_width();
     let bars: Vec<Bar> =
         histogram.counts.iter().enumerate().map(|(i, &c)| Bar::new(histogram.bin_centre(i), f64::from(c)).width(width)).collect();
@@ -409,24 +430,24 @@ pub fn draw_histogram(ui: &mut egui::Ui, id: &str, histogram: &Histogram) {
         .include_x(histogram.low)
         .include_x(histogram.high)
         .x_axis_formatter(move |mark: GridMark, _| if log { decade_label(mark, &(0.0..=0.0)) } else { format!("{}", mark.value) })
-        .show(ui, |plot| plot.bar_chart(BarChart::new("count", bars).color(Color32::from_rgb(8, 119, 189))));
+        .show(ui, |plot| plot.bar_chart(BarChart::new(tr!(tr, "charts-histogram-count"), bars).color(Color32::from_rgb(8, 119, 189))));
     let mut outside = Vec::new();
     if histogram.below > 0 {
-        outside.push(format!("{} below", histogram.below));
+        outside.push(tr!(tr, "charts-histogram-below", count = histogram.below));
     }
     if histogram.above > 0 {
-        outside.push(format!("{} above", histogram.above));
+        outside.push(tr!(tr, "charts-histogram-above", count = histogram.above));
     }
     if log && histogram.zeros > 0 {
-        outside.push(format!("{} exactly zero", histogram.zeros));
+        outside.push(tr!(tr, "charts-histogram-zeros", count = histogram.zeros));
     }
     if histogram.non_finite > 0 {
-        outside.push(format!("{} not finite", histogram.non_finite));
+        outside.push(tr!(tr, "charts-histogram-non-finite", count = histogram.non_finite));
     }
     if log {
-        ui.small("x: log10 of the magnitude");
+        ui.small(tr!(tr, "charts-histogram-log-axis"));
     }
     if !outside.is_empty() {
-        ui.small(format!("outside the bins: {}", outside.join(", ")));
+        ui.small(tr!(tr, "charts-histogram-outside", counts = outside.join(&tr!(tr, "charts-list-separator"))));
     }
 }

@@ -6,11 +6,16 @@ use bevy_egui::egui;
 use super::{Frame, Requests};
 use crate::config::{Config, ConvConfig, Limits, Padding};
 use crate::data::{DatasetKind, Feature};
+use crate::i18n::Localizer;
 use crate::nn::{Activation, Init, Loss, OptimizerKind};
 use crate::run::session::{Command, SessionView, Stop};
+use crate::tr;
 
-fn combo<T: Copy + PartialEq>(ui: &mut egui::Ui, label: &str, value: &mut T, options: &[T], name: impl Fn(T) -> &'static str) {
-    egui::ComboBox::from_label(label).selected_text(name(*value)).show_ui(ui, |ui| {
+/// A choice among the config's named values (those names stay as the
+/// config writes them); `id` keeps the box's state when the language of
+/// its label changes.
+fn combo<T: Copy + PartialEq>(ui: &mut egui::Ui, id: &str, label: String, value: &mut T, options: &[T], name: impl Fn(T) -> &'static str) {
+    egui::ComboBox::new(id, label).selected_text(name(*value)).show_ui(ui, |ui| {
         for &option in options {
             ui.selectable_value(value, option, name(option));
         }
@@ -18,7 +23,7 @@ fn combo<T: Copy + PartialEq>(ui: &mut egui::Ui, label: &str, value: &mut T, opt
 }
 
 /// A slider for a value that may be 0 and otherwise spans decades.
-fn log_slider(ui: &mut egui::Ui, value: &mut f64, (low, high): (f64, f64), smallest: f64, label: &str) -> egui::Response {
+fn log_slider(ui: &mut egui::Ui, value: &mut f64, (low, high): (f64, f64), smallest: f64, label: String) -> egui::Response {
     ui.add(egui::Slider::new(value, low..=high).logarithmic(true).smallest_positive(smallest).text(label))
 }
 
@@ -68,22 +73,20 @@ impl StopSetting {
     }
 
     /// The control; returns the command for the session when it changed.
-    pub fn show(&mut self, ui: &mut egui::Ui, lab: &SessionView) -> Option<Command> {
+    pub fn show(&mut self, ui: &mut egui::Ui, lab: &SessionView, tr: &Localizer) -> Option<Command> {
         let before = *self;
+        let kind_name = |kind| match kind {
+            StopKind::Never => tr!(tr, "controls-stop-never"),
+            StopKind::AtStep => tr!(tr, "controls-stop-at-step"),
+            StopKind::AfterEpochs => tr!(tr, "controls-stop-after-epoch"),
+        };
         ui.horizontal(|ui| {
-            ui.label("stop");
-            egui::ComboBox::from_id_salt("stop-kind")
-                .width(84.0)
-                .selected_text(match self.kind {
-                    StopKind::Never => "never",
-                    StopKind::AtStep => "at step",
-                    StopKind::AfterEpochs => "after epoch",
-                })
-                .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut self.kind, StopKind::Never, "never");
-                    ui.selectable_value(&mut self.kind, StopKind::AtStep, "at step");
-                    ui.selectable_value(&mut self.kind, StopKind::AfterEpochs, "after epoch");
-                });
+            ui.label(tr!(tr, "controls-stop"));
+            egui::ComboBox::from_id_salt("stop-kind").width(84.0).selected_text(kind_name(self.kind)).show_ui(ui, |ui| {
+                for kind in [StopKind::Never, StopKind::AtStep, StopKind::AfterEpochs] {
+                    ui.selectable_value(&mut self.kind, kind, kind_name(kind));
+                }
+            });
             match self.kind {
                 StopKind::Never => {}
                 StopKind::AtStep => {
@@ -96,9 +99,9 @@ impl StopSetting {
         });
         let reached = match self.stop() {
             Stop::Never => None,
-            Stop::AtStep(step) => (lab.step >= step).then(|| format!("reached (step {}): raise it to train on", lab.step)),
+            Stop::AtStep(step) => (lab.step >= step).then(|| tr!(tr, "controls-stop-reached-step", step = lab.step)),
             Stop::AfterEpochs(epochs) => {
-                (lab.epochs_completed >= epochs).then(|| format!("reached ({} epochs done): raise it to train on", lab.epochs_completed))
+                (lab.epochs_completed >= epochs).then(|| tr!(tr, "controls-stop-reached-epochs", epochs = lab.epochs_completed))
             }
         };
         if let Some(reached) = reached {
@@ -125,32 +128,35 @@ impl Controls {
         if self.stops_sent.is_empty() && self.stop.stop() != frame.lab.stop {
             self.stop = self.stop.showing(frame.lab.stop);
         }
-        egui::CollapsingHeader::new("Run").default_open(true).show(ui, |ui| {
-            if let Some(command) = self.stop.show(ui, frame.lab) {
+        let tr = frame.tr;
+        egui::CollapsingHeader::new(tr!(tr, "controls-section-run")).id_salt("controls-run").default_open(true).show(ui, |ui| {
+            if let Some(command) = self.stop.show(ui, frame.lab, tr) {
                 if let Command::StopAt(stop) = command {
                     self.stops_sent.push(stop);
                 }
                 requests.run(command);
             }
         });
-        egui::CollapsingHeader::new("Data").default_open(true).show(ui, |ui| data_section(ui, config));
-        egui::CollapsingHeader::new("Network").default_open(true).show(ui, |ui| {
-            network_section(ui, config);
-            if ui
-                .button("Edge of chaos…")
-                .on_hover_text("Where this initialisation sits between order and chaos, by mean-field theory")
-                .clicked()
-            {
+        egui::CollapsingHeader::new(tr!(tr, "controls-section-data"))
+            .id_salt("controls-data")
+            .default_open(true)
+            .show(ui, |ui| data_section(ui, config, tr));
+        egui::CollapsingHeader::new(tr!(tr, "controls-section-network")).id_salt("controls-network").default_open(true).show(ui, |ui| {
+            network_section(ui, config, tr);
+            if ui.button(tr!(tr, "controls-edge-of-chaos")).on_hover_text(tr!(tr, "controls-edge-of-chaos-tooltip")).clicked() {
                 requests.toggles.push(crate::app::windows::Toggle::EdgeOfChaos);
             }
         });
-        egui::CollapsingHeader::new("Training").default_open(true).show(ui, |ui| training_section(ui, config));
+        egui::CollapsingHeader::new(tr!(tr, "controls-section-training"))
+            .id_salt("controls-training")
+            .default_open(true)
+            .show(ui, |ui| training_section(ui, config, tr));
     }
 }
 
-fn data_section(ui: &mut egui::Ui, config: &mut Config) {
+fn data_section(ui: &mut egui::Ui, config: &mut Config, tr: &Localizer) {
     let data = &mut config.data;
-    combo(ui, "data set", &mut data.dataset, &DatasetKind::ALL, DatasetKind::name);
+    combo(ui, "dataset", tr!(tr, "controls-dataset"), &mut data.dataset, &DatasetKind::ALL, DatasetKind::name);
     let (points, pairs, images) = match data.dataset {
         DatasetKind::ModularAddition => (false, true, false),
         kind if kind.image_side().is_some() => (false, false, true),
@@ -159,7 +165,7 @@ fn data_section(ui: &mut egui::Ui, config: &mut Config) {
     if data.dataset == DatasetKind::Csv {
         let mut path = data.csv.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
         ui.horizontal(|ui| {
-            ui.label("CSV file");
+            ui.label(tr!(tr, "controls-csv-file"));
             if ui.text_edit_singleline(&mut path).lost_focus() || data.csv.is_none() {
                 data.csv = (!path.trim().is_empty()).then(|| path.trim().into());
             }
@@ -169,27 +175,27 @@ fn data_section(ui: &mut egui::Ui, config: &mut Config) {
     }
     if data.dataset == DatasetKind::MultiSpiral {
         let (low, high) = Limits::CLASSES;
-        ui.add(egui::Slider::new(&mut data.classes, low..=high).text("classes"));
+        ui.add(egui::Slider::new(&mut data.classes, low..=high).text(tr!(tr, "controls-classes")));
     }
     if pairs {
         let (low, high) = Limits::MODULUS;
-        ui.add(egui::Slider::new(&mut data.modulus, low..=high).text("modulus p"));
+        ui.add(egui::Slider::new(&mut data.modulus, low..=high).text(tr!(tr, "controls-modulus")));
     }
     if images {
-        ui.checkbox(&mut data.augment, "augment: shift by a pixel, add noise");
+        ui.checkbox(&mut data.augment, tr!(tr, "controls-augment"));
     } else {
         data.augment = false;
     }
     if points {
         let (low, high) = Limits::NOISE;
-        ui.add(egui::Slider::new(&mut data.noise, low..=high).text("noise"));
+        ui.add(egui::Slider::new(&mut data.noise, low..=high).text(tr!(tr, "controls-noise")));
     }
     let (low, high) = Limits::TRAIN_FRACTION;
-    ui.add(egui::Slider::new(&mut data.train_fraction, low..=high).text("train fraction"));
+    ui.add(egui::Slider::new(&mut data.train_fraction, low..=high).text(tr!(tr, "controls-train-fraction")));
     if points {
         let (low, high) = Limits::SAMPLES;
-        ui.add(egui::Slider::new(&mut data.samples, low..=high.min(20_000)).logarithmic(true).text("samples"));
-        ui.label("Input features (or click them in the picture):");
+        ui.add(egui::Slider::new(&mut data.samples, low..=high.min(20_000)).logarithmic(true).text(tr!(tr, "controls-samples")));
+        ui.label(tr!(tr, "controls-input-features"));
         ui.horizontal_wrapped(|ui| {
             for feature in Feature::ALL {
                 let mut on = data.features.contains(&feature);
@@ -215,13 +221,13 @@ pub fn toggle_feature(features: &mut Vec<Feature>, feature: Feature, on: bool) {
     }
 }
 
-fn network_section(ui: &mut egui::Ui, config: &mut Config) {
+fn network_section(ui: &mut egui::Ui, config: &mut Config, tr: &Localizer) {
     if config.data.dataset.image_side().is_some() {
-        conv_section(ui, config);
+        conv_section(ui, config, tr);
     }
     let network = &mut config.network;
     ui.horizontal(|ui| {
-        ui.label(format!("{} hidden layers", network.hidden.len()));
+        ui.label(tr!(tr, "controls-hidden-layers", count = network.hidden.len()));
         if ui.small_button("−").clicked() && !network.hidden.is_empty() {
             network.hidden.pop();
             network.activations.truncate(network.hidden.len());
@@ -236,7 +242,7 @@ fn network_section(ui: &mut egui::Ui, config: &mut Config) {
     });
     if !network.hidden.is_empty() {
         ui.horizontal_wrapped(|ui| {
-            ui.label("widths");
+            ui.label(tr!(tr, "controls-widths"));
             let (low, high) = (1, Limits::MAX_WIDTH);
             for width in &mut network.hidden {
                 ui.add(egui::DragValue::new(width).range(low..=high).speed(0.2));
@@ -244,36 +250,36 @@ fn network_section(ui: &mut egui::Ui, config: &mut Config) {
         });
     }
     let before = network.activation;
-    combo(ui, "activation", &mut network.activation, &Activation::ALL, Activation::name);
+    combo(ui, "activation", tr!(tr, "controls-activation"), &mut network.activation, &Activation::ALL, Activation::name);
     if network.activation != before {
         // A new global activation replaces the per-layer choices.
         network.activations.clear();
     }
     if network.activation == Activation::LeakyRelu || network.activations.contains(&Activation::LeakyRelu) {
         let (low, high) = Limits::LEAKY_SLOPE;
-        ui.add(egui::Slider::new(&mut network.leaky_slope, low..=high).text("leaky slope"));
+        ui.add(egui::Slider::new(&mut network.leaky_slope, low..=high).text(tr!(tr, "controls-leaky-slope")));
     }
-    combo(ui, "initialisation", &mut network.init, &Init::ALL, Init::name);
-    let gain_hint = match network.init {
-        Init::Zeros => "ignored by zeros",
-        Init::Constant => "the constant",
-        Init::Uniform => "half-width",
-        Init::Normal => "sigma",
-        _ => "times the standard scale",
+    combo(ui, "initialisation", tr!(tr, "controls-initialisation"), &mut network.init, &Init::ALL, Init::name);
+    let gain = match network.init {
+        Init::Zeros => tr!(tr, "controls-gain-zeros"),
+        Init::Constant => tr!(tr, "controls-gain-constant"),
+        Init::Uniform => tr!(tr, "controls-gain-uniform"),
+        Init::Normal => tr!(tr, "controls-gain-normal"),
+        _ => tr!(tr, "controls-gain-scale"),
     };
-    ui.add(egui::Slider::new(&mut network.gain, 0.0..=10.0).text(format!("gain ({gain_hint})")));
+    ui.add(egui::Slider::new(&mut network.gain, 0.0..=10.0).text(gain));
     let (low, high) = Limits::BIAS_INIT;
-    ui.add(egui::Slider::new(&mut network.bias_init, low.max(-2.0)..=high.min(2.0)).text("bias init"));
-    ui.checkbox(&mut network.batch_norm, "batch normalisation");
+    ui.add(egui::Slider::new(&mut network.bias_init, low.max(-2.0)..=high.min(2.0)).text(tr!(tr, "controls-bias-init")));
+    ui.checkbox(&mut network.batch_norm, tr!(tr, "controls-batch-norm"));
     let (low, high) = Limits::DROPOUT;
-    ui.add(egui::Slider::new(&mut network.dropout, low..=high).text("dropout"));
+    ui.add(egui::Slider::new(&mut network.dropout, low..=high).text(tr!(tr, "controls-dropout")));
 }
 
 /// Convolution layers (image data): filters, kernel, padding, pooling.
-fn conv_section(ui: &mut egui::Ui, config: &mut Config) {
+fn conv_section(ui: &mut egui::Ui, config: &mut Config, tr: &Localizer) {
     let conv = &mut config.network.conv;
     ui.horizontal(|ui| {
-        ui.label(format!("{} convolution layers", conv.len()));
+        ui.label(tr!(tr, "controls-conv-layers", count = conv.len()));
         if ui.small_button("−").clicked() {
             conv.pop();
         }
@@ -282,11 +288,12 @@ fn conv_section(ui: &mut egui::Ui, config: &mut Config) {
             conv.push(ConvConfig { filters, ..ConvConfig::default() });
         }
     });
+    let filters = format!(" {}", tr!(tr, "controls-conv-filters"));
     for (index, layer) in conv.iter_mut().enumerate() {
         ui.horizontal(|ui| {
-            ui.label(format!("conv {}", index + 1));
+            ui.label(tr!(tr, "controls-conv-layer", number = index + 1));
             let (low, high) = Limits::FILTERS;
-            ui.add(egui::DragValue::new(&mut layer.filters).range(low..=high).suffix(" filters"));
+            ui.add(egui::DragValue::new(&mut layer.filters).range(low..=high).suffix(filters.as_str()));
             egui::ComboBox::from_id_salt(("kernel", index)).selected_text(format!("{0}x{0}", layer.kernel)).width(46.0).show_ui(ui, |ui| {
                 ui.selectable_value(&mut layer.kernel, 3, "3x3");
                 ui.selectable_value(&mut layer.kernel, 5, "5x5");
@@ -295,35 +302,35 @@ fn conv_section(ui: &mut egui::Ui, config: &mut Config) {
                 ui.selectable_value(&mut layer.padding, Padding::Same, "same");
                 ui.selectable_value(&mut layer.padding, Padding::Valid, "valid");
             });
-            ui.checkbox(&mut layer.pool, "pool");
+            ui.checkbox(&mut layer.pool, tr!(tr, "controls-conv-pool"));
         });
     }
 }
 
-fn training_section(ui: &mut egui::Ui, config: &mut Config) {
+fn training_section(ui: &mut egui::Ui, config: &mut Config, tr: &Localizer) {
     let training = &mut config.training;
-    combo(ui, "loss", &mut training.loss, &Loss::ALL, Loss::name);
-    combo(ui, "optimiser", &mut training.optimizer, &OptimizerKind::ALL, OptimizerKind::name);
+    combo(ui, "loss", tr!(tr, "controls-loss"), &mut training.loss, &Loss::ALL, Loss::name);
+    combo(ui, "optimiser", tr!(tr, "controls-optimiser"), &mut training.optimizer, &OptimizerKind::ALL, OptimizerKind::name);
     let (low, high) = Limits::LEARNING_RATE;
-    log_slider(ui, &mut training.learning_rate, (low.max(1e-5), high), 1e-5, "learning rate");
+    log_slider(ui, &mut training.learning_rate, (low.max(1e-5), high), 1e-5, tr!(tr, "controls-learning-rate"));
     if training.optimizer == OptimizerKind::Momentum {
         let (low, high) = Limits::MOMENTUM;
-        ui.add(egui::Slider::new(&mut training.momentum, low..=high).text("momentum"));
-        ui.checkbox(&mut training.nesterov, "Nesterov");
+        ui.add(egui::Slider::new(&mut training.momentum, low..=high).text(tr!(tr, "controls-momentum")));
+        ui.checkbox(&mut training.nesterov, tr!(tr, "controls-nesterov"));
     } else {
         training.nesterov = false;
     }
     let (low, high) = Limits::BATCH_SIZE;
-    ui.add(egui::Slider::new(&mut training.batch_size, low..=high.min(1024)).logarithmic(true).text("batch size"));
-    log_slider(ui, &mut training.l1, Limits::PENALTY, 1e-6, "L1");
-    log_slider(ui, &mut training.l2, Limits::PENALTY, 1e-6, "L2");
+    ui.add(egui::Slider::new(&mut training.batch_size, low..=high.min(1024)).logarithmic(true).text(tr!(tr, "controls-batch-size")));
+    log_slider(ui, &mut training.l1, Limits::PENALTY, 1e-6, tr!(tr, "controls-l1"));
+    log_slider(ui, &mut training.l2, Limits::PENALTY, 1e-6, tr!(tr, "controls-l2"));
     if training.optimizer == OptimizerKind::Adam {
-        ui.label("weight decay: choose adamw");
+        ui.label(tr!(tr, "controls-weight-decay-adam"));
         training.weight_decay = 0.0;
     } else {
-        log_slider(ui, &mut training.weight_decay, Limits::WEIGHT_DECAY, 1e-6, "weight decay");
+        log_slider(ui, &mut training.weight_decay, Limits::WEIGHT_DECAY, 1e-6, tr!(tr, "controls-weight-decay"));
     }
-    log_slider(ui, &mut training.grad_clip, (0.0, 100.0), 1e-3, "gradient clip (0: off)");
+    log_slider(ui, &mut training.grad_clip, (0.0, 100.0), 1e-3, tr!(tr, "controls-gradient-clip"));
 }
 
 #[cfg(test)]
@@ -334,9 +341,10 @@ mod tests {
     /// Draws the data and network settings once, as a frame would.
     fn draw_settings(config: &mut Config) {
         let ctx = egui::Context::default();
+        let (tr, _) = Localizer::built_in(&["en-US".to_string()]);
         let mut output = ctx.run_ui(egui::RawInput::default(), |ui| {
-            data_section(ui, config);
-            network_section(ui, config);
+            data_section(ui, config, &tr);
+            network_section(ui, config, &tr);
         });
         // No renderer here to take the font texture.
         output.textures_delta.clear();

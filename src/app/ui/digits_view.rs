@@ -10,7 +10,9 @@ use super::{Frame, Requests};
 use crate::app::digits::{DigitSource, DigitsCache, DigitsRequest, TEST_GRID};
 use crate::app::palette;
 use crate::data::InputPlane;
+use crate::i18n::Localizer;
 use crate::nn::{Layer, LayerKind};
+use crate::tr;
 
 /// Ink on paper: 0 white, 1 black.
 fn ink(value: f64) -> Color32 {
@@ -103,36 +105,43 @@ fn small_image(
     response
 }
 
-fn layer_title(layer: &Layer, index: usize) -> String {
+fn layer_title(tr: &Localizer, layer: &Layer, index: usize) -> String {
     match layer.kind {
-        LayerKind::Conv(g) => {
-            format!("Layer {}: {} filters {}x{} ({}x{} maps)", index + 1, g.out_channels, g.kernel, g.kernel, g.out_height(), g.out_width())
-        }
-        LayerKind::MaxPool(g) => format!("Layer {}: 2x2 max pool ({}x{} maps)", index + 1, g.out_height(), g.out_width()),
-        LayerKind::Dense => format!("Layer {}: {} neurons", index + 1, layer.outputs),
+        LayerKind::Conv(g) => tr!(
+            tr,
+            "digits-layer-conv",
+            layer = index + 1,
+            filters = g.out_channels,
+            kernel = g.kernel,
+            height = g.out_height(),
+            width = g.out_width()
+        ),
+        LayerKind::MaxPool(g) => tr!(tr, "digits-layer-pool", layer = index + 1, height = g.out_height(), width = g.out_width()),
+        LayerKind::Dense => tr!(tr, "digits-layer-dense", layer = index + 1, neurons = layer.outputs),
     }
 }
 
 /// A layer's channels as small maps (conv and pool outputs).
-fn feature_maps(ui: &mut egui::Ui, atlas: &mut ImageAtlas, values: &[f64], channels: usize, height: usize, width: usize) {
+fn feature_maps(ui: &mut egui::Ui, tr: &Localizer, atlas: &mut ImageAtlas, values: &[f64], channels: usize, height: usize, width: usize) {
     ui.horizontal_wrapped(|ui| {
         let size = (width as f32 * 6.0).clamp(24.0, 48.0);
         for c in 0..channels {
             let map = &values[c * height * width..(c + 1) * height * width];
-            small_image(ui, atlas, size, map, width, height, signed(map)).on_hover_text(format!("channel {} on the chosen digit", c + 1));
+            small_image(ui, atlas, size, map, width, height, signed(map)).on_hover_text(tr!(tr, "digits-channel", channel = c + 1));
         }
     });
 }
 
 fn network_side(ui: &mut egui::Ui, atlas: &mut ImageAtlas, frame: &Frame, cache: &DigitsCache) {
+    let tr = frame.tr;
     let network = frame.lab.network();
     let hidden = network.hidden_layers();
     for (index, layer) in network.layers.iter().enumerate().take(hidden) {
-        ui.strong(layer_title(layer, index));
+        ui.strong(layer_title(tr, layer, index));
         let activations = cache.activations.get(index).map(Vec::as_slice).unwrap_or(&[]);
         match layer.kind {
             LayerKind::Conv(g) => {
-                ui.small("filters (one row of input channels each):");
+                ui.small(tr!(tr, "digits-filters"));
                 let per_filter = g.weights_per_filter();
                 let weights = network.weights(index);
                 let (k, shown) = (g.kernel, g.in_channels.min(8));
@@ -148,30 +157,31 @@ fn network_side(ui: &mut egui::Ui, atlas: &mut ImageAtlas, frame: &Frame, cache:
                             let min = rect.min + vec2(c as f32 * (k as f32 * tap + 2.0), 0.0);
                             atlas.paint(ui.painter(), Rect::from_min_size(min, Vec2::splat(k as f32 * tap)), taps, k, k, &colour);
                         }
-                        response.on_hover_text(format!("filter {} over {} input channels", f + 1, g.in_channels));
+                        response.on_hover_text(tr!(tr, "digits-filter", filter = f + 1, channels = g.in_channels));
                     }
                 });
-                ui.small("its maps on the chosen digit:");
-                feature_maps(ui, atlas, activations, g.out_channels, g.out_height(), g.out_width());
+                ui.small(tr!(tr, "digits-filter-maps"));
+                feature_maps(ui, tr, atlas, activations, g.out_channels, g.out_height(), g.out_width());
             }
-            LayerKind::MaxPool(g) => feature_maps(ui, atlas, activations, g.channels, g.out_height(), g.out_width()),
+            LayerKind::MaxPool(g) => feature_maps(ui, tr, atlas, activations, g.channels, g.out_height(), g.out_width()),
             LayerKind::Dense => {
                 if let (0, InputPlane::Image { width, height }) = (index, &frame.lab.data.plane) {
-                    ui.small("each neuron's receptive field: its incoming weights as an image (blue positive, orange negative)");
+                    ui.small(tr!(tr, "digits-receptive-fields"));
                     let weights = network.weights(0);
                     ui.horizontal_wrapped(|ui| {
                         for (unit, field) in weights.chunks_exact(width * height).enumerate().take(64) {
                             let active = activations.get(unit).copied().unwrap_or(0.0);
-                            small_image(ui, atlas, 34.0, field, *width, *height, signed(field)).on_hover_text(format!(
-                                "neuron {}: output {:.3} on the chosen digit",
-                                unit + 1,
-                                active
+                            small_image(ui, atlas, 34.0, field, *width, *height, signed(field)).on_hover_text(tr!(
+                                tr,
+                                "digits-neuron-output",
+                                neuron = unit + 1,
+                                output = active
                             ));
                         }
                     });
                 } else if let Some((_, means)) = cache.class_means.iter().find(|(k, _)| *k == index) {
-                    ui.small("each neuron's mean output per class (bars 0 to 9) on the test digits");
-                    class_bars(ui, means);
+                    ui.small(tr!(tr, "digits-class-means"));
+                    class_bars(ui, tr, means);
                 }
             }
         }
@@ -180,7 +190,7 @@ fn network_side(ui: &mut egui::Ui, atlas: &mut ImageAtlas, frame: &Frame, cache:
 }
 
 /// Per neuron, ten bars: its mean output for each class.
-fn class_bars(ui: &mut egui::Ui, means: &[Vec<f64>]) {
+fn class_bars(ui: &mut egui::Ui, tr: &Localizer, means: &[Vec<f64>]) {
     let largest = means.iter().flatten().filter(|v| v.is_finite()).fold(0.0f64, |m, v| m.max(v.abs())).max(1e-12);
     ui.horizontal_wrapped(|ui| {
         for (unit, classes) in means.iter().enumerate().take(32) {
@@ -195,7 +205,7 @@ fn class_bars(ui: &mut egui::Ui, means: &[Vec<f64>]) {
                 painter.rect_filled(r, 0.0, if mean >= 0.0 { palette::POSITIVE } else { palette::NEGATIVE });
             }
             let best = classes.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(c, _)| c);
-            response.on_hover_text(format!("neuron {}: strongest for {best}", unit + 1));
+            response.on_hover_text(tr!(tr, "digits-strongest", neuron = unit + 1, digit = best));
         }
     });
 }
@@ -204,7 +214,8 @@ fn test_side(ui: &mut egui::Ui, atlas: &mut ImageAtlas, frame: &Frame, cache: &D
     let InputPlane::Image { width, height } = frame.lab.data.plane else { return };
     let pixels = width * height;
     let data = &frame.lab.data;
-    ui.strong("Test digits").on_hover_text("The network's guess and confidence under each; red: wrong. Click one to see its feature maps.");
+    let tr = frame.tr;
+    ui.strong(tr!(tr, "digits-test-digits")).on_hover_text(tr!(tr, "digits-test-digits-tooltip"));
     let mut chosen = None;
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing = vec2(3.0, 3.0);
@@ -228,11 +239,11 @@ fn test_side(ui: &mut egui::Ui, atlas: &mut ImageAtlas, frame: &Frame, cache: &D
             ui.painter().text(
                 cell.center_bottom(),
                 egui::Align2::CENTER_BOTTOM,
-                format!("{guess} {:.0}%", 100.0 * confidence),
+                tr!(tr, "digits-guess-caption", guess = guess, confidence = confidence),
                 egui::FontId::proportional(9.0),
                 caption_colour,
             );
-            if response.on_hover_text(format!("true {label}, guessed {guess} ({:.0}%)", 100.0 * confidence)).clicked() {
+            if response.on_hover_text(tr!(tr, "digits-guess-tooltip", label = label, guess = guess, confidence = confidence)).clicked() {
                 chosen = Some(index);
             }
         }
@@ -243,17 +254,15 @@ fn test_side(ui: &mut egui::Ui, atlas: &mut ImageAtlas, frame: &Frame, cache: &D
     ui.add_space(6.0);
     canvas.show(ui, atlas, frame, cache, requests);
     ui.add_space(6.0);
-    confusion(ui, &cache.confusion, cache.tally_step);
+    confusion(ui, tr, &cache.confusion, cache.tally_step);
 }
 
-fn confusion(ui: &mut egui::Ui, counts: &[Vec<u32>], step: Option<u64>) {
+fn confusion(ui: &mut egui::Ui, tr: &Localizer, counts: &[Vec<u32>], step: Option<u64>) {
     let title = match step {
-        Some(step) => format!("Confusion matrix (step {step})"),
-        None => "Confusion matrix (counting the test set…)".to_string(),
+        Some(step) => tr!(tr, "digits-confusion", step = step),
+        None => tr!(tr, "digits-confusion-counting"),
     };
-    ui.strong(title).on_hover_text(
-        "Rows: the true digit; columns: the guess. The diagonal is right. Counted over the whole test set a few digits per frame, for the network as it was at that step.",
-    );
+    ui.strong(title).on_hover_text(tr!(tr, "digits-confusion-tooltip"));
     let cell = 17.0;
     let n = counts.len();
     let (rect, _) = ui.allocate_exact_size(vec2(cell * n as f32 + 14.0, cell * n as f32 + 14.0), Sense::hover());
@@ -302,7 +311,8 @@ impl Canvas {
             self.pixels = frame.digits.canvas.clone();
             self.pixels.resize(width * height, 0.0);
         }
-        ui.strong("Draw a digit");
+        let tr = frame.tr;
+        ui.strong(tr!(tr, "digits-draw"));
         let size = 160.0;
         let (rect, response) = ui.allocate_exact_size(vec2(size, size), Sense::click_and_drag());
         atlas.paint(ui.painter(), rect, &self.pixels, width, height, &ink);
@@ -322,7 +332,7 @@ impl Canvas {
             requests.digits.push(DigitsRequest::Draw(self.pixels.clone()));
         }
         ui.horizontal(|ui| {
-            if ui.button("Clear").clicked() {
+            if ui.button(tr!(tr, "digits-clear")).clicked() {
                 self.pixels.fill(0.0);
                 requests.digits.push(DigitsRequest::Draw(self.pixels.clone()));
             }
@@ -330,8 +340,8 @@ impl Canvas {
                 let (guess, confidence) =
                     cache.probabilities.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or((0, 0.0), |(c, &p)| (c, p));
                 ui.heading(format!("{guess}"));
-                ui.label(format!("{:.0}% sure", 100.0 * confidence));
-            } else if ui.button("Show the canvas's maps").clicked() {
+                ui.label(tr!(tr, "digits-sure", confidence = confidence));
+            } else if ui.button(tr!(tr, "digits-show-canvas")).clicked() {
                 requests.digits.push(DigitsRequest::Show(DigitSource::Canvas));
             }
         });
@@ -341,7 +351,7 @@ impl Canvas {
                 let (rect, _) = ui.allocate_exact_size(vec2(side, side), Sense::hover());
                 atlas.paint(ui.painter(), rect, field, width, height, &ink);
                 ui.painter().rect_stroke(rect, 0.0, Stroke::new(1.0, Color32::GRAY), egui::StrokeKind::Outside);
-                ui.small("What the network sees: fitted into 20x20 and centred by its centre of mass, as MNIST's digits were");
+                ui.small(tr!(tr, "digits-preprocessed"));
             });
         }
         // The output: one bar per class.
@@ -377,20 +387,23 @@ pub struct DigitsView {
 impl DigitsView {
     pub fn show(&mut self, ui: &mut egui::Ui, frame: &Frame, requests: &mut Requests) {
         let Some(cache) = &frame.digits.cache else {
-            ui.label("Looking at the digits...");
+            ui.label(tr!(frame.tr, "digits-preparing"));
             return;
         };
         let source = match frame.digits.source {
-            DigitSource::Test(index) => {
-                format!("test digit {} (true label {})", index + 1, frame.lab.data.test.labels.get(index).map_or(0, |&l| l as usize))
-            }
-            DigitSource::Canvas => "the digit on the canvas".to_string(),
+            DigitSource::Test(index) => tr!(
+                frame.tr,
+                "digits-shown-test",
+                index = index + 1,
+                label = frame.lab.data.test.labels.get(index).map_or(0, |&l| l as usize)
+            ),
+            DigitSource::Canvas => tr!(frame.tr, "digits-shown-canvas"),
         };
         let atlas = &mut self.atlas;
         atlas.begin(ui.ctx());
         ui.columns(2, |columns| {
             egui::ScrollArea::vertical().id_salt("digits-network").show(&mut columns[0], |ui| {
-                ui.small(format!("Feature maps and outputs are for {source}."));
+                ui.small(source);
                 network_side(ui, atlas, frame, cache);
             });
             egui::ScrollArea::vertical()

@@ -9,6 +9,7 @@ use crate::app::files::FileRequest;
 use crate::app::platform;
 use crate::run::experiment;
 use crate::share::{self, Setup};
+use crate::tr;
 
 /// The files window's own state: what is typed in it.
 #[derive(Default)]
@@ -28,16 +29,18 @@ fn replay_toml(frame: &Frame) -> String {
 
 impl FilesWindow {
     pub fn show(&mut self, ctx: &egui::Context, frame: &Frame, requests: &mut Requests) {
+        let tr = frame.tr;
         let mut open = self.open;
-        egui::Window::new("Save, export, share").open(&mut open).default_width(440.0).show(ctx, |ui| {
+        let title = tr!(tr, "files-window-title");
+        egui::Window::new(title).id(egui::Id::new("files-window")).open(&mut open).default_width(440.0).show(ctx, |ui| {
             if platform::HAS_FOLDERS {
                 let (folder, name) =
                     self.target.get_or_insert_with(|| (frame.files.folder.display().to_string(), frame.files.name.clone()));
                 egui::Grid::new("export-target").num_columns(2).show(ui, |ui| {
-                    ui.label("folder");
+                    ui.label(tr!(tr, "files-folder"));
                     let folder_changed = ui.text_edit_singleline(folder).changed();
                     ui.end_row();
-                    ui.label("name");
+                    ui.label(tr!(tr, "files-name"));
                     let name_changed = ui.text_edit_singleline(name).changed();
                     ui.end_row();
                     if folder_changed || name_changed {
@@ -45,64 +48,60 @@ impl FilesWindow {
                     }
                 });
             } else {
-                ui.small("Saved files and exports arrive as downloads.");
+                ui.small(tr!(tr, "files-downloads"));
             }
             ui.horizontal_wrapped(|ui| {
-                if ui
-                    .button("Save experiment")
-                    .on_hover_text("Config, weights, optimiser state and history: training resumes exactly")
-                    .clicked()
-                {
+                if ui.button(tr!(tr, "files-save-experiment")).on_hover_text(tr!(tr, "files-save-experiment-tooltip")).clicked() {
                     requests.files.push(FileRequest::SaveExperiment);
                 }
-                if ui.button("Screenshot (F12)").clicked() {
+                if ui.button(tr!(tr, "files-screenshot")).clicked() {
                     requests.files.push(FileRequest::Screenshot);
                 }
-                if ui.button("Metrics CSV").clicked() {
+                if ui.button(tr!(tr, "files-export-metrics")).clicked() {
                     requests.files.push(FileRequest::ExportMetrics);
                 }
-                if ui.button("Model JSON").clicked() {
+                if ui.button(tr!(tr, "files-export-model")).clicked() {
                     requests.files.push(FileRequest::ExportModel);
                 }
-                if ui.button("Config TOML").on_hover_text("emergence-lab run --config FILE replays this session headless").clicked() {
+                if ui.button(tr!(tr, "files-export-config")).on_hover_text(tr!(tr, "files-export-config-tooltip")).clicked() {
                     requests.files.push(FileRequest::ExportConfig);
                 }
-                if ui.button("Copy config").on_hover_text("Puts the config on the clipboard, to paste in a message").clicked() {
+                if ui.button(tr!(tr, "files-copy-config")).on_hover_text(tr!(tr, "files-copy-config-tooltip")).clicked() {
                     requests.copy = Some(replay_toml(frame));
                 }
             });
             ui.separator();
             if platform::HAS_FOLDERS {
                 ui.horizontal(|ui| {
-                    ui.label("load");
-                    ui.add(egui::TextEdit::singleline(&mut self.load_path).hint_text("path of a .emlab file").desired_width(250.0));
-                    if ui.add_enabled(!self.load_path.trim().is_empty(), egui::Button::new("Load")).clicked() {
+                    ui.label(tr!(tr, "files-load-label"));
+                    ui.add(egui::TextEdit::singleline(&mut self.load_path).hint_text(tr!(tr, "files-load-hint")).desired_width(250.0));
+                    if ui.add_enabled(!self.load_path.trim().is_empty(), egui::Button::new(tr!(tr, "files-load"))).clicked() {
                         requests.files.push(FileRequest::LoadExperiment(self.load_path.trim().into()));
                     }
                 });
-            } else if ui.button("Load an experiment…").on_hover_text("A .emlab file saved from the lab").clicked() {
+            } else if ui.button(tr!(tr, "files-pick-experiment")).on_hover_text(tr!(tr, "files-pick-experiment-tooltip")).clicked() {
                 requests.files.push(FileRequest::PickExperiment);
             }
             ui.separator();
             ui.horizontal(|ui| {
-                if ui
-                    .button("Copy link")
-                    .on_hover_text("A link that opens these settings (and the lesson step, if one is open) in the web page or with `emergence-lab gui --link`")
-                    .clicked()
-                {
-                    let lesson = frame.progress.lesson.and_then(|index| frame.lessons.lessons.get(index)).map(|l| (l.name.clone(), frame.progress.step));
-                    let setup = Setup { config: frame.lab.config.clone(), lesson };
+                if ui.button(tr!(tr, "files-copy-link")).on_hover_text(tr!(tr, "files-copy-link-tooltip")).clicked() {
+                    let lesson = frame
+                        .progress
+                        .lesson
+                        .and_then(|index| frame.lessons.lessons.get(index))
+                        .map(|l| (l.name.clone(), frame.progress.step));
+                    let setup = Setup { config: frame.lab.config.clone(), lesson, language: Some(frame.tr.language()) };
                     let fragment = share::encode(&setup);
                     platform::set_page_fragment(&fragment);
                     requests.copy = Some(share::link(&platform::page_address(), &setup));
                     self.link = share::link(&platform::page_address(), &setup);
                 }
-                ui.add(egui::TextEdit::singleline(&mut self.link).hint_text("paste a link to open it").desired_width(220.0));
-                if ui.add_enabled(!self.link.trim().is_empty(), egui::Button::new("Open")).clicked() {
+                ui.add(egui::TextEdit::singleline(&mut self.link).hint_text(tr!(tr, "files-link-hint")).desired_width(220.0));
+                if ui.add_enabled(!self.link.trim().is_empty(), egui::Button::new(tr!(tr, "files-open-link"))).clicked() {
                     requests.links.push(self.link.trim().to_string());
                 }
             });
-            ui.small(format!("Saved experiments are format version {}.", experiment::FORMAT_VERSION));
+            ui.small(tr!(tr, "files-format-version", version = experiment::FORMAT_VERSION));
             if let Some(status) = &frame.files.status {
                 ui.small(status);
             }
@@ -116,10 +115,10 @@ pub fn error_dialog(ctx: &egui::Context, frame: &Frame, requests: &mut Requests)
     let Some(message) = &frame.files.error else { return };
     let response = egui::Modal::new(egui::Id::new("file-error")).show(ctx, |ui| {
         ui.set_max_width(480.0);
-        ui.heading("That file could not be used");
+        ui.heading(tr!(frame.tr, "files-error-heading"));
         ui.colored_label(Color32::from_rgb(220, 70, 50), message);
-        ui.label("Nothing was changed: the session goes on as it was.");
-        ui.button("OK").clicked()
+        ui.label(tr!(frame.tr, "files-error-nothing-changed"));
+        ui.button(tr!(frame.tr, "files-error-ok")).clicked()
     });
     if response.inner || response.should_close() {
         requests.dismiss_file_error = true;

@@ -8,6 +8,7 @@ use super::Frame;
 use super::charts::draw_histogram;
 use crate::app::palette;
 use crate::app::pictures::MAX_DRAWN_UNITS;
+use crate::tr;
 
 /// Which neuron is being inspected: (layer from 0, unit).
 #[derive(Default)]
@@ -26,27 +27,37 @@ impl Inspector {
             return;
         }
         let is_output = layer + 1 == network.layers.len();
-        let title = if is_output { format!("Output {}", unit + 1) } else { format!("Layer {} neuron {}", layer + 1, unit + 1) };
+        let tr = frame.tr;
+        let title = if is_output {
+            tr!(tr, "inspector-title-output", unit = unit + 1)
+        } else {
+            tr!(tr, "inspector-title-neuron", layer = layer + 1, unit = unit + 1)
+        };
         let mut open = true;
         egui::Window::new(title).id(egui::Id::new("inspector")).open(&mut open).default_width(320.0).show(ctx, |ui| {
             if let Some(atlas) = &frame.pictures.atlas {
                 let (rect, _) = ui.allocate_exact_size(Vec2::splat(256.0), egui::Sense::hover());
                 ui.painter().image(atlas.id(), rect, frame.pictures.layout.uv(layer + 1, unit.min(MAX_DRAWN_UNITS - 1)), Color32::WHITE);
                 if unit >= MAX_DRAWN_UNITS {
-                    ui.small(format!("(only the first {MAX_DRAWN_UNITS} neurons of a layer have pictures)"));
+                    ui.small(tr!(tr, "inspector-pictures-limit", count = MAX_DRAWN_UNITS));
                 }
             }
             if let Some(detail) = lab.parts.detail.get(layer) {
-                ui.label(format!(
-                    "mean {:.4}   std {:.4}   incoming gradient norm {:.3e}",
-                    detail.unit_mean[unit], detail.unit_std[unit], detail.unit_grad_norm[unit]
+                // A status line of numbers: formatted here (the norm in
+                // scientific notation, which NUMBER() cannot write).
+                ui.label(tr!(
+                    tr,
+                    "inspector-statistics",
+                    mean = format!("{:.4}", detail.unit_mean[unit]),
+                    std = format!("{:.4}", detail.unit_std[unit]),
+                    gradient = format!("{:.3e}", detail.unit_grad_norm[unit])
                 ));
                 if let Some(histogram) = detail.unit_activations.get(unit) {
-                    ui.strong("Activation over the probe batch");
-                    draw_histogram(ui, "inspector-activation", histogram);
+                    ui.strong(tr!(tr, "inspector-activation-heading"));
+                    draw_histogram(ui, tr, "inspector-activation", histogram);
                 }
             }
-            ui.strong("Incoming weights");
+            ui.strong(tr!(tr, "inspector-weights-heading"));
             let inputs = network.layers[layer].inputs;
             let weights = &network.weights(layer)[unit * inputs..(unit + 1) * inputs];
             let names: Vec<String> = if layer == 0 { lab.data.input_names() } else { (1..=inputs).map(|i| format!("{i}")).collect() };
@@ -55,8 +66,9 @@ impl Inspector {
                 .enumerate()
                 .map(|(i, &w)| Bar::new(i as f64, w).width(0.8).fill(palette::diverging(w as f32, 1e-9)).name(&names[i]))
                 .collect();
-            Plot::new("inspector-weights").height(110.0).allow_scroll(false).show(ui, |plot| plot.bar_chart(BarChart::new("weight", bars)));
-            ui.small(format!("bias {:.4}", network.bias(layer)[unit]));
+            let series = tr!(tr, "inspector-weight-series");
+            Plot::new("inspector-weights").height(110.0).allow_scroll(false).show(ui, |plot| plot.bar_chart(BarChart::new(series, bars)));
+            ui.small(tr!(tr, "inspector-bias", bias = network.bias(layer)[unit]));
         });
         if !open {
             self.target = None;

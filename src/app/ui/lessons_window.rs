@@ -7,7 +7,24 @@ use bevy_egui::egui::{self, Color32, RichText};
 
 use super::{Frame, Requests};
 use crate::app::classroom::EnterStep;
+use crate::i18n::Localizer;
 use crate::lessons::checks::{LiveChecks, Verdict};
+use crate::tr;
+
+/// The primary subtag of a language tag: `zh` for `zh-CN`.
+fn primary(tag: &str) -> &str {
+    tag.split(['-', '_']).next().unwrap_or(tag)
+}
+
+/// A lesson's language by name, in the app's language (the tag itself for
+/// a language the catalogues do not name).
+fn language_name(tr: &Localizer, tag: &str) -> String {
+    match primary(tag) {
+        "en" => tr!(tr, "lessons-language-en"),
+        "zh" => tr!(tr, "lessons-language-zh"),
+        _ => tag.to_string(),
+    }
+}
 
 #[derive(Default)]
 pub struct LessonsWindow {
@@ -58,8 +75,10 @@ impl LessonsWindow {
     pub fn show(&mut self, ctx: &egui::Context, frame: &Frame, requests: &mut Requests) {
         self.follow(frame);
         let checks = self.checks.as_ref();
+        let tr = frame.tr;
         let mut open = self.open;
-        egui::Window::new("Lessons")
+        egui::Window::new(tr!(tr, "lessons-window-title"))
+            .id(egui::Id::new("lessons-window"))
             .open(&mut open)
             .default_width(430.0)
             .default_pos(egui::pos2(20.0, 380.0))
@@ -71,7 +90,7 @@ impl LessonsWindow {
                 let titles: Vec<String> = lessons.iter().enumerate().map(|(i, l)| format!("{}. {}", i + 1, l.title)).collect();
                 let mut chosen = frame.progress.lesson;
                 egui::ComboBox::from_id_salt("lesson")
-                    .selected_text(chosen.map_or("Choose a lesson".to_string(), |i| titles[i].clone()))
+                    .selected_text(chosen.map_or_else(|| tr!(tr, "lessons-choose"), |i| titles[i].clone()))
                     .width(380.0)
                     .show_ui(ui, |ui| {
                         for (index, title) in titles.iter().enumerate() {
@@ -83,47 +102,53 @@ impl LessonsWindow {
                 {
                     requests.lesson_steps.push(EnterStep::new(lesson, 0));
                 }
-                for error in &frame.lessons.errors {
+                for error in &frame.lessons.library.errors {
                     ui.colored_label(Color32::from_rgb(220, 70, 50), error.to_string());
                 }
                 let Some(lesson_index) = frame.progress.lesson else {
-                    if let Some(folder) = &frame.lessons.folder {
-                        ui.small(format!("Lessons are read from {}; add a .toml file there to write your own.", folder.display()));
+                    if let Some(folder) = &frame.lessons.library.folder {
+                        ui.small(tr!(tr, "lessons-folder", folder = folder.display().to_string()));
                     }
                     return;
                 };
                 let lesson = &lessons[lesson_index];
                 let step_index = frame.progress.step.min(lesson.steps.len() - 1);
                 let step = &lesson.steps[step_index];
+                if primary(&lesson.language) != primary(&tr.language()) {
+                    let language = language_name(tr, &lesson.language);
+                    ui.small(RichText::new(tr!(tr, "lessons-not-translated", language = language)).color(Color32::GRAY));
+                }
                 ui.label(RichText::new(&lesson.summary).italics());
                 ui.separator();
-                ui.heading(format!("Step {} of {}: {}", step_index + 1, lesson.steps.len(), step.title));
-                let paragraph = |ui: &mut egui::Ui, label: &str, text: &str| {
+                ui.heading(tr!(tr, "lessons-step-heading", step = step_index + 1, count = lesson.steps.len(), title = &step.title));
+                let paragraph = |ui: &mut egui::Ui, label: String, text: &str| {
                     if !text.is_empty() {
                         ui.label(RichText::new(label).strong());
                         ui.label(text);
                         ui.add_space(4.0);
                     }
                 };
-                paragraph(ui, "Watch", &step.watch);
-                paragraph(ui, "Do", &step.change);
-                egui::CollapsingHeader::new("What should happen")
+                paragraph(ui, tr!(tr, "lessons-watch"), &step.watch);
+                paragraph(ui, tr!(tr, "lessons-do"), &step.change);
+                egui::CollapsingHeader::new(tr!(tr, "lessons-expect"))
                     .id_salt(("expect", lesson_index, step_index))
                     .show(ui, |ui| ui.label(&step.expect));
-                egui::CollapsingHeader::new("Why").id_salt(("why", lesson_index, step_index)).show(ui, |ui| ui.label(&step.why));
+                egui::CollapsingHeader::new(tr!(tr, "lessons-why"))
+                    .id_salt(("why", lesson_index, step_index))
+                    .show(ui, |ui| ui.label(&step.why));
                 if let Some(checks) = checks.filter(|c| !c.live.checks().is_empty()) {
-                    show_checks(ui, checks);
+                    show_checks(ui, checks, tr);
                 }
                 ui.separator();
                 let mut enter = |step| requests.lesson_steps.push(EnterStep::new(lesson_index, step));
                 ui.horizontal(|ui| {
-                    if ui.add_enabled(step_index > 0, egui::Button::new("◀ Back")).clicked() {
+                    if ui.add_enabled(step_index > 0, egui::Button::new(tr!(tr, "lessons-back"))).clicked() {
                         enter(step_index - 1);
                     }
-                    if ui.button("Restart this step").clicked() {
+                    if ui.button(tr!(tr, "lessons-restart-step")).clicked() {
                         enter(step_index);
                     }
-                    if ui.add_enabled(step_index + 1 < lesson.steps.len(), egui::Button::new("Next ▶")).clicked() {
+                    if ui.add_enabled(step_index + 1 < lesson.steps.len(), egui::Button::new(tr!(tr, "lessons-next"))).clicked() {
                         enter(step_index + 1);
                     }
                 });
@@ -135,18 +160,19 @@ impl LessonsWindow {
 /// The step's claims with a tick, a cross or a wait mark each, and what
 /// each verdict rests on; folded away like the expectation it checks (the
 /// header counts the marks without giving the claims away).
-fn show_checks(ui: &mut egui::Ui, checks: &StepChecks) {
+fn show_checks(ui: &mut egui::Ui, checks: &StepChecks, tr: &Localizer) {
     let count = |verdict| checks.live.outcomes().iter().filter(|o| o.verdict == verdict).count();
-    let header = format!(
-        "Checks on this run: {} passed, {} failed, {} waiting",
-        count(Verdict::Passed),
-        count(Verdict::Failed),
-        count(Verdict::Pending)
+    let header = tr!(
+        tr,
+        "lessons-checks-header",
+        passed = count(Verdict::Passed),
+        failed = count(Verdict::Failed),
+        waiting = count(Verdict::Pending),
     );
     egui::CollapsingHeader::new(header).id_salt(("checks", checks.lesson, checks.step)).show(ui, |ui| {
-        ui.small("Claims of this step the lab verifies on the running network; `lessons --verify` checks them over ten seeds.");
+        ui.small(tr!(tr, "lessons-checks-explained"));
         if !checks.applies {
-            ui.small("The running settings are not this step's, so its checks wait. \"Restart this step\" runs them again.");
+            ui.small(tr!(tr, "lessons-checks-waiting"));
         }
         for (check, outcome) in checks.live.results() {
             let (mark, colour) = match outcome.verdict {
@@ -158,7 +184,7 @@ fn show_checks(ui: &mut egui::Ui, checks: &StepChecks) {
                 ui.label(RichText::new(mark).color(colour).strong());
                 ui.label(&check.text);
                 if !outcome.note.is_empty() {
-                    ui.small(RichText::new(format!("({})", outcome.note)).color(Color32::GRAY));
+                    ui.small(RichText::new(tr!(tr, "lessons-check-note", note = &outcome.note)).color(Color32::GRAY));
                 }
             });
         }

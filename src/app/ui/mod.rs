@@ -30,12 +30,14 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use super::classroom::{EnterStep, LessonProgress, Lessons, Presentation, PresentationRequest};
 use super::digits::{DigitsRequest, DigitsState};
 use super::files::{DismissFileError, FileRequest, Files};
+use super::language::{ChooseLanguage, Words};
 use super::pictures::{NeuronPictures, PictureSettings};
 use super::schedule::DrawSet;
 use super::session::{DraftConfig, Lab, Notice, RunCommand};
 use super::step_through::{StepThrough, StepThroughRequest};
 use super::windows::Toggle;
 use crate::config::Config;
+use crate::i18n::Localizer;
 use crate::run::session::{Command, SessionView};
 
 /// What every panel reads this frame.
@@ -52,6 +54,8 @@ pub struct Frame<'a> {
     pub step_through: &'a StepThrough,
     /// The last frame's duration.
     pub frame_ms: f64,
+    /// The words of the app's language: `tr!(frame.tr, "id", ...)`.
+    pub tr: &'a Localizer,
 }
 
 /// What the panels asked for this frame, sent on once they are drawn.
@@ -70,6 +74,8 @@ pub struct Requests {
     pub copy: Option<String>,
     /// Share links to open.
     pub links: Vec<String>,
+    /// A language to show the app in.
+    pub language: Option<String>,
 }
 
 impl Requests {
@@ -119,6 +125,7 @@ pub struct Reads<'w> {
     files: Res<'w, Files>,
     step_through: Res<'w, StepThrough>,
     time: Res<'w, Time>,
+    words: Res<'w, Words>,
 }
 
 /// Where the panels' requests go.
@@ -133,6 +140,7 @@ pub struct Sends<'w> {
     notices: MessageWriter<'w, super::session::NoticeMessage>,
     step_through: MessageWriter<'w, StepThroughRequest>,
     picture_settings: ResMut<'w, PictureSettings>,
+    language: MessageWriter<'w, ChooseLanguage>,
 }
 
 pub struct UiPlugin;
@@ -165,6 +173,7 @@ pub fn draw_ui(
         files: &reads.files,
         step_through: &reads.step_through,
         frame_ms: reads.time.delta_secs_f64() * 1000.0,
+        tr: &reads.words.0,
     };
     let panels = &mut *panels;
     let mut requests = Requests::default();
@@ -233,7 +242,7 @@ pub fn draw_ui(
     panels.replicas.show(&ctx, &frame, &mut config, &mut requests);
     panels.files.show(&ctx, &frame, &mut requests);
     files_window::error_dialog(&ctx, &frame, &mut requests);
-    panels.help.show(&ctx);
+    panels.help.show(&ctx, frame.tr);
     panels.waves.show(&ctx, &frame);
     panels.chaos.show(&ctx, &frame);
     step_window::show(&ctx, &frame, &mut requests);
@@ -268,11 +277,19 @@ impl Panels {
     }
 }
 
+/// A preset's description in the app's language; the preset file's own
+/// (English) line for a preset the catalogues do not know.
+pub fn preset_description(tr: &Localizer, preset: &crate::config::Preset) -> String {
+    let id = format!("preset-{}", preset.name);
+    if tr.has(&id) { tr.tr(&id, None) } else { preset.description() }
+}
+
 /// A share link pasted into the app: its lesson step, or its settings
 /// with a fresh network; a bad link is a notice and changes nothing.
 fn open_link(link: &str, frame: &Frame, requests: &mut Requests, sends: &mut Sends) {
     match crate::share::decode(link) {
         Ok(setup) => {
+            requests.language = setup.language;
             let lesson = setup.lesson.and_then(|(name, step)| Some((frame.lessons.lessons.iter().position(|l| l.name == name)?, step)));
             match lesson {
                 Some((lesson, step)) => requests.lesson_steps.push(EnterStep::new(lesson, step)),
@@ -280,7 +297,7 @@ fn open_link(link: &str, frame: &Frame, requests: &mut Requests, sends: &mut Sen
             }
         }
         Err(error) => {
-            sends.notices.write(super::session::NoticeMessage(format!("the link could not be opened: {error}")));
+            sends.notices.write(super::session::NoticeMessage(crate::tr!(frame.tr, "app-link-not-opened", error = error.to_string())));
         }
     }
 }
@@ -292,6 +309,9 @@ fn send(requests: Requests, sends: &mut Sends) {
     sends.lesson_steps.write_batch(requests.lesson_steps);
     sends.digits.write_batch(requests.digits);
     sends.step_through.write_batch(requests.step_through);
+    if let Some(language) = requests.language {
+        sends.language.write(ChooseLanguage(language));
+    }
     if requests.dismiss_file_error {
         sends.dismiss.write(DismissFileError);
     }

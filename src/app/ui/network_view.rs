@@ -14,8 +14,10 @@ use crate::config::{Config, Limits};
 use crate::data::{Feature, INPUT_HALF_WIDTH, InputPlane};
 use crate::explain::text::{edge_summary, neuron_formula, num};
 use crate::explain::{Explanation, Stage};
+use crate::i18n::Localizer;
 use crate::nn::{Activation, TaskKind};
 use crate::run::session::PointChoice;
+use crate::tr;
 
 const HEADER_HEIGHT: f32 = 58.0;
 /// The most terms a neuron's tooltip writes out: a wider sum (modular
@@ -194,7 +196,7 @@ impl NetworkView {
     pub fn show(&mut self, ui: &mut egui::Ui, frame: &Frame, config: &mut Config, requests: &mut Requests) -> Option<(usize, usize)> {
         self.view_options(ui, frame, requests);
         if frame.pictures.atlas_image.is_none() {
-            ui.label("Preparing the pictures...");
+            ui.label(tr!(frame.tr, "network-preparing"));
             return None;
         }
         let mut clicked = None;
@@ -206,37 +208,34 @@ impl NetworkView {
             let (size, g) = geometry(visible, columns, widest);
             ui.allocate_rect(Rect::from_min_size(visible.min, size), Sense::hover());
             clicked = self.draw_network(ui, frame, &g, config, requests);
-            layer_headers(ui, &g, network.hidden_layers(), config);
+            layer_headers(ui, frame.tr, &g, network.hidden_layers(), config);
             output_caption(ui, frame, &g);
         });
         clicked
     }
 
     fn view_options(&mut self, ui: &mut egui::Ui, frame: &Frame, requests: &mut Requests) {
+        let tr = frame.tr;
         ui.horizontal_wrapped(|ui| {
             let mut settings: PictureSettings = frame.picture_settings.clone();
-            ui.checkbox(&mut self.show_test_points, "test data");
-            ui.checkbox(&mut settings.discretise, "discretise output");
-            ui.checkbox(&mut settings.per_neuron_scale, "scale each neuron")
-                .on_hover_text("Colours scaled to each neuron's own range: shows the shape of tiny signals; off, faint squares mean small outputs (vanishing signal).");
-            ui.label("edges:");
-            ui.selectable_value(&mut self.edges, EdgeColouring::Weight, "weight");
-            ui.selectable_value(&mut self.edges, EdgeColouring::Gradient, "gradient");
+            ui.checkbox(&mut self.show_test_points, tr!(tr, "network-test-data"));
+            ui.checkbox(&mut settings.discretise, tr!(tr, "network-discretise"));
+            ui.checkbox(&mut settings.per_neuron_scale, tr!(tr, "network-scale-each-neuron"))
+                .on_hover_text(tr!(tr, "network-scale-each-neuron-tooltip"));
+            ui.label(tr!(tr, "network-edges"));
+            ui.selectable_value(&mut self.edges, EdgeColouring::Weight, tr!(tr, "network-edges-weight"));
+            ui.selectable_value(&mut self.edges, EdgeColouring::Gradient, tr!(tr, "network-edges-gradient"));
             if settings != *frame.picture_settings {
                 requests.picture_settings = Some(settings);
             }
             if matches!(frame.lab.data.plane, InputPlane::Pairs { .. })
-                && ui.button("Waves…").on_hover_text("What each neuron learns: its weights over the residues, and their frequencies").clicked()
+                && ui.button(tr!(tr, "network-waves")).on_hover_text(tr!(tr, "network-waves-tooltip")).clicked()
             {
                 requests.toggles.push(crate::app::windows::Toggle::Waves);
             }
             ui.separator();
             let open = frame.step_through.open;
-            if ui
-                .selectable_label(open, "Step through…")
-                .on_hover_text("E: one training step on one point, forward and backward, with every number")
-                .clicked()
-            {
+            if ui.selectable_label(open, tr!(tr, "network-step-through")).on_hover_text(tr!(tr, "network-step-through-tooltip")).clicked() {
                 if open {
                     requests.step_through.push(StepThroughRequest::Close);
                 } else {
@@ -255,6 +254,7 @@ impl NetworkView {
         requests: &mut Requests,
     ) -> Option<(usize, usize)> {
         let lab = frame.lab;
+        let tr = frame.tr;
         let layout = frame.pictures.layout;
         let network = lab.network();
         let data = &lab.data;
@@ -408,20 +408,16 @@ impl NetworkView {
                 let enabled = column > 0 || pairs.is_some() || input_row.contains(&row);
                 let response = ui.interact(rect, ui.id().with(("tile", column, row)), Sense::click());
                 if let (0, Some(modulus)) = (column, pairs) {
-                    response.on_hover_text(format!(
-                        "input {}: one-hot over 0 to {} (this picture shows its value over the table)",
-                        ["a", "b"][row],
-                        modulus - 1
-                    ));
+                    response.on_hover_text(tr!(tr, "network-pair-input", name = ["a", "b"][row], last = modulus - 1));
                     continue;
                 }
                 if column == 0 {
                     let feature = Feature::ALL[row];
-                    let response = response.on_hover_text(format!(
-                        "input feature {}{}",
-                        feature.name(),
-                        if enabled { "" } else { " (off: click to use it)" }
-                    ));
+                    let response = response.on_hover_text(if enabled {
+                        tr!(tr, "network-feature", name = feature.name())
+                    } else {
+                        tr!(tr, "network-feature-off", name = feature.name())
+                    });
                     if response.clicked() {
                         feature_clicked = Some((feature, !enabled));
                     }
@@ -445,23 +441,26 @@ impl NetworkView {
                 }
                 let response = response.on_hover_ui(|ui| {
                     let activation = network.layers[layer].activation;
-                    let name =
-                        if layer == hidden { format!("output {}", row + 1) } else { format!("layer {} neuron {}", layer + 1, row + 1) };
-                    ui.strong(name);
-                    let link = match data.loss {
-                        crate::nn::Loss::Mse => "",
-                        crate::nn::Loss::Bce => ", then the loss's sigmoid",
-                        crate::nn::Loss::Ce => ", then the loss's softmax over the outputs",
+                    let name = if layer == hidden {
+                        tr!(tr, "network-output-unit", number = row + 1)
+                    } else {
+                        tr!(tr, "network-neuron", layer = layer + 1, neuron = row + 1)
                     };
-                    let link = if layer == hidden { link } else { "" };
+                    ui.strong(name);
                     let inputs = network.layers[layer].inputs;
                     if inputs <= FORMULA_TERMS {
-                        ui.monospace(format!("{}{link}", neuron_formula(network, &data.input_names(), layer, row)));
+                        let formula = neuron_formula(network, &data.input_names(), layer, row);
+                        let formula = match (layer == hidden, data.loss) {
+                            (true, crate::nn::Loss::Bce) => tr!(tr, "network-formula-then-sigmoid", formula = formula),
+                            (true, crate::nn::Loss::Ce) => tr!(tr, "network-formula-then-softmax", formula = formula),
+                            _ => formula,
+                        };
+                        ui.monospace(formula);
                     } else {
-                        ui.small(format!("{inputs} inputs: too many terms to write its formula out"));
+                        ui.small(tr!(tr, "network-formula-too-long", inputs = inputs));
                     }
                     if let Some(neuron) = shown.and_then(|e| e.layers.get(layer)?.neurons.get(row)) {
-                        ui.small(format!("at training point {}:", step_through.point(lab)));
+                        ui.small(tr!(tr, "network-at-point", point = step_through.point(lab)));
                         ui.monospace(&neuron.forward);
                         for part in neuron.backward.split("; ") {
                             ui.monospace(part);
@@ -469,23 +468,25 @@ impl NetworkView {
                     }
                     ui.separator();
                     let shown = if layer == hidden { data.loss.output_activation_name() } else { activation.name() };
-                    ui.label(format!("activation: {shown}"));
-                    ui.label(format!("mean {:.4}, std {:.4}", detail.unit_mean[row], detail.unit_std[row]));
+                    ui.label(tr!(tr, "network-activation", name = shown));
+                    ui.label(tr!(tr, "network-mean-std", mean = detail.unit_mean[row], std = detail.unit_std[row]));
                     if activation.can_die() {
-                        ui.label(if detail.unit_dead[row] { "dead: zero on every probe point" } else { "alive" });
+                        ui.label(if detail.unit_dead[row] { tr!(tr, "network-dead") } else { tr!(tr, "network-alive") });
                     }
                     if activation.bounds().is_some() {
-                        ui.label(format!("saturated on {:.0}% of probe points", 100.0 * detail.unit_saturation[row]));
+                        ui.label(tr!(tr, "network-saturated", share = detail.unit_saturation[row]));
                     }
-                    ui.label(format!("incoming gradient norm {:.3e}", detail.unit_grad_norm[row]));
+                    // Scientific notation: NUMBER() has none, so the number is
+                    // written here.
+                    ui.label(tr!(tr, "network-incoming-gradient", norm = format!("{:.3e}", detail.unit_grad_norm[row])));
                     if layer < hidden {
                         match (settled, settling.rate(layer, row).filter(|r| r.is_finite())) {
-                            (Some(step), _) => ui.label(format!("feature settled since step {step} (green dot)")),
-                            (None, Some(rate)) => ui.label(format!("feature still changing: {:.1}% per 100 steps", 100.0 * rate)),
-                            (None, None) => ui.label("too early to tell whether its feature has settled"),
+                            (Some(step), _) => ui.label(tr!(tr, "network-settled", step = step)),
+                            (None, Some(rate)) => ui.label(tr!(tr, "network-still-changing", rate = rate)),
+                            (None, None) => ui.label(tr!(tr, "network-settling-unknown")),
                         };
                     }
-                    ui.small("click to inspect");
+                    ui.small(tr!(tr, "network-click-to-inspect"));
                 });
                 if response.clicked() {
                     clicked = Some((layer, row));
@@ -497,7 +498,7 @@ impl NetworkView {
                 painter.text(
                     below,
                     egui::Align2::CENTER_TOP,
-                    format!("+{} more", units - MAX_DRAWN_UNITS),
+                    tr!(tr, "network-more-units", count = units - MAX_DRAWN_UNITS),
                     egui::FontId::proportional(11.0),
                     Color32::GRAY,
                 );
@@ -511,7 +512,7 @@ impl NetworkView {
         if step_through.open && step_through.refusal.is_none() {
             let stage = (step_through.applied.is_none()).then(|| step_through.stage_for(lab));
             let position = shown.map(|e| e.position).or_else(|| data.train.points.get(step_through.point(lab)).copied());
-            step_overlay(ui, g, (columns, &rows_in, &input_row), shown.zip(stage), position);
+            step_overlay(ui, tr, g, (columns, &rows_in, &input_row), shown.zip(stage), position);
             self.pick_point(ui, frame, g, requests);
         }
 
@@ -538,11 +539,11 @@ impl NetworkView {
                 let update = shown.and_then(|e| e.weight_update(layer, edge.output, edge.input));
                 egui::Tooltip::always_open(ui.ctx().clone(), ui.layer_id(), ui.id().with("edge-tip"), egui::PopupAnchor::Pointer).show(
                     |ui| {
-                        ui.strong(format!("{from} to {to} (weight layer {})", edge.layer));
+                        ui.strong(tr!(tr, "network-edge-title", from = from.as_str(), to = to.as_str(), layer = edge.layer));
                         match update {
                             Some(update) => {
                                 ui.monospace(edge_summary(edge.weight, Some(update.gradient), last_update));
-                                ui.small(format!("dL/dw is the gradient of point {}'s loss", step_through.point(lab)));
+                                ui.small(tr!(tr, "network-edge-point-gradient", point = step_through.point(lab)));
                                 ui.add_space(2.0);
                                 for part in update.formula.split("; ") {
                                     ui.monospace(part);
@@ -550,7 +551,7 @@ impl NetworkView {
                             }
                             None => {
                                 ui.monospace(edge_summary(edge.weight, Some(edge.gradient), last_update));
-                                ui.small(format!("dL/dw over the probe batch at step {}", lab.parts.step));
+                                ui.small(tr!(tr, "network-edge-probe-gradient", step = lab.parts.step));
                             }
                         }
                     },
@@ -579,7 +580,7 @@ impl NetworkView {
         let reach = 12.0 / f64::from(rect.width()) * 2.0 * INPUT_HALF_WIDTH;
         let Some(point) = nearest_point(&data.train.points, to_plane(pointer), reach) else { return };
         ui.painter().circle_stroke(plane_to_rect(data.train.points[point], rect), 7.0, Stroke::new(2.0, Color32::YELLOW));
-        let response = response.on_hover_text(format!("training point {point}: click to step through it"));
+        let response = response.on_hover_text(tr!(frame.tr, "network-pick-point", point = point));
         if response.clicked() {
             requests.step_through_now(StepThroughRequest::Choose(PointChoice::Index(point)));
         }
@@ -641,6 +642,7 @@ fn tag(painter: &egui::Painter, at: Pos2, text: String, align: egui::Align2) {
 /// its numbers beside its neurons.
 fn step_overlay(
     ui: &egui::Ui,
+    tr: &Localizer,
     g: &Geometry,
     (columns, rows_in, input_row): (usize, &dyn Fn(usize) -> usize, &[usize]),
     explained: Option<(&std::sync::Arc<Explanation>, Stage)>,
@@ -701,7 +703,12 @@ fn step_overlay(
             for unit in 0..loss.outputs.len().min(rows_in(layers)) {
                 beside(layers, unit, format!("y {}\nt {}", num(loss.prediction[unit]), num(loss.target[unit])));
             }
-            tag(painter, g.output_rect.center_top() + vec2(0.0, 6.0), format!("loss {}", num(loss.value)), egui::Align2::CENTER_TOP);
+            tag(
+                painter,
+                g.output_rect.center_top() + vec2(0.0, 6.0),
+                tr!(tr, "network-overlay-loss", value = num(loss.value)),
+                egui::Align2::CENTER_TOP,
+            );
         }
         Stage::Backward(layer) => {
             frame_column(layer + 1);
@@ -725,7 +732,7 @@ fn output_caption(ui: &mut egui::Ui, frame: &Frame, g: &Geometry) {
     painter.rect_stroke(rect, 0.0, Stroke::new(1.0, Color32::GRAY), egui::StrokeKind::Outside);
     let lab = frame.lab;
     if let InputPlane::Pairs { modulus } = lab.data.plane {
-        let caption = format!("a + b mod {modulus}, a down, b across\ngreen right, red wrong, pale: trained on");
+        let caption = tr!(frame.tr, "network-pairs-caption", modulus = modulus);
         painter.text(
             rect.left_top() - vec2(0.0, 4.0),
             egui::Align2::LEFT_BOTTOM,
@@ -735,14 +742,14 @@ fn output_caption(ui: &mut egui::Ui, frame: &Frame, g: &Geometry) {
         );
     }
     let latest = lab.latest();
+    // Two aligned monospace lines: the numbers are written here, the words
+    // come from the catalogue.
     let accuracy = |a: Option<f64>| a.map(|a| format!("  {:.1}%", 100.0 * a)).unwrap_or_default();
-    let text = format!(
-        "test  loss {:.4}{}\ntrain loss {:.4}{}",
-        latest.test_loss,
-        accuracy(latest.test_acc),
-        latest.train_loss,
-        accuracy(latest.train_acc)
-    );
+    let text = [
+        tr!(frame.tr, "network-test-loss", loss = format!("{:.4}", latest.test_loss), accuracy = accuracy(latest.test_acc)),
+        tr!(frame.tr, "network-train-loss", loss = format!("{:.4}", latest.train_loss), accuracy = accuracy(latest.train_acc)),
+    ]
+    .join("\n");
     painter.text(
         rect.left_bottom() + vec2(0.0, 6.0),
         egui::Align2::LEFT_TOP,
@@ -753,14 +760,14 @@ fn output_caption(ui: &mut egui::Ui, frame: &Frame, g: &Geometry) {
 }
 
 /// Above each hidden column: its width with − and +, and its activation.
-fn layer_headers(ui: &mut egui::Ui, g: &Geometry, hidden: usize, config: &mut Config) {
+fn layer_headers(ui: &mut egui::Ui, tr: &Localizer, g: &Geometry, hidden: usize, config: &mut Config) {
     let top = g.top - HEADER_HEIGHT;
     let label_at = |ui: &mut egui::Ui, column: usize, text: &str| {
         let rect = Rect::from_min_size(pos2(g.column_left[column] - 10.0, top + 4.0), vec2(g.tile + 20.0, 16.0));
         ui.put(rect, egui::Label::new(egui::RichText::new(text).small().strong()));
     };
-    label_at(ui, 0, "inputs");
-    label_at(ui, hidden + 1, "output");
+    label_at(ui, 0, &tr!(tr, "network-inputs-heading"));
+    label_at(ui, hidden + 1, &tr!(tr, "network-output-heading"));
     let pitch = g.pitch();
     // Narrow columns get only the width; the activation is then set in the
     // settings panel.
@@ -777,11 +784,15 @@ fn layer_headers(ui: &mut egui::Ui, g: &Geometry, hidden: usize, config: &mut Co
             ui.vertical_centered(|ui| {
                 if show_buttons {
                     ui.horizontal(|ui| {
-                        if ui.small_button("−").on_hover_text("one neuron fewer").clicked() && network.hidden[layer] > 1 {
+                        if ui.small_button("−").on_hover_text(tr!(tr, "network-fewer-neurons-tooltip")).clicked()
+                            && network.hidden[layer] > 1
+                        {
                             network.hidden[layer] -= 1;
                         }
                         ui.small(format!("{}", network.hidden[layer]));
-                        if ui.small_button("+").on_hover_text("one neuron more").clicked() && network.hidden[layer] < Limits::MAX_WIDTH {
+                        if ui.small_button("+").on_hover_text(tr!(tr, "network-more-neurons-tooltip")).clicked()
+                            && network.hidden[layer] < Limits::MAX_WIDTH
+                        {
                             network.hidden[layer] += 1;
                         }
                     });

@@ -10,7 +10,9 @@ use super::{Frame, Requests};
 use crate::analysis::homogeneity::{HomogeneityReport, HomogeneitySummary};
 use crate::app::palette;
 use crate::config::{Config, Limits};
+use crate::i18n::Localizer;
 use crate::nn::Init;
+use crate::tr;
 
 /// The replicas window's own state.
 #[derive(Default)]
@@ -59,71 +61,68 @@ fn matrix(ui: &mut egui::Ui, title: &str, hint: &str, values: &[Vec<Option<f64>>
     }
 }
 
-fn history_chart(ui: &mut egui::Ui, history: &[HomogeneitySummary]) {
-    let line = |name: &str, value: &dyn Fn(&HomogeneitySummary) -> Option<f64>| {
+fn history_chart(ui: &mut egui::Ui, tr: &Localizer, history: &[HomogeneitySummary]) {
+    let line = |name: String, value: &dyn Fn(&HomogeneitySummary) -> Option<f64>| {
         let points: PlotPoints = history.iter().filter_map(|h| value(h).filter(|v| v.is_finite()).map(|v| [h.step as f64, v])).collect();
-        Line::new(name.to_string(), points)
+        Line::new(name, points)
     };
     let layers = history.last().map_or(0, |h| h.cka.len());
     Plot::new("homogeneity-history").height(150.0).legend(Legend::default()).allow_scroll(false).include_y(0.0).include_y(1.0).show(
         ui,
         |plot| {
-            plot.line(line("agreement (test)", &|h| h.agreement).color(Color32::from_rgb(230, 120, 20)).width(2.0));
+            plot.line(line(tr!(tr, "replicas-series-agreement"), &|h| h.agreement).color(Color32::from_rgb(230, 120, 20)).width(2.0));
             plot.line(
-                line("agreement by chance", &|h| h.agreement_chance)
+                line(tr!(tr, "replicas-series-agreement-chance"), &|h| h.agreement_chance)
                     .color(Color32::from_rgb(230, 120, 20))
                     .style(egui_plot::LineStyle::dashed_loose()),
             );
-            plot.line(line("agreement (far away)", &|h| h.ood_agreement).color(Color32::from_rgb(240, 200, 80)));
-            plot.line(line("weights, raw", &|h| h.weight_cosine).color(Color32::from_rgb(140, 140, 140)));
-            plot.line(line("weights, matched", &|h| h.weight_cosine_matched).color(Color32::WHITE));
+            plot.line(line(tr!(tr, "replicas-series-far-agreement"), &|h| h.ood_agreement).color(Color32::from_rgb(240, 200, 80)));
+            plot.line(line(tr!(tr, "replicas-series-weights-raw"), &|h| h.weight_cosine).color(Color32::from_rgb(140, 140, 140)));
+            plot.line(line(tr!(tr, "replicas-series-weights-matched"), &|h| h.weight_cosine_matched).color(Color32::WHITE));
             plot.line(
-                line("matched, by chance", &|h| h.weight_cosine_matched_chance)
+                line(tr!(tr, "replicas-series-matched-chance"), &|h| h.weight_cosine_matched_chance)
                     .color(Color32::WHITE)
                     .style(egui_plot::LineStyle::dashed_loose()),
             );
             for layer in 0..layers {
-                plot.line(line(&format!("CKA L{}", layer + 1), &|h| h.cka[layer]).color(palette::layer_colour(layer, layers)));
+                plot.line(
+                    line(tr!(tr, "replicas-series-cka", layer = layer + 1), &|h| h.cka[layer]).color(palette::layer_colour(layer, layers)),
+                );
             }
         },
     );
 }
 
 /// The mean of a pair matrix's off-diagonal entries, as "0.33", or "-".
-fn off_diagonal_mean(matrix: &[Vec<Option<f64>>]) -> String {
+fn off_diagonal_mean(tr: &Localizer, matrix: &[Vec<Option<f64>>]) -> String {
     let values: Vec<f64> = matrix
         .iter()
         .enumerate()
         .flat_map(|(i, row)| row.iter().enumerate().filter(move |(j, _)| *j != i).filter_map(|(_, v)| *v))
         .collect();
-    if values.is_empty() { "-".into() } else { format!("{:.2}", values.iter().sum::<f64>() / values.len() as f64) }
+    if values.is_empty() { "-".into() } else { tr!(tr, "replicas-mean-value", value = values.iter().sum::<f64>() / values.len() as f64) }
 }
 
-fn measures(ui: &mut egui::Ui, cka_layer: &mut usize, report: &HomogeneityReport) {
+fn measures(ui: &mut egui::Ui, tr: &Localizer, cka_layer: &mut usize, report: &HomogeneityReport) {
     let k = report.replicas;
     let labels: Vec<String> = (0..k).map(|i| format!("{i}")).collect();
     let pairwise = [
+        (tr!(tr, "replicas-agree-test"), tr!(tr, "replicas-agree-test-tooltip"), Some(&report.agreement), Some(&report.agreement_chance)),
         (
-            "Agree on test points",
-            "The fraction of test points on which two replicas predict the same class (regression: outputs within 10% of the target range)",
-            Some(&report.agreement),
-            Some(&report.agreement_chance),
-        ),
-        (
-            "Agree far away",
-            "The same on points three times farther out than the data: where nothing constrained them",
+            tr!(tr, "replicas-agree-far"),
+            tr!(tr, "replicas-agree-far-tooltip"),
             report.ood_agreement.as_ref(),
             report.ood_agreement_chance.as_ref(),
         ),
         (
-            "Weights, raw",
-            "Cosine similarity of all parameters as they are: near zero, as neurons sit in any order",
+            tr!(tr, "replicas-weights-raw"),
+            tr!(tr, "replicas-weights-raw-tooltip"),
             Some(&report.weight_cosine),
             Some(&report.weight_cosine_chance),
         ),
         (
-            "Weights, matched",
-            "The same after matching each replica's neurons to the other's (Hungarian matching on incoming weights, layer by layer). Matching alone lifts two unrelated networks well above 0: compare with the chance level.",
+            tr!(tr, "replicas-weights-matched"),
+            tr!(tr, "replicas-weights-matched-tooltip"),
             Some(&report.weight_cosine_matched),
             Some(&report.weight_cosine_matched_chance),
         ),
@@ -132,11 +131,12 @@ fn measures(ui: &mut egui::Ui, cka_layer: &mut usize, report: &HomogeneityReport
         for (title, hint, values, chance) in pairwise {
             if let Some(values) = values {
                 ui.vertical(|ui| {
-                    matrix(ui, title, hint, values, &labels);
+                    matrix(ui, &title, &hint, values, &labels);
                     if let Some(chance) = chance {
-                        ui.small(format!("mean {}, by chance {}", off_diagonal_mean(values), off_diagonal_mean(chance))).on_hover_text(
-                            "Chance: the same measure between unrelated predictions, or between the replicas' independent initial networks",
-                        );
+                        let mean = off_diagonal_mean(tr, values);
+                        let chance = off_diagonal_mean(tr, chance);
+                        ui.small(tr!(tr, "replicas-mean-and-chance", mean = mean, chance = chance))
+                            .on_hover_text(tr!(tr, "replicas-chance-tooltip"));
                     }
                 });
             }
@@ -144,23 +144,18 @@ fn measures(ui: &mut egui::Ui, cka_layer: &mut usize, report: &HomogeneityReport
         let layers = report.cka.len();
         *cka_layer = (*cka_layer).min(layers.saturating_sub(1));
         ui.vertical(|ui| {
-            egui::ComboBox::from_id_salt("cka-layer").selected_text(format!("CKA, layer {}", *cka_layer + 1)).show_ui(ui, |ui| {
-                for layer in 0..layers {
-                    ui.selectable_value(cka_layer, layer, format!("layer {}", layer + 1));
-                }
-            });
-            matrix(
+            egui::ComboBox::from_id_salt("cka-layer").selected_text(tr!(tr, "replicas-cka-layer-choice", layer = *cka_layer + 1)).show_ui(
                 ui,
-                "Representations alike",
-                "Linear CKA between the replicas' activations at this layer on the probe batch: 1 = the same up to rotation and scale",
-                &report.cka[*cka_layer],
-                &labels,
+                |ui| {
+                    for layer in 0..layers {
+                        ui.selectable_value(cka_layer, layer, tr!(tr, "replicas-layer", layer = layer + 1));
+                    }
+                },
             );
-            ui.small(format!(
-                "mean {}, by chance {}",
-                off_diagonal_mean(&report.cka[*cka_layer]),
-                off_diagonal_mean(&report.cka_chance[*cka_layer])
-            ));
+            matrix(ui, &tr!(tr, "replicas-cka"), &tr!(tr, "replicas-cka-tooltip"), &report.cka[*cka_layer], &labels);
+            let mean = off_diagonal_mean(tr, &report.cka[*cka_layer]);
+            let chance = off_diagonal_mean(tr, &report.cka_chance[*cka_layer]);
+            ui.small(tr!(tr, "replicas-mean-and-chance", mean = mean, chance = chance));
         });
     });
 }
@@ -169,71 +164,89 @@ impl ReplicasWindow {
     pub fn show(&mut self, ctx: &egui::Context, frame: &Frame, config: &mut Config, _requests: &mut Requests) {
         let mut open = self.open;
         let cka_layer = &mut self.cka_layer;
-        egui::Window::new("Replicas: how alike do networks become?").open(&mut open).default_width(640.0).vscroll(true).max_height(700.0).show(ctx, |ui| {
-        {
-            ui.horizontal(|ui| {
-                let (low, high) = Limits::REPLICAS;
-                ui.add(egui::Slider::new(&mut config.replicas.count, low..=high).text("replicas"))
-                    .on_hover_text("Copies of the network from other seeds, trained side by side on the same data");
-                ui.add(egui::Slider::new(&mut config.replicas.target_accuracy, 0.5..=1.0).text("target accuracy"));
-            });
-            ui.horizontal_wrapped(|ui| {
-                ui.label("initialisations (none: all use the network's, with other seeds):");
-                for init in Init::ALL {
-                    let mut on = config.replicas.inits.contains(&init);
-                    if ui.toggle_value(&mut on, init.name()).changed() {
-                        if on {
-                            config.replicas.inits.push(init);
-                        } else {
-                            config.replicas.inits.retain(|&i| i != init);
-                        }
-                    }
-                }
-            });
-        }
-        let Some(report) = frame.lab.homogeneity.clone() else { return };
-        let lab = frame.lab;
-        ui.separator();
-        ui.horizontal_wrapped(|ui| {
-            let size = vec2(96.0, 96.0);
-            for (index, replica) in lab.replicas.iter().enumerate() {
-                ui.vertical(|ui| {
-                    let texture = if index == 0 { frame.pictures.output_texture.as_ref() } else { frame.pictures.replica_textures.get(index - 1) };
-                    let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
-                    if let Some(texture) = texture {
-                        ui.painter().image(texture.id(), rect, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
-                    }
-                    ui.painter().rect_stroke(rect, 0.0, Stroke::new(1.0, Color32::GRAY), egui::StrokeKind::Outside);
-                    let accuracy = replica.test_accuracy.map(|a| format!("{:.0}%", 100.0 * a)).unwrap_or_default();
-                    let init = replica.init.name();
-                    ui.small(format!("replica {index} {accuracy}\n{init}"));
-                    let reached = report.time_to_target.get(index).copied().flatten();
-                    ui.small(match reached {
-                        Some(step) => format!("{:.0}% at step {step}", 100.0 * report.target_accuracy),
-                        None => format!("{:.0}%: not yet", 100.0 * report.target_accuracy),
+        let tr = frame.tr;
+        egui::Window::new(tr!(tr, "replicas-window-title"))
+            .id(egui::Id::new("replicas-window"))
+            .open(&mut open)
+            .default_width(640.0)
+            .vscroll(true)
+            .max_height(700.0)
+            .show(ctx, |ui| {
+                {
+                    ui.horizontal(|ui| {
+                        let (low, high) = Limits::REPLICAS;
+                        ui.add(egui::Slider::new(&mut config.replicas.count, low..=high).text(tr!(tr, "replicas-count")))
+                            .on_hover_text(tr!(tr, "replicas-count-tooltip"));
+                        ui.add(
+                            egui::Slider::new(&mut config.replicas.target_accuracy, 0.5..=1.0).text(tr!(tr, "replicas-target-accuracy")),
+                        );
                     });
+                    ui.horizontal_wrapped(|ui| {
+                        ui.label(tr!(tr, "replicas-inits"));
+                        for init in Init::ALL {
+                            let mut on = config.replicas.inits.contains(&init);
+                            if ui.toggle_value(&mut on, init.name()).changed() {
+                                if on {
+                                    config.replicas.inits.push(init);
+                                } else {
+                                    config.replicas.inits.retain(|&i| i != init);
+                                }
+                            }
+                        }
+                    });
+                }
+                let Some(report) = frame.lab.homogeneity.clone() else { return };
+                let lab = frame.lab;
+                ui.separator();
+                ui.horizontal_wrapped(|ui| {
+                    let size = vec2(96.0, 96.0);
+                    for (index, replica) in lab.replicas.iter().enumerate() {
+                        ui.vertical(|ui| {
+                            let texture = if index == 0 {
+                                frame.pictures.output_texture.as_ref()
+                            } else {
+                                frame.pictures.replica_textures.get(index - 1)
+                            };
+                            let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
+                            if let Some(texture) = texture {
+                                ui.painter().image(texture.id(), rect, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
+                            }
+                            ui.painter().rect_stroke(rect, 0.0, Stroke::new(1.0, Color32::GRAY), egui::StrokeKind::Outside);
+                            let name = match replica.test_accuracy {
+                                Some(accuracy) => tr!(tr, "replicas-replica-accuracy", index = index, accuracy = accuracy),
+                                None => tr!(tr, "replicas-replica", index = index),
+                            };
+                            // The initialisation's name is the config's value.
+                            let init = replica.init.name();
+                            ui.small(format!("{name}\n{init}"));
+                            let reached = report.time_to_target.get(index).copied().flatten();
+                            let target = report.target_accuracy;
+                            ui.small(match reached {
+                                Some(step) => tr!(tr, "replicas-target-reached", target = target, step = step),
+                                None => tr!(tr, "replicas-target-not-yet", target = target),
+                            });
+                        });
+                    }
                 });
-            }
-        });
-        if report.replicas > 1 {
-            ui.separator();
-            measures(ui, cka_layer, &report);
-            ui.separator();
-            ui.strong("Over training (means over pairs of replicas)");
-            history_chart(ui, &lab.homogeneity_history);
-        } else {
-            ui.small("Add replicas to compare networks; a single network's layers are compared below.");
-        }
-        let layers = report.cka_between_layers.len();
-        let labels: Vec<String> = (1..=layers).map(|l| format!("L{l}")).collect();
-        matrix(
-            ui,
-            "Layers of replica 0 against each other (CKA)",
-            "How much each layer's representation resembles every other layer's: blocks of bright cells are layers that carry the same information",
-            &report.cka_between_layers,
-            &labels,
-        );
-    });
+                if report.replicas > 1 {
+                    ui.separator();
+                    measures(ui, tr, cka_layer, &report);
+                    ui.separator();
+                    ui.strong(tr!(tr, "replicas-history-heading"));
+                    history_chart(ui, tr, &lab.homogeneity_history);
+                } else {
+                    ui.small(tr!(tr, "replicas-single"));
+                }
+                let layers = report.cka_between_layers.len();
+                let labels: Vec<String> = (1..=layers).map(|l| format!("L{l}")).collect();
+                matrix(
+                    ui,
+                    &tr!(tr, "replicas-between-layers"),
+                    &tr!(tr, "replicas-between-layers-tooltip"),
+                    &report.cka_between_layers,
+                    &labels,
+                );
+            });
         self.open = open;
     }
 }

@@ -9,9 +9,11 @@ use super::{Frame, Requests};
 use crate::app::palette;
 use crate::app::step_through::StepThroughRequest;
 use crate::explain::text::{num, number, places_for_change, weighted_sum};
-use crate::explain::{Explanation, LayerStep, Stage};
+use crate::explain::{Explanation, LayerStep, MAX_HIDDEN_LAYERS, MAX_WIDTH, Stage};
+use crate::i18n::Localizer;
 use crate::nn::{Loss, TaskKind};
 use crate::run::session::{Command, PointChoice};
+use crate::tr;
 
 /// The window's width: wide enough for a formula of a few terms per line.
 const WIDTH: f32 = 370.0;
@@ -24,7 +26,7 @@ pub fn show(ctx: &egui::Context, frame: &Frame, requests: &mut Requests) {
     // Over the charts, beside the diagram: the charts say little about one
     // step, and the diagram is what the numbers are about.
     let screen = ctx.content_rect();
-    egui::Window::new("Step through one training step")
+    egui::Window::new(tr!(frame.tr, "step-window-title"))
         .id(egui::Id::new("step-through"))
         .open(&mut open)
         .pivot(egui::Align2::RIGHT_TOP)
@@ -41,13 +43,11 @@ pub fn show(ctx: &egui::Context, frame: &Frame, requests: &mut Requests) {
 fn body(ui: &mut egui::Ui, frame: &Frame, requests: &mut Requests) {
     let (lab, state) = (frame.lab, frame.step_through);
     if let Some(reason) = &state.refusal {
-        ui.colored_label(Color32::from_rgb(230, 90, 60), RichText::new("This network cannot be stepped through.").strong());
+        ui.colored_label(Color32::from_rgb(230, 90, 60), RichText::new(tr!(frame.tr, "step-refused")).strong());
+        // The engine's reason (English).
         ui.label(reason);
         ui.add_space(4.0);
-        ui.label(
-            "Step through reads dense networks of up to 4 hidden layers of up to 8 neurons, without batch normalisation or \
-             dropout: small enough to read every number. The playground preset is one.",
-        );
+        ui.label(tr!(frame.tr, "step-refused-explanation", layers = MAX_HIDDEN_LAYERS, neurons = MAX_WIDTH));
         return;
     }
     point_chooser(ui, frame, requests);
@@ -58,8 +58,8 @@ fn body(ui: &mut egui::Ui, frame: &Frame, requests: &mut Requests) {
     }
     let Some(explanation) = state.current(lab) else {
         if lab.playing {
-            ui.label(format!("Training is running. Pause it to see the next step on point {}.", state.point(lab)));
-            if ui.button("⏸ Pause").clicked() {
+            ui.label(tr!(frame.tr, "step-running", point = state.point(lab)));
+            if ui.button(tr!(frame.tr, "step-pause")).clicked() {
                 requests.run(Command::Pause);
             }
         } else if let Some(failure) = &state.failure {
@@ -67,7 +67,7 @@ fn body(ui: &mut egui::Ui, frame: &Frame, requests: &mut Requests) {
         } else {
             ui.horizontal(|ui| {
                 ui.spinner();
-                ui.label("Working out the step…");
+                ui.label(tr!(frame.tr, "step-working"));
             });
         }
         return;
@@ -75,14 +75,28 @@ fn body(ui: &mut egui::Ui, frame: &Frame, requests: &mut Requests) {
     let layers = explanation.layers.len();
     let stage = state.stage_for(lab);
     point_summary(ui, frame, explanation);
-    navigation(ui, stage, layers, requests);
+    navigation(ui, frame.tr, stage, layers, requests);
     ui.separator();
-    ui.heading(stage.title(layers));
+    ui.heading(stage_title(frame.tr, stage, layers));
     match stage {
         Stage::Forward(layer) => forward(ui, frame, explanation, layer),
-        Stage::Loss => loss(ui, explanation),
-        Stage::Backward(layer) => backward(ui, explanation, layer),
-        Stage::Update => update(ui, explanation),
+        Stage::Loss => loss(ui, frame.tr, explanation),
+        Stage::Backward(layer) => backward(ui, frame.tr, explanation, layer),
+        Stage::Update => update(ui, frame.tr, explanation),
+    }
+}
+
+/// The stage's title in the app's language ([`Stage::title`] is the
+/// command line's English).
+fn stage_title(tr: &Localizer, stage: Stage, layers: usize) -> String {
+    let output = |layer: usize| layer + 1 == layers;
+    match stage.within(layers) {
+        Stage::Forward(layer) if output(layer) => tr!(tr, "step-stage-forward-output", layer = layer + 1, layers = layers),
+        Stage::Forward(layer) => tr!(tr, "step-stage-forward", layer = layer + 1, layers = layers),
+        Stage::Loss => tr!(tr, "step-stage-loss"),
+        Stage::Backward(layer) if output(layer) => tr!(tr, "step-stage-backward-output", layer = layer + 1, layers = layers),
+        Stage::Backward(layer) => tr!(tr, "step-stage-backward", layer = layer + 1, layers = layers),
+        Stage::Update => tr!(tr, "step-stage-update"),
     }
 }
 
@@ -91,57 +105,58 @@ fn point_chooser(ui: &mut egui::Ui, frame: &Frame, requests: &mut Requests) {
     let (lab, state) = (frame.lab, frame.step_through);
     let points = lab.data.train.len();
     ui.horizontal_wrapped(|ui| {
-        ui.label("Training point");
+        ui.label(tr!(frame.tr, "step-training-point"));
         let mut point = state.point(lab);
         let response = ui.add(egui::DragValue::new(&mut point).range(0..=points.saturating_sub(1)).speed(0.3));
         if response.changed() {
             requests.step_through_now(StepThroughRequest::Choose(PointChoice::Index(point)));
         }
         let next = state.choice == PointChoice::Next;
-        if ui.selectable_label(next, "next point").on_hover_text("The point the next training step starts its batch with").clicked()
+        if ui.selectable_label(next, tr!(frame.tr, "step-next-point")).on_hover_text(tr!(frame.tr, "step-next-point-tooltip")).clicked()
             && !next
         {
             requests.step_through_now(StepThroughRequest::Choose(PointChoice::Next));
         }
-        ui.small("or click a point in the output picture");
+        ui.small(tr!(frame.tr, "step-click-a-point"));
     });
 }
 
 /// Where the point is, what it is, and what the step is.
 fn point_summary(ui: &mut egui::Ui, frame: &Frame, e: &Explanation) {
     let [x, y] = e.position;
-    let label = match frame.lab.data.task {
-        TaskKind::Classification { .. } => format!("class {}", e.label),
-        TaskKind::Regression => format!("value {}", num(e.label)),
+    // The coordinates as the formulas below write numbers.
+    let (x, y) = (num(x), num(y));
+    let summary = match frame.lab.data.task {
+        TaskKind::Classification { .. } => {
+            tr!(frame.tr, "step-summary-class", step = e.step, point = e.point, x = x, y = y, class = e.label)
+        }
+        TaskKind::Regression => tr!(frame.tr, "step-summary-value", step = e.step, point = e.point, x = x, y = y, value = num(e.label)),
     };
-    ui.label(RichText::new(format!("Step {} on point {} at ({}, {}), {label}", e.step, e.point, num(x), num(y))).strong());
+    ui.label(RichText::new(summary).strong());
     let inputs: Vec<String> = e.input_names.iter().zip(&e.inputs).map(|(name, &value)| format!("{name} = {}", num(value))).collect();
-    ui.monospace(format!("inputs  {}", inputs.join(", ")));
+    ui.monospace(tr!(frame.tr, "step-inputs-line", inputs = inputs.join(", ")));
     let target = if e.target.len() == 1 { num(e.target[0]) } else { crate::explain::text::numbers(&e.target) };
-    ui.monospace(format!("target  t = {target}"));
+    ui.monospace(tr!(frame.tr, "step-target-line", target = target));
     if e.batch_size > 1 {
-        ui.small(format!(
-            "A batch of one: this point's gradient alone. Training takes batches of {} and averages their gradients.",
-            e.batch_size
-        ));
+        ui.small(tr!(frame.tr, "step-batch-of-one", size = e.batch_size));
     }
 }
 
 /// Previous, next, apply, and every stage to jump to.
-fn navigation(ui: &mut egui::Ui, stage: Stage, layers: usize, requests: &mut Requests) {
+fn navigation(ui: &mut egui::Ui, tr: &Localizer, stage: Stage, layers: usize, requests: &mut Requests) {
     ui.horizontal(|ui| {
         let sequence = Stage::sequence(layers);
         let first = stage == sequence[0];
         let last = stage == Stage::Update;
-        if ui.add_enabled(!first, egui::Button::new("◀ Previous")).on_hover_text("Left arrow key").clicked() {
+        if ui.add_enabled(!first, egui::Button::new(tr!(tr, "step-previous"))).on_hover_text(tr!(tr, "step-previous-tooltip")).clicked() {
             requests.step_through.push(StepThroughRequest::Previous);
         }
-        if ui.add_enabled(!last, egui::Button::new("Next ▶")).on_hover_text("Right arrow key").clicked() {
+        if ui.add_enabled(!last, egui::Button::new(tr!(tr, "step-next"))).on_hover_text(tr!(tr, "step-next-tooltip")).clicked() {
             requests.step_through.push(StepThroughRequest::Next);
         }
-        let apply = egui::Button::new(RichText::new("Apply the step").strong());
+        let apply = egui::Button::new(RichText::new(tr!(tr, "step-apply")).strong());
         let apply = if last { apply.fill(Color32::from_rgb(30, 110, 60)) } else { apply };
-        if ui.add(apply).on_hover_text("Enter: take this step for real; the pictures redraw with the new weights").clicked() {
+        if ui.add(apply).on_hover_text(tr!(tr, "step-apply-tooltip")).clicked() {
             requests.step_through.push(StepThroughRequest::Apply);
         }
     });
@@ -150,11 +165,15 @@ fn navigation(ui: &mut egui::Ui, stage: Stage, layers: usize, requests: &mut Req
         for candidate in Stage::sequence(layers) {
             let short = match candidate {
                 Stage::Forward(layer) => format!("▶{}", layer + 1),
-                Stage::Loss => "loss".into(),
+                Stage::Loss => tr!(tr, "step-short-loss"),
                 Stage::Backward(layer) => format!("◀{}", layer + 1),
-                Stage::Update => "update".into(),
+                Stage::Update => tr!(tr, "step-short-update"),
             };
-            if ui.selectable_label(candidate == stage, RichText::new(short).small()).on_hover_text(candidate.title(layers)).clicked() {
+            if ui
+                .selectable_label(candidate == stage, RichText::new(short).small())
+                .on_hover_text(stage_title(tr, candidate, layers))
+                .clicked()
+            {
                 requests.step_through.push(StepThroughRequest::GoTo(candidate));
             }
         }
@@ -182,21 +201,18 @@ fn neuron_row(ui: &mut egui::Ui, name: &str, lines: &[String], hover: Option<&st
 fn forward(ui: &mut egui::Ui, frame: &Frame, e: &Explanation, index: usize) {
     let layer = &e.layers[index];
     let output = index + 1 == e.layers.len();
+    let tr = frame.tr;
     if output {
-        let link = match frame.lab.data.loss {
-            Loss::Mse => "its sum z is the network's output y",
-            Loss::Bce => "the loss turns its sum z into a probability with the sigmoid",
-            Loss::Ce => "the loss turns the sums z into class probabilities with the softmax",
-        };
-        ui.label(format!("The output layer adds up its inputs times its weights, plus its bias; {link}."));
+        ui.label(match frame.lab.data.loss {
+            Loss::Mse => tr!(tr, "step-forward-output-mse"),
+            Loss::Bce => tr!(tr, "step-forward-output-bce"),
+            Loss::Ce => tr!(tr, "step-forward-output-ce"),
+        });
     } else {
-        ui.label(format!(
-            "Each neuron adds up its inputs times its weights, plus its bias (z), then applies {} (a): a is what the next layer reads.",
-            layer.activation.name()
-        ));
+        ui.label(tr!(tr, "step-forward-hidden", activation = layer.activation.name()));
     }
     let inputs: Vec<String> = layer.input_names.iter().zip(&layer.inputs).map(|(name, &v)| format!("{name} = {}", num(v))).collect();
-    ui.monospace(format!("reads  {}", inputs.join(", ")));
+    ui.monospace(tr!(tr, "step-reads-line", inputs = inputs.join(", ")));
     ui.add_space(4.0);
     for (unit, name) in layer.neuron_names.iter().enumerate() {
         let values: Vec<String> = layer.inputs.iter().map(|&v| num(v)).collect();
@@ -208,40 +224,37 @@ fn forward(ui: &mut egui::Ui, frame: &Frame, e: &Explanation, index: usize) {
         }
         neuron_row(ui, name, &lines, Some(&layer.neurons[unit].formula));
     }
-    ui.small("The point is ringed on every neuron's picture; hover a neuron for its formula.");
+    ui.small(tr!(tr, "step-forward-hint"));
 }
 
-fn loss(ui: &mut egui::Ui, e: &Explanation) {
+fn loss(ui: &mut egui::Ui, tr: &Localizer, e: &Explanation) {
     let loss = &e.loss;
     let what = match loss.loss {
-        Loss::Mse => "Squared error: half the squared distance between the output y and the target t.",
-        Loss::Bce => "Binary cross-entropy: minus the log of the probability given to the point's class.",
-        Loss::Ce => "Cross-entropy: minus the log of the probability given to the point's class.",
+        Loss::Mse => tr!(tr, "step-loss-mse"),
+        Loss::Bce => tr!(tr, "step-loss-bce"),
+        Loss::Ce => tr!(tr, "step-loss-ce"),
     };
     ui.label(what);
     for part in loss.formula.split("; ") {
         ui.add(egui::Label::new(RichText::new(part).monospace()).wrap());
     }
     if loss.penalty > 0.0 {
-        ui.monospace(format!("penalty on the weights (L1, L2) = {}", num(loss.penalty)));
+        ui.monospace(tr!(tr, "step-loss-penalty", penalty = num(loss.penalty)));
     }
     ui.add_space(6.0);
-    ui.label(format!("Its gradient, where the backward pass starts: {}.", loss.gradient_formula));
+    ui.label(tr!(tr, "step-loss-gradient", formula = &loss.gradient_formula));
     let output = &e.layers[e.layers.len() - 1];
     for (unit, name) in output.neuron_names.iter().enumerate() {
         neuron_row(ui, name, &[output.neurons[unit].backward.clone()], None);
     }
 }
 
-fn backward(ui: &mut egui::Ui, e: &Explanation, index: usize) {
+fn backward(ui: &mut egui::Ui, tr: &Localizer, e: &Explanation, index: usize) {
     let layer = &e.layers[index];
     if index + 1 == e.layers.len() {
-        ui.label("Each output's delta (dL/dz) is the loss's gradient.");
+        ui.label(tr!(tr, "step-backward-output"));
     } else {
-        ui.label(
-            "Each neuron's delta (dL/dz) gathers the deltas of the layer above, each times the weight to it, then \
-             multiplies by the slope f'(z) of its activation.",
-        );
+        ui.label(tr!(tr, "step-backward-hidden"));
     }
     ui.add_space(4.0);
     for (unit, name) in layer.neuron_names.iter().enumerate() {
@@ -249,8 +262,8 @@ fn backward(ui: &mut egui::Ui, e: &Explanation, index: usize) {
         neuron_row(ui, name, &lines, None);
     }
     ui.add_space(4.0);
-    ui.strong("Gradients: dL/dw = delta × input, dL/db = delta");
-    ui.small("On the diagram this layer's lines are coloured by them: blue positive, orange negative, thicker is larger.");
+    ui.strong(tr!(tr, "step-gradients-heading"));
+    ui.small(tr!(tr, "step-gradients-hint"));
     let largest = layer.weight_gradients.iter().flatten().chain(&layer.bias_gradients).fold(0.0f64, |m, g| m.max(g.abs()));
     egui::ScrollArea::horizontal().id_salt(("gradients", index)).show(ui, |ui| {
         egui::Grid::new(("gradient-grid", index)).striped(true).spacing([10.0, 2.0]).show(ui, |ui| {
@@ -258,16 +271,25 @@ fn backward(ui: &mut egui::Ui, e: &Explanation, index: usize) {
             for name in &layer.input_names {
                 ui.monospace(name);
             }
-            ui.monospace("bias");
+            ui.monospace(tr!(tr, "step-bias-column"));
             ui.end_row();
             for (unit, name) in layer.neuron_names.iter().enumerate() {
                 ui.monospace(RichText::new(name).strong());
                 for (input, &gradient) in layer.weight_gradients[unit].iter().enumerate() {
                     let why = format!("{} × {} = {}", num(layer.deltas[unit]), num(layer.inputs[input]), num(gradient));
-                    coloured_number(ui, gradient, largest)
-                        .on_hover_text(format!("dL/dw from {} to {name} = delta × input = {why}", layer.input_names[input]));
+                    coloured_number(ui, gradient, largest).on_hover_text(tr!(
+                        tr,
+                        "step-weight-gradient-tooltip",
+                        from = &layer.input_names[input],
+                        to = name,
+                        arithmetic = why
+                    ));
                 }
-                coloured_number(ui, layer.bias_gradients[unit], largest).on_hover_text(format!("dL/db of {name} = delta"));
+                coloured_number(ui, layer.bias_gradients[unit], largest).on_hover_text(tr!(
+                    tr,
+                    "step-bias-gradient-tooltip",
+                    neuron = name
+                ));
                 ui.end_row();
             }
         });
@@ -284,38 +306,31 @@ fn coloured_number(ui: &mut egui::Ui, value: f64, largest: f64) -> egui::Respons
     ui.label(text)
 }
 
-fn update(ui: &mut egui::Ui, e: &Explanation) {
+fn update(ui: &mut egui::Ui, tr: &Localizer, e: &Explanation) {
     let optimizer = &e.optimizer;
-    ui.label(format!(
-        "The optimiser ({}, learning rate {}) turns each gradient into a step:",
-        optimizer.optimizer.name(),
-        num(optimizer.learning_rate)
-    ));
+    // The learning rate as the rule below writes it.
+    ui.label(tr!(tr, "step-update-intro", optimizer = optimizer.optimizer.name(), rate = num(optimizer.learning_rate)));
     for part in optimizer.rule.split("; ") {
         ui.add(egui::Label::new(RichText::new(part).monospace()).wrap());
     }
     if let Some(clipping) = &optimizer.clipping {
-        ui.small(format!(
-            "Clipping: the gradient's norm {} against the limit {}: every gradient times {}.",
-            num(clipping.norm),
-            num(clipping.limit),
-            num(clipping.factor)
-        ));
+        ui.small(tr!(tr, "step-clipping", norm = num(clipping.norm), limit = num(clipping.limit), factor = num(clipping.factor)));
     }
-    ui.small("Hover a row for its arithmetic. On the diagram every line is coloured by its step.");
+    ui.small(tr!(tr, "step-update-hint"));
     for (index, layer) in e.layers.iter().enumerate() {
-        egui::CollapsingHeader::new(RichText::new(format!("Layer {}", layer.layer)).strong())
+        egui::CollapsingHeader::new(RichText::new(tr!(tr, "step-update-layer", layer = layer.layer)).strong())
             .id_salt(("update-layer", index))
             .default_open(true)
-            .show(ui, |ui| update_grid(ui, layer, index));
+            .show(ui, |ui| update_grid(ui, tr, layer, index));
     }
     ui.add_space(4.0);
-    ui.label("Apply takes this step for real: the weights become the new values and the pictures redraw.");
+    ui.label(tr!(tr, "step-update-apply-hint"));
 }
 
-fn update_grid(ui: &mut egui::Ui, layer: &LayerStep, index: usize) {
+fn update_grid(ui: &mut egui::Ui, tr: &Localizer, layer: &LayerStep, index: usize) {
     egui::Grid::new(("update-grid", index)).striped(true).spacing([12.0, 1.0]).show(ui, |ui| {
-        for heading in ["", "old", "step", "new"] {
+        ui.small("");
+        for heading in [tr!(tr, "step-column-old"), tr!(tr, "step-column-step"), tr!(tr, "step-column-new")] {
             ui.small(heading);
         }
         ui.end_row();
@@ -332,33 +347,27 @@ fn update_grid(ui: &mut egui::Ui, layer: &LayerStep, index: usize) {
         };
         for (unit, neuron) in layer.neuron_names.iter().enumerate() {
             for (input, name) in layer.input_names.iter().enumerate() {
-                row(ui, format!("{name} to {neuron}"), &layer.weight_updates[unit][input]);
+                row(ui, tr!(tr, "step-weight-row", from = name, to = neuron), &layer.weight_updates[unit][input]);
             }
-            row(ui, format!("bias {neuron}"), &layer.bias_updates[unit]);
+            row(ui, tr!(tr, "step-bias-row", neuron = neuron), &layer.bias_updates[unit]);
         }
     });
 }
 
 /// After Apply: the step is taken; the point's loss before and after.
 fn applied_view(ui: &mut egui::Ui, frame: &Frame, applied: &Explanation, requests: &mut Requests) {
-    let lab = frame.lab;
-    ui.heading("Step taken");
-    ui.label(format!(
-        "Step {} on point {} is taken: every weight and bias moved by the step shown, and the pictures show the new network.",
-        applied.step, applied.point
-    ));
+    let (lab, tr) = (frame.lab, frame.tr);
+    ui.heading(tr!(tr, "step-taken-heading"));
+    ui.label(tr!(tr, "step-taken", step = applied.step, point = applied.point));
     let after = frame.step_through.current(lab).filter(|e| e.point == applied.point);
     match after {
         Some(after) => {
             let (before, now) = (applied.loss.value, after.loss.value);
-            ui.monospace(format!("loss on this point  before {}  after {}", num(before), num(now)));
+            ui.monospace(tr!(tr, "step-taken-loss-line", before = num(before), after = num(now)));
             if now < before {
-                ui.label("The loss on this point went down: the step moved the weights down the slope of its loss.");
+                ui.label(tr!(tr, "step-taken-loss-down"));
             } else {
-                ui.label(
-                    "The loss on this point went up: the step overshot (too large a learning rate for this point), or the \
-                     optimiser's momentum carried it on.",
-                );
+                ui.label(tr!(tr, "step-taken-loss-up"));
             }
         }
         None if lab.step + 1 == applied.step => {
@@ -367,10 +376,10 @@ fn applied_view(ui: &mut egui::Ui, frame: &Frame, applied: &Explanation, request
         None => {}
     }
     ui.horizontal(|ui| {
-        if ui.button("Next step on this point ▶").on_hover_text("Right arrow key").clicked() {
+        if ui.button(tr!(tr, "step-next-step-on-point")).on_hover_text(tr!(tr, "step-next-tooltip")).clicked() {
             requests.step_through.push(StepThroughRequest::Next);
         }
-        if ui.button("Next point").on_hover_text("The point the next training step starts its batch with").clicked() {
+        if ui.button(tr!(tr, "step-next-point-button")).on_hover_text(tr!(tr, "step-next-point-tooltip")).clicked() {
             requests.step_through_now(StepThroughRequest::Choose(PointChoice::Next));
         }
     });

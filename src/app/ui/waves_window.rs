@@ -13,6 +13,8 @@ use super::Frame;
 use crate::analysis::fourier::{NeuronSpectrum, input_spectra};
 use crate::app::palette;
 use crate::data::InputPlane;
+use crate::i18n::Localizer;
+use crate::tr;
 
 /// At most this many neurons' curves are drawn.
 const SHOWN_NEURONS: usize = 48;
@@ -43,24 +45,26 @@ impl WavesWindow {
     pub fn show(&mut self, ctx: &egui::Context, frame: &Frame) {
         let InputPlane::Pairs { modulus } = frame.lab.data.plane else { return };
         let mut open = self.open;
-        egui::Window::new("Waves: what the network learns").open(&mut open).default_width(620.0).vscroll(true).show(ctx, |ui| {
+        let tr = frame.tr;
+        let title = tr!(tr, "waves-window-title");
+        egui::Window::new(title).id(egui::Id::new("waves-window")).open(&mut open).default_width(620.0).vscroll(true).show(ctx, |ui| {
             let key = (frame.lab.generation, frame.lab.parts.step);
             if self.drawn != Some(key) {
                 self.spectra = input_spectra(frame.lab.network(), modulus).unwrap_or_default();
                 self.drawn = Some(key);
             }
             if self.spectra.is_empty() {
-                ui.label("These pictures need one dense hidden layer reading a and b one-hot.");
+                ui.label(tr!(tr, "waves-not-applicable"));
                 return;
             }
             self.progress_chart(ui, frame);
             self.spectrum_history(ui, frame, modulus);
             ui.horizontal(|ui| {
-                ui.strong("Each neuron's incoming weights over the residues");
-                ui.checkbox(&mut self.sort_by_frequency, "sort by frequency");
+                ui.strong(tr!(tr, "waves-curves-heading"));
+                ui.checkbox(&mut self.sort_by_frequency, tr!(tr, "waves-sort-by-frequency"));
             });
-            ui.small("solid: from a, dashed: from b; colour: the neuron's strongest frequency, grey while it has none");
-            self.curves(ui, frame.lab.network(), modulus);
+            ui.small(tr!(tr, "waves-curves-legend"));
+            self.curves(ui, tr, frame.lab.network(), modulus);
         });
         self.open = open;
     }
@@ -69,17 +73,17 @@ impl WavesWindow {
     fn progress_chart(&self, ui: &mut egui::Ui, frame: &Frame) {
         let records = &frame.lab.parts.fourier;
         let history = frame.lab.parts.history.records();
-        ui.strong("Order forming before the jump").on_hover_text(
-            "The median over neurons of the share of a neuron's weight power at its single strongest frequency (0.1 for random weights, near 0.9 once every neuron is a wave), with the test accuracy",
-        );
+        let tr = frame.tr;
+        ui.strong(tr!(tr, "waves-progress-heading")).on_hover_text(tr!(tr, "waves-progress-tooltip"));
+        let (share_name, test_name) = (tr!(tr, "waves-series-median-share"), tr!(tr, "waves-series-test-accuracy"));
         Plot::new("waves-progress").height(120.0).legend(Legend::default()).allow_scroll(false).include_y(0.0).include_y(1.0).show(
             ui,
             |plot| {
                 let share: PlotPoints = records.iter().map(|r| [r.step as f64, r.median_share]).collect();
-                plot.line(Line::new("median single-frequency share", share).color(Color32::from_rgb(80, 200, 255)).width(2.0));
+                plot.line(Line::new(share_name, share).color(Color32::from_rgb(80, 200, 255)).width(2.0));
                 let test: PlotPoints =
                     history.iter().filter_map(|r| r.test_acc.filter(|a| a.is_finite()).map(|a| [r.step as f64, a])).collect();
-                plot.line(Line::new("test accuracy", test).color(Color32::from_rgb(230, 120, 20)));
+                plot.line(Line::new(test_name, test).color(Color32::from_rgb(230, 120, 20)));
             },
         );
     }
@@ -111,23 +115,23 @@ impl WavesWindow {
             }
             self.history_drawn = Some(key);
         }
-        ui.strong("Neurons becoming waves").on_hover_text(
-            "Each column a probe; rows: a neuron's share of weight power at its strongest frequency, 0 at the bottom to 1 at the top; brighter: more neurons there. Random weights sit near 0.1; a neuron that has become a single wave sits near 1.",
-        );
+        let tr = frame.tr;
+        ui.strong(tr!(tr, "waves-history-heading")).on_hover_text(tr!(tr, "waves-history-tooltip"));
         let (rect, _) = ui.allocate_exact_size(vec2(ui.available_width().min(580.0), 90.0), Sense::hover());
         if let Some(texture) = &self.history_texture {
             ui.painter().image(texture.id(), rect, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
         }
-        ui.small(format!(
-            "steps {} to {}; {} of {} frequencies in use",
-            records[0].step,
-            last.step,
-            last.distinct_concentrated_frequencies,
-            last.power_shares.len()
+        ui.small(tr!(
+            tr,
+            "waves-history-caption",
+            first = records[0].step,
+            last = last.step,
+            used = last.distinct_concentrated_frequencies,
+            total = last.power_shares.len()
         ));
     }
 
-    fn curves(&self, ui: &mut egui::Ui, network: &crate::nn::Network, modulus: usize) {
+    fn curves(&self, ui: &mut egui::Ui, tr: &Localizer, network: &crate::nn::Network, modulus: usize) {
         let frequencies = modulus / 2;
         let mut order: Vec<&NeuronSpectrum> = self.spectra.iter().collect();
         if self.sort_by_frequency {
@@ -156,14 +160,14 @@ impl WavesWindow {
                 let line_b: Vec<Pos2> = from_b.iter().enumerate().map(|(i, &v)| point(i, v)).collect();
                 painter.add(Shape::dashed_line(&line_b, Stroke::new(1.0, colour.gamma_multiply(0.7)), 3.0, 2.0));
                 let text = match neuron.frequency {
-                    Some(k) => format!("neuron {}: frequency {k}, {:.0}% of its power", neuron.unit + 1, 100.0 * neuron.share),
-                    None => format!("neuron {}: no wave", neuron.unit + 1),
+                    Some(k) => tr!(tr, "waves-neuron-wave", neuron = neuron.unit + 1, frequency = k, share = neuron.share),
+                    None => tr!(tr, "waves-neuron-no-wave", neuron = neuron.unit + 1),
                 };
                 response.on_hover_text(text);
             }
         });
         if self.spectra.len() > SHOWN_NEURONS {
-            ui.small(format!("the first {SHOWN_NEURONS} of {} neurons", self.spectra.len()));
+            ui.small(tr!(tr, "waves-first-neurons", shown = SHOWN_NEURONS, total = self.spectra.len()));
         }
     }
 }
