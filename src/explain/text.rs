@@ -124,16 +124,17 @@ pub fn neuron_formula(network: &Network, input_names: &[String], layer: usize, u
 }
 
 /// An edge for a tooltip: its weight, the loss gradient on it and the last
-/// update it received, whichever are known:
+/// update it received (after the words for it, which are the caller's
+/// language), whichever are known:
 /// `w = 0.310, dL/dw = -0.012, last update +0.00036`.
-pub fn edge_summary(weight: f64, gradient: Option<f64>, last_update: Option<f64>) -> String {
+pub fn edge_summary(weight: f64, gradient: Option<f64>, last_update: Option<(&str, f64)>) -> String {
     let mut parts = vec![format!("w = {}", num(weight))];
     if let Some(gradient) = gradient {
         parts.push(format!("dL/dw = {}", num(gradient)));
     }
-    if let Some(update) = last_update {
+    if let Some((words, update)) = last_update {
         let sign = if update > 0.0 { "+" } else { "" };
-        parts.push(format!("last update {sign}{}", num(update)));
+        parts.push(format!("{words} {sign}{}", num(update)));
     }
     parts.join(", ")
 }
@@ -167,7 +168,7 @@ mod tests {
             "tanh(0.310 * x + -1.200 * y + 0.050)"
         );
         assert_eq!(apply(Activation::Linear, "z"), "z");
-        assert_eq!(edge_summary(0.31, Some(-0.012), Some(0.00036)), "w = 0.310, dL/dw = -0.012, last update +0.00036");
+        assert_eq!(edge_summary(0.31, Some(-0.012), Some(("last update", 0.00036))), "w = 0.310, dL/dw = -0.012, last update +0.00036");
         assert_eq!(edge_summary(0.31, None, None), "w = 0.310");
     }
 }

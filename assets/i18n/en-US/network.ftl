@@ -73,3 +73,6 @@ network-pairs-caption =
 # written ($accuracy is empty or two spaces and a percentage).
 network-test-loss = test  loss { $loss }{ $accuracy }
 network-train-loss = train loss { $loss }{ $accuracy }
+
+# Before the change the last training step made to a weight, in an edge tooltip.
+network-last-update = last update

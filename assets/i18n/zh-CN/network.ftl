@@ -64,3 +64,5 @@ network-pairs-caption =
     绿色正确，红色错误，浅色：训练过的
 network-test-loss = 测试损失 { $loss }{ $accuracy }
 network-train-loss = 训练损失 { $loss }{ $accuracy }
+
+network-last-update = 上次更新

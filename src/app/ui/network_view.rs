@@ -535,7 +535,8 @@ impl NetworkView {
                 };
                 let to = crate::explain::text::neuron_names(network, layer)[edge.output].clone();
                 let param = spec.weights.start + edge.output * spec.inputs + edge.input;
-                let last_update = lab.last_update.as_ref().and_then(|u| u.get(param).copied());
+                let last_update_words = tr!(tr, "network-last-update");
+                let last_update = lab.last_update.as_ref().and_then(|u| u.get(param).copied()).map(|u| (last_update_words.as_str(), u));
                 let update = shown.and_then(|e| e.weight_update(layer, edge.output, edge.input));
                 egui::Tooltip::always_open(ui.ctx().clone(), ui.layer_id(), ui.id().with("edge-tip"), egui::PopupAnchor::Pointer).show(
                     |ui| {
