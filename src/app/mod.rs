@@ -7,8 +7,9 @@
 //!   and its snapshot (`Lab`);
 //! - [`pictures`]: every neuron's map as textures; [`digits`]: the image
 //!   view's predictions;
-//! - [`classroom`]: lessons and presentation; [`files`]: save, load,
-//!   export; [`step_through`]: one training step, stage by stage;
+//! - [`classroom`]: lessons and presentation; [`language`]: the words of
+//!   the chosen language and the fonts that draw them; [`files`]: save,
+//!   load, export; [`step_through`]: one training step, stage by stage;
 //! - [`keys`]: shortcuts; [`automation`]: `--frames` and screenshots;
 //! - [`ui`]: the panels, which read a frame's snapshot and send requests.
 //!
