@@ -9,8 +9,8 @@ app-link-not-opened = 无法打开这个链接：{ $error }
 
 # 文件：保存、载入、导出的结果（“文件”窗口的状态行）。
 app-files-failed = 失败：{ $error }
-app-files-download = { $name }（已下载）
-app-files-loaded = 已载入 { $name }，位于第 { $step } 步
+app-files-download = { $name }（下载文件）
+app-files-loaded = 已载入 { $name }（第 { $step } 步）
 app-files-screenshot = 截图已保存到 { $place }
 app-files-metrics = 指标已写入 { $place }
 app-files-model = 模型已写入 { $place }

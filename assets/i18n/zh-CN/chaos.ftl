@@ -15,7 +15,7 @@ chaos-bias-mean = 每个偏置的初始值都是 { NUMBER($mean, maximumFraction
 chaos-phase-ordered = 有序相
 chaos-phase-critical = 临界
 chaos-phase-chaotic = 混沌相
-chaos-phase-exploding = 爆炸
+chaos-phase-exploding = 爆炸相
 chaos-this-network = 这个网络：sigma_w² = { $sigma_w2 }，{ $phase }，chi1 = { $chi1 }
 chaos-depth-scale = 深度尺度 xi_c = { $xi } 层：这个网络的深度是 { NUMBER($depth, minimumFractionDigits: 1, maximumFractionDigits: 1) } 个深度尺度（{ $layers } 层）。
 chaos-depth-scale-unbounded = 深度尺度：无界（临界）：信号在任何深度都能保留；{ $layers } 层。

@@ -11,12 +11,12 @@ digits-layer-pool = 第 { $layer } 层：2×2 最大池化（{ $height }×{ $wid
 digits-layer-dense = 第 { $layer } 层：{ $neurons } 个神经元
 digits-filters = 卷积核（每个卷积核一行，依次是各个输入通道）：
 digits-filter = 卷积核 { $filter }，覆盖 { $channels } 个输入通道
-digits-filter-maps = 它们在所选数字上的特征图：
+digits-filter-maps = 它在所选数字上的特征图：
 digits-channel = 所选数字上的通道 { $channel }
 digits-receptive-fields = 每个神经元的感受野：把它的输入权重画成图像（蓝色为正，橙色为负）
 digits-neuron-output = 神经元 { $neuron }：在所选数字上输出 { NUMBER($output, minimumFractionDigits: 3, maximumFractionDigits: 3) }
 digits-class-means = 每个神经元在测试数字上对各个类别的平均输出（柱 0 到 9）
-digits-strongest = 神经元 { $neuron }：对 { $digit } 最强
+digits-strongest = 神经元 { $neuron }：对 { $digit } 的响应最强
 
 ## 测试数字和混淆矩阵。$confidence 取 0 到 1。
 

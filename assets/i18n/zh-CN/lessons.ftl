@@ -4,7 +4,7 @@
 lessons-window-title = 课程
 lessons-choose = 选择一课
 lessons-folder = 课程从 { $folder } 读取；在那里添加一个 .toml 文件，就能写你自己的课。
-lessons-not-translated = 这一课还没有中文版，下面显示的是{ $language }原文。
+lessons-not-translated = 这一课还没有中文版，下面显示的是原文（{ $language }）。
 lessons-language-en = 英文
 lessons-language-zh = 简体中文
 lessons-step-heading = 步骤 { $step }/{ $count }：{ $title }
