@@ -332,3 +332,33 @@ fn every_preset_is_described_in_every_language() {
         assert_eq!(english.tr(&format!("preset-{}", preset.name), None), preset.description(), "{}", preset.name);
     }
 }
+
+/// The switch in the run bar: the words and the lessons change language,
+/// each lesson keeping its place in the list.
+#[test]
+fn switching_language_changes_the_words_and_the_lessons() {
+    use bevy::prelude::*;
+    use emergence_lab::app::classroom::Lessons;
+    use emergence_lab::app::schedule::SchedulePlugin;
+    use emergence_lab::app::{ChooseLanguage, LanguagePlugin, Words};
+
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins)
+        .add_plugins(SchedulePlugin)
+        .insert_resource(Lessons::new(LessonLibrary::built_in(), BASE_LANGUAGE))
+        .add_plugins(LanguagePlugin { requested: vec!["en-US".into()] });
+    app.update();
+    let names = |app: &App| app.world().resource::<Lessons>().lessons.iter().map(|l| l.name.clone()).collect::<Vec<_>>();
+    let before = names(&app);
+    assert_eq!(app.world().resource::<Words>().language(), "en-US");
+    app.world_mut().write_message(ChooseLanguage("zh-CN".into()));
+    app.update();
+    assert_eq!(app.world().resource::<Words>().language(), "zh-CN");
+    assert_eq!(emergence_lab::tr!(app.world().resource::<Words>(), "language-name"), "简体中文");
+    assert_eq!(names(&app), before, "each lesson keeps its place");
+    assert!(app.world().resource::<Lessons>().lessons.iter().all(|l| l.language == "zh-CN"));
+    // A language there is no catalogue for: English, and the session goes on.
+    app.world_mut().write_message(ChooseLanguage("tlh".into()));
+    app.update();
+    assert_eq!(app.world().resource::<Words>().language(), "en-US");
+}
