@@ -59,23 +59,6 @@ impl Stage {
         Stage::sequence(layers)[self.position(layers).saturating_sub(1)]
     }
 
-    /// `Forward: layer 2 of 3` and so on, layers counted from 1.
-    pub fn title(self, layers: usize) -> String {
-        let of = |layer: usize| {
-            if layer + 1 == layers {
-                format!("the output layer ({} of {layers})", layer + 1)
-            } else {
-                format!("layer {} of {layers}", layer + 1)
-            }
-        };
-        match self.within(layers) {
-            Stage::Forward(layer) => format!("Forward: {}", of(layer)),
-            Stage::Loss => "The loss".into(),
-            Stage::Backward(layer) => format!("Backward: {}", of(layer)),
-            Stage::Update => "The update".into(),
-        }
-    }
-
     /// Reads `forward`, `forward:N`, `loss`, `backward`, `backward:N` or
     /// `update`, N a weight layer counted from 1 (`backward` alone is the
     /// output layer, where the backward pass starts).
@@ -112,8 +95,6 @@ mod tests {
         assert_eq!(Loss.previous(3), Forward(2));
         assert_eq!(Backward(usize::MAX).within(3), Backward(2));
         assert_eq!(Forward(5).next(2), Loss, "a layer the network lacks is its last");
-        assert_eq!(Backward(0).title(3), "Backward: layer 1 of 3");
-        assert_eq!(Forward(2).title(3), "Forward: the output layer (3 of 3)");
     }
 
     #[test]

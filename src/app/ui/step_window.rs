@@ -384,3 +384,22 @@ fn applied_view(ui: &mut egui::Ui, frame: &Frame, applied: &Explanation, request
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stage_titles_count_layers_from_one_and_name_the_output() {
+        let (english, _) = Localizer::built_in(&["en-US".into()]);
+        assert_eq!(stage_title(&english, Stage::Backward(0), 3), "Backward: layer 1 of 3");
+        assert_eq!(stage_title(&english, Stage::Forward(2), 3), "Forward: the output layer (3 of 3)");
+        assert_eq!(
+            stage_title(&english, Stage::Forward(7), 3),
+            "Forward: the output layer (3 of 3)",
+            "a layer the network lacks is its last"
+        );
+        let (chinese, _) = Localizer::built_in(&["zh-CN".into()]);
+        assert!(stage_title(&chinese, Stage::Loss, 3).chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)));
+    }
+}
