@@ -456,7 +456,8 @@ pub struct Kernels {
 
 impl Kernels {
     pub fn of(trainer: &Trainer) -> Self {
-        let convolution = trainer.network().has_convolutions().then(crate::nn::gemm::kernel_description);
+        let network = trainer.network();
+        let convolution = network.has_convolutions().then(|| crate::nn::gemm::kernel_description(network.precision));
         let dense = match &convolution {
             Some(products) => products.clone(),
             None => crate::nn::kernels::dense_kernel_description().to_string(),
