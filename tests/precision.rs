@@ -205,6 +205,28 @@ fn the_mnist_preset_computes_in_f32_and_learns_in_one_epoch() {
     assert!(accuracy > 0.95, "test accuracy after one epoch: {accuracy}");
 }
 
+/// A linear convolutional network at a learning rate of 10 blows up; the
+/// run stops at the first non-finite activation and names its layer, in
+/// f32 as in f64 (f32 overflows sooner: its largest number is 3.4e38), and
+/// the network is left finite.
+#[test]
+fn a_diverging_convolutional_run_stops_at_the_first_non_finite_activation() {
+    let mut stopped = Vec::new();
+    for precision in ["f64", "f32"] {
+        let sets = ["network.activation=linear", "network.gain=5", "training.optimizer=sgd", "training.learning_rate=10"];
+        let mut sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        sets.push(format!("network.precision={precision}"));
+        let mut trainer = Trainer::new(load_config(&ConfigSource::Preset("digits-cnn".into()), &sets).unwrap()).unwrap();
+        assert!(trainer.threads() >= 1 && trainer.run(100) < 100, "{precision}: no divergence");
+        let divergence = trainer.diverged().unwrap().clone();
+        assert_eq!(divergence.what, emergence_lab::train::NonFinite::Activation, "{precision}: {divergence}");
+        assert!(divergence.layer.is_some_and(|layer| layer <= trainer.network().layers.len()), "{precision}: {divergence}");
+        assert!(trainer.network().params.iter().all(|p| p.is_finite()), "{precision}");
+        stopped.push(divergence.step);
+    }
+    assert!(stopped[1] <= stopped[0], "f32 overflows no later than f64: steps {stopped:?}");
+}
+
 #[test]
 fn an_unknown_precision_is_refused_naming_the_key_and_the_value() {
     let error = load_config(&ConfigSource::Preset("mnist-cnn".into()), &["network.precision=f16".into()]).unwrap_err().to_string();

@@ -458,7 +458,7 @@ fn take_step(
         Batch::Sliced(slices) => {
             let loss = slices.train(network, loss_kind, targets, grads);
             if !loss.is_finite() {
-                let layer = slices.first_non_finite_layer(network);
+                let layer = slices.first_non_finite_layer();
                 return Err((layer, if layer.is_some() { NonFinite::Activation } else { NonFinite::Loss }));
             }
             loss
