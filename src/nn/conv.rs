@@ -354,41 +354,65 @@ pub fn conv_backward<T: Real>(
     staging: &mut [T],
 ) {
     let (positions, per_filter, out_size) = (g.positions(), g.weights_per_filter(), g.outputs());
-    let columns = rows * positions;
-    // The gradient channel-major, like the forward product.
-    let scratch = &mut scratch[..g.out_channels * columns];
+    let (channels, columns) = (g.out_channels, rows * positions);
+    // The output gradient, channel-major (`[channel][image][position]`) for
+    // the input gradient's product, which packs it by rows. The first layer
+    // passes no gradient on: its output gradient goes position-major
+    // (`[image][position][channel]`), the order in which the weight
+    // gradient's product packs it (the channel-major order costs that
+    // product a strided copy of the whole matrix).
+    let channel_major = grad_input.is_some();
+    let place = |channel: usize, column: usize| if channel_major { channel * columns + column } else { column * channels + channel };
+    let scratch = &mut scratch[..channels * columns];
+    if !channel_major {
+        scratch.fill(T::zero());
+    }
     let mut gradient = gradient;
-    for (channel, gradients) in scratch.chunks_exact_mut(columns).enumerate() {
-        for (image, run) in gradients.chunks_exact_mut(positions).enumerate() {
+    for channel in 0..channels {
+        for image in 0..rows {
             let at = image * out_size + channel * positions;
+            let first = image * positions;
             match &mut gradient {
                 OutputGradient::PreActivation(grad) => {
-                    run.iter_mut().zip(&grad[at..at + positions]).for_each(|(r, &g)| *r = T::from_f64(g))
+                    let grad = &grad[at..at + positions];
+                    if channel_major {
+                        let run = &mut scratch[place(channel, first)..][..positions];
+                        run.iter_mut().zip(grad).for_each(|(r, &g)| *r = T::from_f64(g));
+                    } else {
+                        grad.iter().enumerate().for_each(|(position, &g)| scratch[place(channel, first + position)] = T::from_f64(g));
+                    }
                 }
                 OutputGradient::Pooled { geometry, winners, pooled, grad_pooled, activation, leaky_slope, pre_activation, activated } => {
                     let pooled_plane = geometry.out_height() * geometry.out_width();
                     let from = image * geometry.outputs() + channel * pooled_plane;
                     let winners = &winners[from..from + pooled_plane];
                     let (pooled, grad_pooled) = (&pooled[from..from + pooled_plane], &grad_pooled[from..from + pooled_plane]);
-                    run.fill(T::zero());
+                    if channel_major {
+                        scratch[place(channel, first)..][..positions].fill(T::zero());
+                    }
                     // The winner's output is the pooled value: relu, tanh and
                     // sigmoid need nothing else, so the convolution's big
                     // output is not read again.
                     for_each_winner(winners, g.out_height(), g.out_width(), |output, position| {
                         let grad = grad_pooled[output];
-                        run[position] = T::from_f64(activation.backward_from_output(pooled[output], grad).unwrap_or_else(|| {
-                            let (pre, activated) = (pre_activation[at + position], activated[at + position]);
-                            activation.backward_one(pre, activated, grad, *leaky_slope)
-                        }));
+                        scratch[place(channel, first + position)] =
+                            T::from_f64(activation.backward_from_output(pooled[output], grad).unwrap_or_else(|| {
+                                let (pre, activated) = (pre_activation[at + position], activated[at + position]);
+                                activation.backward_one(pre, activated, grad, *leaky_slope)
+                            }));
                     });
                 }
             }
         }
     }
-    row_sums(scratch, columns, grad_bias);
-    T::product_into_f64(g.out_channels, columns, per_filter, scratch, false, patches, true, staging, grad_weights);
+    if channel_major {
+        row_sums(scratch, columns, grad_bias);
+    } else {
+        column_sums(scratch, channels, grad_bias);
+    }
+    T::product_into_f64(channels, columns, per_filter, scratch, !channel_major, patches, true, staging, grad_weights);
     if let Some(grad_input) = grad_input {
-        product(per_filter, g.out_channels, columns, weights, true, scratch, false, T::zero(), patch_grads);
+        product(per_filter, channels, columns, weights, true, scratch, false, T::zero(), patch_grads);
         fold(patch_grads, rows, g, grad_input);
     }
 }
@@ -411,6 +435,17 @@ fn row_sums<T: Real>(matrix: &[T], columns: usize, sums: &mut [f64]) {
     }
     for (sum, row) in sums[full..].iter_mut().zip(matrix[full * columns..].chunks_exact(columns)) {
         *sum = row.iter().map(|v| v.to_f64()).sum();
+    }
+}
+
+/// Each column's sum in f64 of the row-major `matrix`, `width` wide: the
+/// bits of [`row_sums`] of its transpose (each column added in order down
+/// the rows, from -0.0), the columns side by side in vector lanes.
+fn column_sums<T: Real>(matrix: &[T], width: usize, sums: &mut [f64]) {
+    let sums = &mut sums[..width];
+    sums.fill(-0.0);
+    for row in matrix.chunks_exact(width) {
+        sums.iter_mut().zip(row).for_each(|(sum, &v)| *sum += v.to_f64());
     }
 }
 
@@ -545,6 +580,18 @@ mod tests {
                 assert_eq!(sum.to_bits(), row.iter().sum::<f64>().to_bits(), "{rows} x {columns}");
             }
         }
+    }
+
+    #[test]
+    fn column_sums_are_the_row_sums_of_the_transpose() {
+        let (rows, columns) = (13, 29);
+        let mut matrix: Vec<f64> = (0..rows * columns).map(|i| (i as f64 * 0.43).cos() * 10f64.powi(i as i32 % 5 - 2)).collect();
+        (0..rows).for_each(|r| matrix[r * columns + 3] = -0.0);
+        let transposed: Vec<f64> = (0..rows * columns).map(|i| matrix[(i % rows) * columns + i / rows]).collect();
+        let (mut by_column, mut by_row) = (vec![f64::NAN; columns], vec![f64::NAN; columns]);
+        column_sums(&matrix, columns, &mut by_column);
+        row_sums(&transposed, rows, &mut by_row);
+        assert_eq!(by_column.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), by_row.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
     }
 
     #[test]
