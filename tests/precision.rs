@@ -168,7 +168,8 @@ fn an_f32_run_repeats_exactly_on_any_thread_count() {
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     }
     let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(outputs[0].join("summary.json")).unwrap()).unwrap();
-    assert!(summary["kernels"]["convolution"].as_str().unwrap().contains("f32"), "{}", summary["kernels"]);
+    assert!(summary["kernels"]["convolution"].as_str().unwrap().contains("in f32"), "{}", summary["kernels"]);
+    assert!(!summary["kernels"]["dense"].as_str().unwrap().contains("f32"), "the dense layers stay f64: {}", summary["kernels"]);
     let config = std::fs::read_to_string(outputs[0].join("config.toml")).unwrap();
     assert!(config.contains("precision = \"f32\""), "{config}");
     for file in ["model.json", "metrics.csv"] {
