@@ -456,9 +456,12 @@ pub struct Kernels {
 
 impl Kernels {
     pub fn of(trainer: &Trainer) -> Self {
-        let convolution = trainer.network().has_convolutions().then(crate::nn::gemm::kernel_description);
+        let network = trainer.network();
+        let convolution = network.has_convolutions().then(|| crate::nn::gemm::kernel_description(network.precision));
+        // A convolutional network's dense layers multiply through
+        // matrixmultiply too, in f64 whatever its precision.
         let dense = match &convolution {
-            Some(products) => products.clone(),
+            Some(_) => crate::nn::gemm::kernel_description(crate::nn::Precision::F64),
             None => crate::nn::kernels::dense_kernel_description().to_string(),
         };
         Self { portable: convolution.is_none(), dense, convolution, threads: trainer.threads() }

@@ -16,7 +16,7 @@ pub use presets::{PRESETS, Preset, preset, preset_names};
 pub use validate::{ConfigIssue, Limits};
 
 pub use crate::data::DataConfig;
-use crate::nn::{Activation, Init, Loss, OptimizerKind};
+use crate::nn::{Activation, Init, Loss, OptimizerKind, Precision};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -96,6 +96,12 @@ pub struct NetworkConfig {
     pub batch_norm: bool,
     /// Inverted dropout rate of every hidden layer, applied in training only.
     pub dropout: f64,
+    /// What the matrix products of a network with convolutions compute in:
+    /// f64, or f32 (about twice as fast; parameters, gradients and the
+    /// optimiser stay f64). A network without convolutions computes in f64
+    /// whatever this says: its portable kernels give the same bits on every
+    /// CPU and in the browser.
+    pub precision: Precision,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -176,6 +182,7 @@ impl Default for NetworkConfig {
             bias_std: 0.0,
             batch_norm: false,
             dropout: 0.0,
+            precision: Precision::F64,
         }
     }
 }

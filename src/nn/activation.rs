@@ -205,6 +205,11 @@ impl Activation {
         }
     }
 
+    /// Whether [`Activation::backward_from_output`] can go back through it.
+    pub fn derivative_follows_from_output(self) -> bool {
+        self.backward_from_output(0.0, 0.0).is_some()
+    }
+
     /// `grad_z[i] = grad_a[i] * f'(z[i])`, the chain rule through the
     /// activation, over a whole buffer.
     pub fn backward(self, z: &[f64], a: &[f64], grad_a: &[f64], grad_z: &mut [f64], leaky_slope: f64) {

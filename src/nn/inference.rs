@@ -5,7 +5,7 @@
 //! with the data. Evaluation mode throughout: running statistics for batch
 //! normalisation, no dropout.
 
-use super::{Activation, LayerKind, Loss, Mode, Network, TaskKind, Workspace, parallel};
+use super::{Activation, LayerKind, Loss, Mode, Network, Precision, TaskKind, Workspace, parallel};
 
 /// Rows per forward pass, at most.
 pub const CHUNK: usize = 256;
@@ -63,10 +63,11 @@ impl InputRows for Vec<f64> {
 }
 
 /// What a workspace's buffers depend on.
-type Shape = Vec<(LayerKind, usize, usize, Activation, bool, bool)>;
+type Shape = (Vec<(LayerKind, usize, usize, Activation, bool, bool)>, Precision);
 
 fn shape_of(network: &Network) -> Shape {
-    network.layers.iter().map(|l| (l.kind, l.inputs, l.outputs, l.activation, l.batch_norm.is_some(), l.dropout > 0.0)).collect()
+    let layers = network.layers.iter().map(|l| (l.kind, l.inputs, l.outputs, l.activation, l.batch_norm.is_some(), l.dropout > 0.0));
+    (layers.collect(), network.product_precision())
 }
 
 /// Workspaces for reading networks of one shape; they are made anew when

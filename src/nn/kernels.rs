@@ -51,8 +51,15 @@ macro_rules! with_fixed_width {
 /// are set), so it vectorises: the divergence checks read every buffer of
 /// every step.
 pub fn all_finite(values: &[f64]) -> bool {
+    values.chunks(64).all(|block| block.iter().fold(0u64, |any, &v| any | non_finite_flag(v)) == 0)
+}
+
+/// 1 if `value` is not a finite number (all its exponent bits are set),
+/// else 0: to OR over a loop that then needs no branch.
+#[inline(always)]
+pub fn non_finite_flag(value: f64) -> u64 {
     const EXPONENT: u64 = 0x7ff0_0000_0000_0000;
-    values.chunks(64).all(|block| block.iter().fold(0u64, |any, v| any | u64::from(v.to_bits() & EXPONENT == EXPONENT)) == 0)
+    u64::from(value.to_bits() & EXPONENT == EXPONENT)
 }
 
 /// Copies rows `indices` of the row-major `source` (rows of `width`) into

@@ -15,6 +15,7 @@ pub mod parallel;
 mod task;
 
 pub use activation::Activation;
+pub use gemm::Precision;
 pub use inference::{Evaluation, Inference, InputRows};
 pub use init::Init;
 pub use loss::{Loss, TaskMismatch, softmax_in_place};

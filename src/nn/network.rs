@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::conv::{
     ConvGeometry, FusedActivation, FusedPool, OutputGradient, PoolGeometry, conv_backward, conv_forward, pool_backward, pool_forward,
 };
-use super::gemm;
+use super::gemm::{self, Precision, Real};
 use super::kernels::{all_finite, dense_backward, dense_forward};
 use super::{Activation, EngineRng, Init};
 
@@ -118,6 +118,11 @@ pub struct Network {
     pub layers: Vec<Layer>,
     pub params: Vec<f64>,
     pub leaky_slope: f64,
+    /// What the matrix products of a network with convolutions compute in
+    /// (a network without computes portably in f64). Not saved with the
+    /// network: the config, saved beside it, says it.
+    #[serde(skip)]
+    pub precision: Precision,
 }
 
 /// How a forward pass treats batch normalisation and dropout.
@@ -169,9 +174,6 @@ pub struct LayerBuffers {
     /// Dense layers wider than 8 inputs: the weights transposed, so the
     /// forward product runs along contiguous outputs.
     pub weights_transposed: Vec<f64>,
-    /// Convolutions: the batch's patch matrix, unfolded by the forward
-    /// pass and read again by the backward pass.
-    pub patches: Vec<f64>,
     /// Convolutions: whether the last forward pass wrote only finite
     /// numbers.
     pub finite: bool,
@@ -192,12 +194,11 @@ pub struct Workspace {
     /// The batch's input rows, `[rows][inputs]`.
     pub input: Vec<f64>,
     pub layers: Vec<LayerBuffers>,
-    /// Convolutions' products and gradients, channel-major (`[channel][row]
-    /// [position]`), for the largest convolution layer.
-    scratch: Vec<f64>,
-    /// The gradient of a convolution's patch matrix, for the largest one
-    /// that passes a gradient to its input.
-    patch_grads: Vec<f64>,
+    /// The convolutions' matrices, in the numbers their products compute in.
+    products: Products,
+    /// Room for two planes of a convolution whose output is not kept (see
+    /// [`Workspace::for_training`]).
+    planes: Vec<f64>,
     /// False for a workspace that only runs forward (inference): it holds
     /// no gradient buffers.
     gradients: bool,
@@ -206,20 +207,31 @@ pub struct Workspace {
 impl Workspace {
     /// Buffers for forward and backward passes of up to `capacity` rows.
     pub fn new(network: &Network, capacity: usize) -> Self {
-        Self::sized(network, capacity, true)
+        Self::sized(network, capacity, true, false)
     }
 
     /// Buffers for forward passes only (evaluation, drawing): without the
     /// gradients', it takes half the memory. [`Network::backward`] refuses
     /// it.
     pub fn forward_only(network: &Network, capacity: usize) -> Self {
-        Self::sized(network, capacity, false)
+        Self::sized(network, capacity, false, false)
+    }
+
+    /// Buffers for training steps that nothing reads but the step itself:
+    /// a convolution followed by a pool, whose activation's derivative
+    /// follows from its output (relu, tanh, sigmoid, linear), keeps only the
+    /// pooled values, which are all its backward pass reads. Its own output
+    /// (the largest buffer of a convolutional network) is neither kept nor
+    /// written: [`Workspace::activation`] and [`Workspace::output`] are
+    /// empty for it.
+    pub fn for_training(network: &Network, capacity: usize) -> Self {
+        Self::sized(network, capacity, true, true)
     }
 
     /// How many numbers a workspace holds per row of capacity: what a
     /// larger batch costs in memory.
     pub fn values_per_row(network: &Network, gradients: bool) -> usize {
-        let values = |rows| Self::sized(network, rows, gradients).values();
+        let values = |rows| Self::sized(network, rows, gradients, false).values();
         values(2) - values(1)
     }
 
@@ -230,22 +242,28 @@ impl Workspace {
             .map(|b| {
                 [&b.linear, &b.normalized, &b.pre_activation, &b.activation, &b.dropout_scale, &b.dropped]
                     .iter()
-                    .chain([&b.grad_output, &b.grad_pre_activation, &b.grad_linear, &b.weights_transposed, &b.patches].iter())
+                    .chain([&b.grad_output, &b.grad_pre_activation, &b.grad_linear, &b.weights_transposed].iter())
                     .map(|v| v.len())
                     .sum::<usize>()
                     + b.winners.len().div_ceil(8)
             })
             .sum();
-        layers + self.input.len() + self.scratch.len() + self.patch_grads.len()
+        let products = match &self.products {
+            Products::F64(buffers) => buffers.len(),
+            Products::F32(buffers) => buffers.len().div_ceil(2),
+        };
+        layers + self.input.len() + products
     }
 
-    fn sized(network: &Network, capacity: usize, gradients: bool) -> Self {
+    fn sized(network: &Network, capacity: usize, gradients: bool, lean: bool) -> Self {
         let capacity = capacity.max(1);
+        let pooled_only = |index: usize| lean && network.output_only_pooled(index);
         let layers = network
             .layers
             .iter()
-            .map(|layer| {
-                let n = capacity * layer.outputs;
+            .enumerate()
+            .map(|(index, layer)| {
+                let n = if pooled_only(index) { 0 } else { capacity * layer.outputs };
                 let bn = layer.batch_norm.is_some();
                 let sized = |wanted: bool, len: usize| if wanted { vec![0.0; len] } else { Vec::new() };
                 LayerBuffers {
@@ -265,20 +283,17 @@ impl Workspace {
                         layer.kind == LayerKind::Dense && layer.inputs > 8 && !network.has_convolutions(),
                         layer.inputs * layer.outputs,
                     ),
-                    patches: match layer.kind {
-                        LayerKind::Conv(g) => vec![0.0; g.patch_len(capacity)],
-                        _ => Vec::new(),
-                    },
                     finite: true,
                     winners: if matches!(layer.kind, LayerKind::MaxPool(_)) && gradients { vec![0; n] } else { Vec::new() },
                 }
             })
             .collect();
-        let convolutions =
-            || network.layers.iter().enumerate().filter_map(|(i, l)| if let LayerKind::Conv(g) = l.kind { Some((i, g)) } else { None });
-        let scratch = convolutions().map(|(_, g)| g.out_channels * capacity * g.positions()).max().unwrap_or(0);
-        // The first layer passes no gradient on: its patches' is never needed.
-        let patch_grads = convolutions().filter(|&(i, _)| i > 0 && gradients).map(|(_, g)| g.patch_len(capacity)).max().unwrap_or(0);
+        let products = match network.product_precision() {
+            Precision::F64 => Products::F64(ProductBuffers::sized(network, capacity, gradients)),
+            Precision::F32 => Products::F32(ProductBuffers::sized(network, capacity, gradients)),
+        };
+        let plane = |layer: &Layer| if let LayerKind::Conv(g) = layer.kind { g.positions() } else { 0 };
+        let planes = (0..network.layers.len()).filter(|&i| pooled_only(i)).map(|i| 2 * plane(&network.layers[i])).max().unwrap_or(0);
         Self {
             capacity,
             rows: 0,
@@ -286,14 +301,22 @@ impl Workspace {
             dropout_applied: false,
             input: vec![0.0; capacity * network.inputs()],
             layers,
-            scratch: vec![0.0; scratch],
-            patch_grads: vec![0.0; patch_grads],
+            products,
+            planes: vec![0.0; planes],
             gradients,
         }
     }
 
     pub fn capacity(&self) -> usize {
         self.capacity
+    }
+
+    /// What the convolutions' products compute in.
+    pub fn precision(&self) -> Precision {
+        match self.products {
+            Products::F64(_) => Precision::F64,
+            Products::F32(_) => Precision::F32,
+        }
     }
 
     /// The width of an input row.
@@ -345,6 +368,73 @@ impl Workspace {
     pub fn logits_and_grad(&mut self) -> (&[f64], &mut [f64]) {
         let last = self.layers.last_mut().expect("a network has an output layer");
         (&last.pre_activation, &mut last.grad_pre_activation)
+    }
+}
+
+/// The matrices of a network's convolutions, in the numbers their products
+/// compute in.
+#[derive(Debug, Clone)]
+enum Products {
+    F64(ProductBuffers<f64>),
+    F32(ProductBuffers<f32>),
+}
+
+#[derive(Debug, Clone)]
+struct ProductBuffers<T> {
+    /// Per layer, for a convolution: the batch's patch matrix, unfolded by
+    /// the forward pass and read again by the backward pass (empty for
+    /// other layers).
+    patches: Vec<Vec<T>>,
+    /// Convolutions' products and gradients, channel-major (`[channel][row]
+    /// [position]`), for the largest convolution layer.
+    scratch: Vec<T>,
+    /// The gradient of a convolution's patch matrix, for the largest one
+    /// that passes a gradient to its input.
+    patch_grads: Vec<T>,
+    /// In f32, for the largest convolution: its filters rounded, and its
+    /// weight gradient before it is widened. Empty in f64, whose products
+    /// read the parameters and write the gradients themselves.
+    filters: Vec<T>,
+    filter_grads: Vec<T>,
+}
+
+impl<T: Real> ProductBuffers<T> {
+    fn sized(network: &Network, capacity: usize, gradients: bool) -> Self {
+        let convolutions =
+            || network.layers.iter().enumerate().filter_map(|(i, l)| if let LayerKind::Conv(g) = l.kind { Some((i, g)) } else { None });
+        let zeros = |len: usize| vec![T::zero(); len];
+        let patches = network
+            .layers
+            .iter()
+            .map(|layer| match layer.kind {
+                LayerKind::Conv(g) => zeros(g.patch_len(capacity)),
+                _ => Vec::new(),
+            })
+            .collect();
+        let scratch = convolutions().map(|(_, g)| g.out_channels * capacity * g.positions()).max().unwrap_or(0);
+        // The first layer passes no gradient on: its patches' is never needed.
+        let patch_grads = convolutions().filter(|&(i, _)| i > 0 && gradients).map(|(_, g)| g.patch_len(capacity)).max().unwrap_or(0);
+        let rounded = if std::mem::size_of::<T>() < std::mem::size_of::<f64>() {
+            convolutions().map(|(_, g)| g.out_channels * g.weights_per_filter()).max().unwrap_or(0)
+        } else {
+            0
+        };
+        Self {
+            patches,
+            scratch: zeros(scratch),
+            patch_grads: zeros(patch_grads),
+            filters: zeros(rounded),
+            filter_grads: zeros(if gradients { rounded } else { 0 }),
+        }
+    }
+
+    /// The numbers held.
+    fn len(&self) -> usize {
+        self.patches.iter().map(Vec::len).sum::<usize>()
+            + self.scratch.len()
+            + self.patch_grads.len()
+            + self.filters.len()
+            + self.filter_grads.len()
     }
 }
 
@@ -459,7 +549,7 @@ impl Network {
             });
             fan_in = width;
         }
-        Self { layers, params, leaky_slope: spec.leaky_slope }
+        Self { layers, params, leaky_slope: spec.leaky_slope, precision: Precision::F64 }
     }
 
     pub fn inputs(&self) -> usize {
@@ -480,6 +570,23 @@ impl Network {
         self.layers.iter().any(|l| matches!(l.kind, LayerKind::Conv(_)))
     }
 
+    /// Whether layer `index` is a convolution whose output only a 2x2 max
+    /// pool reads, through an activation whose derivative follows from its
+    /// output: a training step needs only the pooled values.
+    fn output_only_pooled(&self, index: usize) -> bool {
+        let layer = &self.layers[index];
+        matches!(layer.kind, LayerKind::Conv(_))
+            && matches!(self.layers.get(index + 1).map(|l| l.kind), Some(LayerKind::MaxPool(_)))
+            && index + 1 != self.layers.len() - 1
+            && layer.activation.derivative_follows_from_output()
+    }
+
+    /// What the convolutions' products compute in: [`Network::precision`];
+    /// f64 for a network without convolutions.
+    pub fn product_precision(&self) -> Precision {
+        if self.has_convolutions() { self.precision } else { Precision::F64 }
+    }
+
     pub fn weights(&self, layer: usize) -> &[f64] {
         &self.params[self.layers[layer].weights.clone()]
     }
@@ -494,10 +601,28 @@ impl Network {
     }
 
     /// Runs the batch already loaded into `ws` through the network.
-    pub fn forward(&self, ws: &mut Workspace, mut mode: Mode<'_>) {
+    pub fn forward(&self, ws: &mut Workspace, mode: Mode<'_>) {
+        assert_eq!(ws.precision(), self.product_precision(), "the workspace was made for a network of another precision");
         let rows = ws.rows;
         ws.dropout_applied = mode.dropout();
-        let Workspace { input, layers: buffers, scratch, .. } = ws;
+        let Workspace { input, layers: buffers, products, planes, .. } = ws;
+        match products {
+            Products::F64(products) => self.forward_with(rows, input, buffers, products, planes, mode),
+            Products::F32(products) => self.forward_with(rows, input, buffers, products, planes, mode),
+        }
+    }
+
+    /// [`Network::forward`] with the convolutions' products in `T`.
+    fn forward_with<T: Real>(
+        &self,
+        rows: usize,
+        input: &[f64],
+        buffers: &mut [LayerBuffers],
+        products: &mut ProductBuffers<T>,
+        planes: &mut [f64],
+        mut mode: Mode<'_>,
+    ) {
+        let ProductBuffers { patches, scratch, filters, .. } = products;
         let fast = self.has_convolutions();
         let mut pooled_already = false;
         for (index, layer) in self.layers.iter().enumerate() {
@@ -524,22 +649,27 @@ impl Network {
                     }
                 }
                 (LayerKind::Conv(g), _) => {
-                    let activation = (!buf.activation.is_empty()).then(|| FusedActivation {
+                    // Empty buffers: only the pooled values are kept (see
+                    // Workspace::for_training).
+                    let kept = !buf.pre_activation.is_empty();
+                    let activation = (layer.activation != Activation::Linear).then(|| FusedActivation {
                         activation: layer.activation,
                         leaky_slope: self.leaky_slope,
-                        out: &mut buf.activation[..n],
+                        out: if kept { &mut buf.activation[..n] } else { &mut [] },
                     });
                     let pool = match (self.layers.get(index + 1).map(|l| l.kind), after.first_mut()) {
                         (Some(LayerKind::MaxPool(geometry)), Some(next)) => {
                             pooled_already = true;
                             let outputs = rows * geometry.outputs();
                             let winners = if next.winners.is_empty() { &mut [][..] } else { &mut next.winners[..outputs] };
-                            Some(FusedPool { geometry, out: &mut next.pre_activation[..outputs], winners })
+                            let planes = if kept { &mut [][..] } else { &mut planes[..] };
+                            Some(FusedPool { geometry, out: &mut next.pre_activation[..outputs], winners, planes })
                         }
                         _ => None,
                     };
                     let pre = &mut buf.pre_activation;
-                    buf.finite = conv_forward(x, rows, g, weights, bias, pre, activation, pool, &mut buf.patches, scratch);
+                    let weights = T::product_weights(weights, filters);
+                    buf.finite = conv_forward(x, rows, g, weights, bias, pre, activation, pool, &mut patches[index], scratch);
                 }
                 (LayerKind::MaxPool(g), _) => pool_forward(x, rows, g, &mut buf.pre_activation, &mut buf.winners),
             }
@@ -669,9 +799,38 @@ impl Network {
     pub fn backward(&self, ws: &mut Workspace, grads: &mut [f64]) {
         debug_assert_eq!(grads.len(), self.params.len());
         assert!(ws.gradients, "backward needs a workspace with gradient buffers (Workspace::new)");
-        grads.fill(0.0);
-        let Workspace { rows, dropout_applied, input, layers: buffers, scratch, patch_grads, .. } = ws;
+        let fast = self.has_convolutions();
+        // The products of a network with convolutions overwrite their
+        // gradients; the portable dense kernels and batch normalisation add
+        // to theirs.
+        if fast {
+            for bn in self.layers.iter().filter_map(|layer| layer.batch_norm.as_ref()) {
+                grads[bn.scale.clone()].fill(0.0);
+                grads[bn.shift.clone()].fill(0.0);
+            }
+        } else {
+            grads.fill(0.0);
+        }
+        let Workspace { rows, dropout_applied, input, layers: buffers, products, .. } = ws;
         let (rows, dropout_applied) = (*rows, *dropout_applied);
+        match products {
+            Products::F64(products) => self.backward_with(rows, dropout_applied, input, buffers, products, grads),
+            Products::F32(products) => self.backward_with(rows, dropout_applied, input, buffers, products, grads),
+        }
+    }
+
+    /// [`Network::backward`] with the convolutions' products in `T`, into
+    /// gradients already zeroed where the layers add to them.
+    fn backward_with<T: Real>(
+        &self,
+        rows: usize,
+        dropout_applied: bool,
+        input: &[f64],
+        buffers: &mut [LayerBuffers],
+        products: &mut ProductBuffers<T>,
+        grads: &mut [f64],
+    ) {
+        let ProductBuffers { patches, scratch, patch_grads, filters, filter_grads } = products;
         let fast = self.has_convolutions();
         let last = self.layers.len() - 1;
         let mut index = self.layers.len();
@@ -703,8 +862,21 @@ impl Network {
                 let grad_input = before.last_mut().map(|previous| output_and_grad(previous).1);
                 let (w, b) = (conv.weights.clone(), conv.bias.clone());
                 let (grad_weights, grad_bias) = grads[w.start..b.end].split_at_mut(w.len());
-                let weights = &self.params[w];
-                conv_backward(rows, &g, weights, gradient, grad_weights, grad_bias, grad_input, &conv_buf.patches, scratch, patch_grads);
+                let weights = T::product_weights(&self.params[w], filters);
+                let patches = &patches[conv_index];
+                conv_backward(
+                    rows,
+                    &g,
+                    weights,
+                    gradient,
+                    grad_weights,
+                    grad_bias,
+                    grad_input,
+                    patches,
+                    scratch,
+                    patch_grads,
+                    filter_grads,
+                );
                 index = conv_index;
                 continue;
             }
@@ -753,14 +925,15 @@ impl Network {
                 LayerKind::Conv(g) => conv_backward(
                     rows,
                     g,
-                    &self.params[w],
+                    T::product_weights(&self.params[w], filters),
                     OutputGradient::PreActivation(grad_linear),
                     grad_weights,
                     grad_bias,
                     grad_input,
-                    &buf.patches,
+                    &patches[index],
                     scratch,
                     patch_grads,
+                    filter_grads,
                 ),
                 LayerKind::MaxPool(g) => {
                     if let Some(grad_input) = grad_input {

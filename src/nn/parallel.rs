@@ -1,8 +1,9 @@
 //! Work split between threads so that the numbers do not depend on which
 //! thread does what, or when. A mini-batch is cut into fixed slices of at
 //! most [`SLICE_ROWS`] rows (the cut depends on the batch's size alone);
-//! threads take the slices as they come free, each slice in its own
-//! workspace, and the slices' weight gradients and loss sums are added in
+//! threads take the slices as they come free, each slice in the workspace
+//! of the thread that takes it (every buffer of a pass is written before it
+//! is read), and the slices' weight gradients and loss sums are added in
 //! slice order. The result differs from a pass over the whole batch at
 //! once (the sums are taken in another order) but not with the number of
 //! threads, nor with timing. Forward passes are exact either way: a row's
@@ -17,7 +18,7 @@
 //! portable anyway (see [`super::gemm`]), and the small portable networks
 //! would lose more to the threads' coordination than they would gain.
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use super::{Loss, Mode, Network, Workspace};
 
@@ -57,6 +58,21 @@ pub fn for_each<T: Send>(items: &mut [T], work: impl Fn(&mut T) + Sync + Send) {
     items.iter_mut().for_each(work);
 }
 
+/// Runs `work` on each `size`-long chunk of `values` (the last may be
+/// shorter), with the chunk's index, on up to [`threads`] threads; which
+/// thread takes a chunk changes nothing.
+pub fn for_each_chunk<T: Send>(values: &mut [T], size: usize, work: impl Fn(usize, &mut [T]) + Sync + Send) {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use rayon::prelude::*;
+        if values.len() > size && threads() > 1 {
+            pool().install(|| values.par_chunks_mut(size).enumerate().for_each(|(index, chunk)| work(index, chunk)));
+            return;
+        }
+    }
+    values.chunks_mut(size).enumerate().for_each(|(index, chunk)| work(index, chunk));
+}
+
 /// The threads that train batches: [`threads`] of them, made once.
 #[cfg(not(target_arch = "wasm32"))]
 fn pool() -> &'static rayon::ThreadPool {
@@ -70,16 +86,51 @@ fn pool() -> &'static rayon::ThreadPool {
     })
 }
 
-/// One slice of a batch: its rows, its workspace, its gradients.
+/// Parameters per chunk of the slices' gradient sum: a few chunks per
+/// thread for the MNIST network's quarter of a million.
+const SUM_CHUNK: usize = 1 << 15;
+
+/// One slice of a batch: its rows, its inputs, its gradients.
 #[derive(Debug, Clone)]
 struct Slice {
     /// Its first row in the batch.
     first: usize,
     rows: usize,
-    ws: Workspace,
+    /// Its input rows (room for a full slice).
+    input: Vec<f64>,
     grads: Vec<f64>,
     /// Its rows' summed loss.
     loss: f64,
+    /// The first layer (from 0) that held a non-finite value in its last
+    /// forward pass.
+    broken_layer: Option<usize>,
+}
+
+/// A workspace per thread. A slice needs its buffers only while it goes
+/// forward and back, which one call does: a thread's slices share them, so
+/// a batch takes as many workspaces as threads, not as slices, and a
+/// thread's next slice finds them in its caches.
+#[derive(Debug)]
+struct Workspaces(Vec<Mutex<Workspace>>);
+
+impl Clone for Workspaces {
+    fn clone(&self) -> Self {
+        Self(self.0.iter().map(|ws| Mutex::new(lock(ws).clone())).collect())
+    }
+}
+
+/// A workspace's lock. Its buffers are rewritten by every pass, so one a
+/// panicking thread left behind is as good as any.
+fn lock(ws: &Mutex<Workspace>) -> std::sync::MutexGuard<'_, Workspace> {
+    ws.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The index of the calling thread in the pool (0 outside it).
+fn thread_index() -> usize {
+    #[cfg(not(target_arch = "wasm32"))]
+    return rayon::current_thread_index().unwrap_or(0);
+    #[cfg(target_arch = "wasm32")]
+    0
 }
 
 /// A mini-batch cut into fixed slices trained on several threads, for
@@ -88,8 +139,11 @@ struct Slice {
 #[derive(Debug, Clone)]
 pub struct SlicedBatch {
     capacity: usize,
+    slice_rows: usize,
     rows: usize,
+    inputs: usize,
     slices: Vec<Slice>,
+    workspaces: Workspaces,
 }
 
 impl SlicedBatch {
@@ -98,16 +152,19 @@ impl SlicedBatch {
     pub fn new(network: &Network, capacity: usize, slice_rows: usize) -> Self {
         let capacity = capacity.max(1);
         let slice_rows = slice_rows.clamp(1, capacity);
-        let slices = (0..capacity.div_ceil(slice_rows))
+        let inputs = network.inputs();
+        let slices: Vec<Slice> = (0..capacity.div_ceil(slice_rows))
             .map(|_| Slice {
                 first: 0,
                 rows: 0,
-                ws: Workspace::new(network, slice_rows),
+                input: vec![0.0; slice_rows * inputs],
                 grads: vec![0.0; network.params.len()],
                 loss: 0.0,
+                broken_layer: None,
             })
             .collect();
-        Self { capacity, rows: 0, slices }
+        let workspaces = (0..threads().min(slices.len())).map(|_| Mutex::new(Workspace::for_training(network, slice_rows))).collect();
+        Self { capacity, slice_rows, rows: 0, inputs, slices, workspaces: Workspaces(workspaces) }
     }
 
     pub fn capacity(&self) -> usize {
@@ -132,8 +189,8 @@ impl SlicedBatch {
         let mut first = 0;
         for slice in &mut self.slices {
             slice.first = first;
-            slice.rows = slice.ws.capacity().min(rows - first);
-            fill(first, slice.ws.input_rows(slice.rows));
+            slice.rows = self.slice_rows.min(rows - first);
+            fill(first, &mut slice.input[..slice.rows * self.inputs]);
             first += slice.rows;
         }
     }
@@ -145,23 +202,37 @@ impl SlicedBatch {
     pub fn train(&mut self, network: &Network, loss: Loss, targets: &[f64], grads: &mut [f64]) -> f64 {
         let dim = network.outputs();
         let scale = 1.0 / self.rows as f64;
+        let (workspaces, inputs) = (&self.workspaces.0, self.inputs);
         for_each(&mut self.slices, |slice| {
             if slice.rows == 0 {
                 slice.loss = 0.0;
                 slice.grads.fill(0.0);
+                slice.broken_layer = None;
                 return;
             }
-            network.forward(&mut slice.ws, Mode::TrainFixedMasks);
+            let mut ws = lock(&workspaces[thread_index() % workspaces.len()]);
+            ws.input_rows(slice.rows).copy_from_slice(&slice.input[..slice.rows * inputs]);
+            network.forward(&mut ws, Mode::TrainFixedMasks);
+            slice.broken_layer = network.first_non_finite_layer(&ws);
             let targets = &targets[slice.first * dim..(slice.first + slice.rows) * dim];
-            let (logits, logits_grad) = slice.ws.logits_and_grad();
+            let (logits, logits_grad) = ws.logits_and_grad();
             slice.loss = loss.sum_and_grad(logits, targets, slice.rows, dim, logits_grad, scale);
-            network.backward(&mut slice.ws, &mut slice.grads);
+            network.backward(&mut ws, &mut slice.grads);
+        });
+        // Each gradient summed over the slices in slice order, a range of
+        // parameters per thread: the wide dense layers make this a pass over
+        // millions of numbers.
+        let slices = &self.slices;
+        for_each_chunk(grads, SUM_CHUNK, |index, chunk| {
+            let range = index * SUM_CHUNK..index * SUM_CHUNK + chunk.len();
+            chunk.copy_from_slice(&slices[0].grads[range.clone()]);
+            for slice in &slices[1..] {
+                chunk.iter_mut().zip(&slice.grads[range.clone()]).for_each(|(g, s)| *g += s);
+            }
         });
         let (first, rest) = self.slices.split_first().expect("a batch has a slice");
-        grads.copy_from_slice(&first.grads);
         let mut total = first.loss;
         for slice in rest {
-            grads.iter_mut().zip(&slice.grads).for_each(|(g, s)| *g += s);
             total += slice.loss;
         }
         total * scale
@@ -169,15 +240,13 @@ impl SlicedBatch {
 
     /// The first layer (from 0) holding a non-finite value in any slice
     /// after the last forward pass.
-    pub fn first_non_finite_layer(&self, network: &Network) -> Option<usize> {
-        self.slices.iter().filter(|s| s.rows > 0).filter_map(|s| network.first_non_finite_layer(&s.ws)).min()
+    pub fn first_non_finite_layer(&self) -> Option<usize> {
+        self.slices.iter().filter(|s| s.rows > 0).filter_map(|s| s.broken_layer).min()
     }
 
     /// Each slice's input rows, in batch order (to augment them in place).
     pub fn inputs_mut(&mut self) -> impl Iterator<Item = &mut [f64]> {
-        self.slices.iter_mut().map(|s| {
-            let n = s.rows * s.ws.inputs();
-            &mut s.ws.input[..n]
-        })
+        let inputs = self.inputs;
+        self.slices.iter_mut().map(move |s| &mut s.input[..s.rows * inputs])
     }
 }

@@ -160,7 +160,7 @@ impl TrainerState {
         if self.cursor > data.train.len() {
             return fail("training position", format!("row {} of {}", self.cursor, data.train.len()));
         }
-        let expected = Network::new(&network_spec(&self.config, data), &mut stream_rng(0, Stream::Init, 0));
+        let expected = build_network(&self.config, data, &mut stream_rng(0, Stream::Init, 0));
         let network = &self.network;
         if network.params.len() != expected.params.len() || network.layers.len() != expected.layers.len() {
             return fail(
@@ -307,6 +307,14 @@ pub fn network_spec(config: &Config, data: &Dataset) -> NetworkSpec {
     }
 }
 
+/// The network a config describes for a data set, its numbers drawn from
+/// `rng`.
+pub fn build_network(config: &Config, data: &Dataset, rng: &mut crate::rng::EngineRng) -> Network {
+    let mut network = Network::new(&network_spec(config, data), rng);
+    network.precision = config.network.precision;
+    network
+}
+
 fn optimizer_settings(training: &TrainingConfig) -> OptimizerSettings {
     OptimizerSettings {
         kind: training.optimizer,
@@ -450,7 +458,7 @@ fn take_step(
         Batch::Sliced(slices) => {
             let loss = slices.train(network, loss_kind, targets, grads);
             if !loss.is_finite() {
-                let layer = slices.first_non_finite_layer(network);
+                let layer = slices.first_non_finite_layer();
                 return Err((layer, if layer.is_some() { NonFinite::Activation } else { NonFinite::Loss }));
             }
             loss
@@ -563,7 +571,7 @@ impl Trainer {
     /// plain run.
     pub fn replica(config: Config, data: Arc<Dataset>, index: u64) -> Self {
         let mut init_rng = stream_rng(config.seed, Stream::Init, index << REPLICA_SHIFT);
-        let network = Network::new(&network_spec(&config, &data), &mut init_rng);
+        let network = build_network(&config, &data, &mut init_rng);
         let optimizer = Optimizer::new(optimizer_settings(&config.training), network.params.len());
         let batch_capacity = config.training.batch_size.min(data.train.len()).max(1);
         let probe_rows = probe_rows(&network, data.train.len());
@@ -654,10 +662,7 @@ impl Trainer {
     /// The network this replica started from: the same draw from the same
     /// seed stream as at construction.
     pub fn initial_network(&self) -> Network {
-        Network::new(
-            &network_spec(&self.config, &self.data),
-            &mut stream_rng(self.config.seed, Stream::Init, self.replica << REPLICA_SHIFT),
-        )
+        build_network(&self.config, &self.data, &mut stream_rng(self.config.seed, Stream::Init, self.replica << REPLICA_SHIFT))
     }
 
     /// Which replica of its run this is (0: the plain run).
@@ -1001,7 +1006,10 @@ impl Trainer {
         state.validate()?;
         let data = Arc::new(state.data);
         let mut trainer = Self::replica(state.config, data, state.replica);
+        // A saved network does not record its precision: the config does.
+        let precision = trainer.network.precision;
         trainer.network = state.network;
+        trainer.network.precision = precision;
         trainer.optimizer = state.optimizer;
         trainer.previous_params = state.previous_params;
         trainer.step = state.step;
