@@ -5,32 +5,45 @@
 
 use std::process::Command;
 
-fn have_xvfb() -> bool {
-    Command::new("xvfb-run").arg("--help").output().is_ok()
+/// Whether the window tests can run here: without xvfb-run they are
+/// skipped, unless CI requires them.
+fn window_tests_run() -> bool {
+    if Command::new("xvfb-run").arg("--help").output().is_ok() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("EMERGENCE_LAB_REQUIRE_WINDOW_TEST").is_none(),
+        "xvfb-run is missing; install xvfb, xauth, mesa-vulkan-drivers and libvulkan1 (.ci/run does)"
+    );
+    eprintln!("skipped: no xvfb-run here (CI runs this test; see .ci/run)");
+    false
+}
+
+/// The app under Xvfb in a window of the app's size; add its arguments.
+fn app_in_xvfb() -> Command {
+    let mut command = Command::new("xvfb-run");
+    command.args(["-a", "-s", "-screen 0 1280x800x24"]).arg(env!("CARGO_BIN_EXE_emergence-lab"));
+    command
+}
+
+/// Runs `command`, which must exit 0; its standard output.
+fn stdout_of_success(command: &mut Command) -> String {
+    let output = command.output().expect("xvfb-run starts");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "exit {:?}\nstdout: {stdout}\nstderr: {stderr}", output.status);
+    stdout
 }
 
 #[test]
 fn the_app_opens_a_window_trains_and_saves_a_screenshot() {
-    if !have_xvfb() {
-        assert!(
-            std::env::var_os("EMERGENCE_LAB_REQUIRE_WINDOW_TEST").is_none(),
-            "xvfb-run is missing; install xvfb, xauth, mesa-vulkan-drivers and libvulkan1 (.ci/run does)"
-        );
-        eprintln!("skipped: no xvfb-run here (CI runs this test; see .ci/run)");
+    if !window_tests_run() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let shot = dir.path().join("window.png");
-    let output = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1280x800x24"])
-        .arg(env!("CARGO_BIN_EXE_emergence-lab"))
-        .args(["gui", "--preset", "vanishing-gradients", "--frames", "40", "--screenshot"])
-        .arg(&shot)
-        .output()
-        .expect("xvfb-run starts");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "exit {:?}\nstdout: {stdout}\nstderr: {stderr}", output.status);
+    let stdout =
+        stdout_of_success(app_in_xvfb().args(["gui", "--preset", "vanishing-gradients", "--frames", "40", "--screenshot"]).arg(&shot));
     assert!(stdout.contains("average frame time"), "{stdout}");
 
     let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).expect("the screenshot exists")));
@@ -79,34 +92,20 @@ fn without_a_display_the_app_says_so() {
 /// EMERGENCE_LAB_ZH_SCREENSHOT to keep it.)
 #[test]
 fn the_app_opens_in_chinese() {
-    if !have_xvfb() {
-        assert!(std::env::var_os("EMERGENCE_LAB_REQUIRE_WINDOW_TEST").is_none(), "xvfb-run is missing");
-        eprintln!("skipped: no xvfb-run here");
+    if !window_tests_run() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let shot = std::env::var_os("EMERGENCE_LAB_ZH_SCREENSHOT").map_or_else(|| dir.path().join("zh.png"), std::path::PathBuf::from);
-    let output = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1280x800x24"])
-        .arg(env!("CARGO_BIN_EXE_emergence-lab"))
-        .env("EMERGENCE_LAB_LANG", "zh_CN.UTF-8")
-        .args(["gui", "--lesson", "02-vanishing-gradients", "--frames", "30", "--screenshot"])
-        .arg(&shot)
-        .output()
-        .expect("xvfb-run starts");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "exit {:?}\nstdout: {stdout}\nstderr: {stderr}", output.status);
+    let stdout = stdout_of_success(
+        app_in_xvfb()
+            .env("EMERGENCE_LAB_LANG", "zh_CN.UTF-8")
+            .args(["gui", "--lesson", "02-vanishing-gradients", "--frames", "30", "--screenshot"])
+            .arg(&shot),
+    );
     assert!(stdout.contains("language: zh-CN"), "{stdout}");
     assert!(shot.is_file(), "no screenshot");
     // --lang wins over the environment.
-    let output = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1280x800x24"])
-        .arg(env!("CARGO_BIN_EXE_emergence-lab"))
-        .env("EMERGENCE_LAB_LANG", "zh-CN")
-        .args(["gui", "--lang", "en", "--frames", "3"])
-        .output()
-        .expect("xvfb-run starts");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success() && stdout.contains("language: en-US"), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = stdout_of_success(app_in_xvfb().env("EMERGENCE_LAB_LANG", "zh-CN").args(["gui", "--lang", "en", "--frames", "3"]));
+    assert!(stdout.contains("language: en-US"), "{stdout}");
 }
