@@ -96,6 +96,12 @@ fn a_users_files_train_from_a_config_beside_them_and_repeat_exactly_on_any_threa
     }
     let written = std::fs::read_to_string(outputs[0].join("config.toml")).unwrap();
     assert!(written.contains(&dir.path().join("images-idx3-ubyte.gz").display().to_string()), "{written}");
+    // The preset multiplies its convolutions in f32, so this is also the
+    // test that an f32 run does not depend on the thread count.
+    assert!(written.contains("precision = \"f32\""), "{written}");
+    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(outputs[0].join("summary.json")).unwrap()).unwrap();
+    assert!(summary["kernels"]["convolution"].as_str().unwrap().contains("in f32"), "{}", summary["kernels"]);
+    assert!(!summary["kernels"]["dense"].as_str().unwrap().contains("f32"), "the dense layers stay f64: {}", summary["kernels"]);
     let rows = |file: &str| std::fs::read_to_string(outputs[0].join(file)).unwrap().lines().count() - 1;
     assert_eq!(rows("data_train.csv") + rows("data_test.csv"), 300);
     assert!((55..=65).contains(&rows("data_test.csv")), "about a fifth of each digit tests");

@@ -1,16 +1,12 @@
 //! The f32 products of convolutional networks (`network.precision =
 //! "f32"`): outputs and gradients agree with the f64 ones to single
 //! precision, a batch cut into slices for threads still computes the whole
-//! batch's gradient, the thread count changes no bit of a run, a saved run
-//! resumes in f32, the MNIST preset still learns, and an unknown precision
+//! batch's gradient (that the thread count changes no bit of an f32 run
+//! is tests/mnist.rs's, whose preset computes in f32), a saved run resumes
+//! in f32, the MNIST preset still learns, and an unknown precision
 //! is refused naming the key and the value.
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use emergence_lab::config::{ConfigSource, load_config, load_config_text};
-use emergence_lab::data::idx::encode;
-use emergence_lab::data::mnist::{PIXELS, shipped};
 use emergence_lab::nn::parallel::SlicedBatch;
 use emergence_lab::nn::{Activation, ConvSpec, EngineRng, Init, Loss, Mode, Network, NetworkSpec, Precision, Workspace};
 use emergence_lab::run::Run;
@@ -136,48 +132,6 @@ fn an_f32_batch_cut_into_slices_gives_the_whole_batchs_gradient() {
             }
             assert_eq!(train(slice_rows), (sliced_loss, grads), "{name}, slices of {slice_rows}: the same bits every time");
         }
-    }
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    encoder.write_all(bytes).unwrap();
-    encoder.finish().unwrap()
-}
-
-#[test]
-fn an_f32_run_repeats_exactly_on_any_thread_count() {
-    let dir = tempfile::tempdir().unwrap();
-    let set = shipped();
-    let count = 300;
-    let images = dir.path().join("images.gz");
-    let labels = dir.path().join("labels");
-    std::fs::write(&images, gzip(&encode(&[count, 28, 28], &set.images.pixels[..count * PIXELS]))).unwrap();
-    std::fs::write(&labels, encode(&[count], &set.labels[..count])).unwrap();
-    let outputs: Vec<PathBuf> = (0..2).map(|i| dir.path().join(format!("run{i}"))).collect();
-    for (out, threads) in outputs.iter().zip(["1", "3"]) {
-        let sets =
-            [format!("data.images={}", images.display()), format!("data.labels={}", labels.display()), "training.log_every=6".to_string()];
-        let mut command = Command::new(env!("CARGO_BIN_EXE_emergence-lab"));
-        command.env("EMERGENCE_LAB_THREADS", threads).args(["run", "--preset", "mnist-cnn", "--steps", "12"]);
-        for set in &sets {
-            command.args(["--set", set]);
-        }
-        let output = command.args(["--out", out.to_str().unwrap()]).output().unwrap();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    }
-    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(outputs[0].join("summary.json")).unwrap()).unwrap();
-    assert!(summary["kernels"]["convolution"].as_str().unwrap().contains("in f32"), "{}", summary["kernels"]);
-    assert!(!summary["kernels"]["dense"].as_str().unwrap().contains("f32"), "the dense layers stay f64: {}", summary["kernels"]);
-    let config = std::fs::read_to_string(outputs[0].join("config.toml")).unwrap();
-    assert!(config.contains("precision = \"f32\""), "{config}");
-    for file in ["model.json", "metrics.csv"] {
-        assert_eq!(
-            std::fs::read(outputs[0].join(file)).unwrap(),
-            std::fs::read(outputs[1].join(file)).unwrap(),
-            "{file}: the same seed gives the same bits, with 1 thread or 3"
-        );
     }
 }
 
