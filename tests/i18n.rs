@@ -346,7 +346,7 @@ fn switching_language_changes_the_words_and_the_lessons() {
     app.add_plugins(MinimalPlugins)
         .add_plugins(SchedulePlugin)
         .insert_resource(Lessons::new(LessonLibrary::built_in(), BASE_LANGUAGE))
-        .add_plugins(LanguagePlugin { requested: vec!["en-US".into()] });
+        .add_plugins(LanguagePlugin { requested: vec!["en-US".into()], named: None });
     app.update();
     let names = |app: &App| app.world().resource::<Lessons>().lessons.iter().map(|l| l.name.clone()).collect::<Vec<_>>();
     let before = names(&app);
@@ -361,4 +361,30 @@ fn switching_language_changes_the_words_and_the_lessons() {
     app.world_mut().write_message(ChooseLanguage("tlh".into()));
     app.update();
     assert_eq!(app.world().resource::<Words>().language(), "en-US");
+}
+
+/// `--lang` naming a language there are no words for: the app opens in
+/// English and a notice names what was asked and what there is.
+#[test]
+fn a_language_without_a_catalogue_is_named_in_a_notice() {
+    use bevy::prelude::*;
+    use emergence_lab::app::classroom::Lessons;
+    use emergence_lab::app::schedule::SchedulePlugin;
+    use emergence_lab::app::{LanguagePlugin, Notice, Words};
+
+    let open = |named: &str| {
+        let mut app = App::new();
+        app.add_plugins(MinimalPlugins)
+            .add_plugins(SchedulePlugin)
+            .insert_resource(Lessons::new(LessonLibrary::built_in(), BASE_LANGUAGE))
+            .add_plugins(LanguagePlugin { requested: vec![named.into()], named: Some(named.into()) });
+        app.update();
+        (app.world().resource::<Words>().language(), app.world().get_resource::<Notice>().and_then(|n| n.message.clone()))
+    };
+    let (language, notice) = open("tlh");
+    assert_eq!(language, "en-US");
+    let notice = notice.expect("a notice");
+    assert!(notice.contains("\"tlh\"") && notice.contains("the app is in en-US") && notice.contains("zh-CN"), "{notice}");
+    assert_eq!(open("zh_CN.UTF-8"), ("zh-CN".to_string(), None));
+    assert_eq!(open("en").1, None);
 }

@@ -51,6 +51,9 @@ pub struct LanguagePlugin {
     /// The languages asked for, most wanted first (`--lang`, the
     /// environment, the system's or the browser's).
     pub requested: Vec<String>,
+    /// The one the user named (`--lang`, `?lang=`): if there are no
+    /// words for it, a notice says so rather than leaving them to wonder.
+    pub named: Option<String>,
 }
 
 impl Plugin for LanguagePlugin {
@@ -69,6 +72,13 @@ impl Plugin for LanguagePlugin {
             notice.message = Some(crate::tr!(words, "app-catalogue-problem", problem = problem.to_string()));
         }
         let language = words.language();
+        let primary = |tag: &str| tag.split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();
+        if let Some(named) = self.named.as_deref().filter(|named| primary(named) != primary(&language)) {
+            let languages = words.languages().join(", ");
+            let message =
+                crate::tr!(words, "app-language-unavailable", language = named, chosen = language.as_str(), languages = languages);
+            app.world_mut().get_resource_or_insert_with(Notice::default).message = Some(message);
+        }
         if let Some(mut lessons) = app.world_mut().get_resource_mut::<Lessons>() {
             lessons.set_language(&language);
         }

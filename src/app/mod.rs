@@ -115,6 +115,8 @@ pub struct Start {
     pub apply: bool,
     /// The languages asked for, most wanted first.
     pub languages: Vec<String>,
+    /// The language the user named (`--lang`, `?lang=`).
+    pub named_language: Option<String>,
     /// `--present`, `--high-contrast`.
     pub presentation: Vec<classroom::PresentationRequest>,
 }
@@ -129,7 +131,7 @@ pub fn build(start: Start, window: Window) -> App {
             SessionPlugin::new(start.config),
             PicturesPlugin,
             ClassroomPlugin { lessons: start.lessons, open: start.lesson },
-            LanguagePlugin { requested: start.languages },
+            LanguagePlugin { requested: start.languages, named: start.named_language },
             FilesPlugin,
             StepThroughPlugin,
             digits::DigitsPlugin,
@@ -255,6 +257,7 @@ pub fn run(args: GuiArgs) -> i32 {
         pointer: args.pointer,
         apply: args.apply,
         languages,
+        named_language: args.lang.clone(),
         presentation: [
             args.present.then_some(classroom::PresentationRequest::Presenting(true)),
             args.high_contrast.then_some(classroom::PresentationRequest::HighContrast(true)),

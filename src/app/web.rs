@@ -66,6 +66,7 @@ pub fn start() {
         step_through: None,
         pointer: None,
         apply: false,
+        named_language: query.split(['?', '&']).find_map(|pair| pair.strip_prefix("lang=")).map(str::to_string),
         languages,
         presentation: Vec::new(),
     };

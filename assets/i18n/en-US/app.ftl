@@ -23,3 +23,4 @@ app-files-config-changed = config written to { $place }; `emergence-lab run --co
 app-files-saved-experiment = saved the experiment to { $place }
 # This language's short name, in itself, for the narrow language switch.
 language-short = EN
+app-language-unavailable = There are no words for the language "{ $language }" here; the app is in { $chosen }. Languages: { $languages } (add one in assets/i18n).

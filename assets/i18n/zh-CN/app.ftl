@@ -18,3 +18,4 @@ app-files-config = 配置已写入 { $place }；`emergence-lab run --config` 可
 app-files-config-changed = 配置已写入 { $place }；`emergence-lab run --config` 可以重放它（本次运行中改过训练设置：`run --config` 会从第 0 步起用最终的设置重放）
 app-files-saved-experiment = 实验已保存到 { $place }
 language-short = 中文
+app-language-unavailable = 这里没有语言“{ $language }”的文字，应用现在显示 { $chosen }。现有语言：{ $languages }（可在 assets/i18n 中添加）。
