@@ -147,8 +147,22 @@ pub struct UiPlugin;
 
 impl Plugin for UiPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<Panels>().add_message::<Toggle>().add_systems(EguiPrimaryContextPass, draw_ui.in_set(DrawSet::Draw));
+        app.init_resource::<Panels>().add_message::<Toggle>().add_systems(EguiPrimaryContextPass, (clear_to_panel_colour, draw_ui).in_set(DrawSet::Draw));
     }
+}
+
+/// The panels are drawn without a fill (see [`draw_ui`]): the camera's
+/// clear colour is their background. A software renderer clears the window
+/// anyway, and blending a second window-sized layer over it cost a quarter
+/// of the frame under lavapipe.
+fn clear_to_panel_colour(mut contexts: EguiContexts, clear: Option<ResMut<ClearColor>>) -> Result {
+    let Some(mut clear) = clear else { return Ok(()) };
+    let [r, g, b, a] = contexts.ctx_mut()?.global_style().visuals.panel_fill.to_srgba_unmultiplied();
+    let panel = Color::srgba_u8(r, g, b, a);
+    if clear.0 != panel {
+        clear.0 = panel;
+    }
+    Ok(())
 }
 
 pub fn draw_ui(
@@ -203,7 +217,11 @@ pub fn draw_ui(
         egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
     );
     let presenting = frame.presentation.presenting;
-    egui::Panel::top("run-bar").show(&mut root, |ui| {
+    // Unfilled: the clear colour is the panels' background (`clear_to_panel_colour`).
+    let style = ctx.global_style();
+    let side = egui::Frame::side_top_panel(&style).fill(egui::Color32::TRANSPARENT);
+    let central = egui::Frame::central_panel(&style).fill(egui::Color32::TRANSPARENT);
+    egui::Panel::top("run-bar").frame(side).show(&mut root, |ui| {
         let shown = run_bar::Shown {
             controls: !panels.hide_controls,
             charts: !panels.hide_charts,
@@ -214,20 +232,22 @@ pub fn draw_ui(
         };
         panels.run_bar.show(ui, &frame, &mut config, shown, &mut requests);
     });
-    egui::Panel::bottom("status-line").show(&mut root, |ui| run_bar::status_line(ui, &frame));
+    egui::Panel::bottom("status-line").frame(side).show(&mut root, |ui| run_bar::status_line(ui, &frame));
     if !panels.hide_controls && !presenting {
         egui::Panel::left("controls")
+            .frame(side)
             .default_size(250.0)
             .resizable(true)
             .show(&mut root, |ui| egui::ScrollArea::vertical().show(ui, |ui| panels.controls.show(ui, &frame, &mut config, &mut requests)));
     }
     if !panels.hide_charts && !presenting {
         egui::Panel::right("charts")
+            .frame(side)
             .default_size(340.0)
             .resizable(true)
             .show(&mut root, |ui| egui::ScrollArea::vertical().show(ui, |ui| panels.charts.show(ui, &frame, &mut requests)));
     }
-    egui::CentralPanel::default().show(&mut root, |ui| {
+    egui::CentralPanel::default().frame(central).show(&mut root, |ui| {
         run_bar::divergence_banner(ui, &frame, &mut config, &mut requests);
         if frame.lab.data.plane.has_grid() {
             if let Some(clicked) = panels.network.show(ui, &frame, &mut config, &mut requests) {

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Frame time of the app on every preset against an empty Bevy + egui window
+# of the same size, measured in the same run and interleaved (empty window,
+# then each preset, round after round), so a noisy machine moves both. The
+# dev build, under Xvfb with the software Vulkan renderer (lavapipe), as
+# the window tests run.
+#
+# Usage: benches/frame_times.sh [ROUNDS] [FRAMES] [PRESET...]
+#   ROUNDS   rounds over the presets (default 2)
+#   FRAMES   frames per run (default 150; the first 3 are not counted)
+#   PRESET   presets to measure (default: all of them)
+# Environment: SPEED (default 0: paused; "max" trains at full speed while
+# drawing), CARGO_TARGET_DIR.
+#
+# Prints each run's average frame time and its ratio to the empty window's
+# in the same round, then each preset's worst ratio.
+set -euo pipefail
+
+rounds=${1:-2}
+frames=${2:-150}
+shift $(( $# < 2 ? $# : 2 ))
+speed=${SPEED:-0}
+root=$(cd "$(dirname "$0")/.." && pwd)
+
+cargo build --quiet --features gui --manifest-path "$root/Cargo.toml" --bin emergence-lab --example empty_window
+target=${CARGO_TARGET_DIR:-$root/target}/debug
+presets=("$@")
+if [[ ${#presets[@]} -eq 0 ]]; then
+    mapfile -t presets < <("$target/emergence-lab" presets | awk '{print $1}')
+fi
+
+in_window() {
+    xvfb-run -a -s "-screen 0 1280x800x24" "$@" 2>/dev/null | sed -n 's/.*average frame time \([0-9.]*\) ms.*/\1/p' | tail -1
+}
+
+declare -A worst
+for round in $(seq 1 "$rounds"); do
+    empty=$(in_window "$target/examples/empty_window" "$frames")
+    printf 'round %d  empty window %6.2f ms\n' "$round" "$empty"
+    for preset in "${presets[@]}"; do
+        ms=$(in_window "$target/emergence-lab" gui --preset "$preset" --speed "$speed" --frames "$frames" --pointer 5,795)
+        ratio=$(awk -v a="$ms" -v b="$empty" 'BEGIN { printf "%.2f", a / b }')
+        printf '  %-20s %6.2f ms  %sx\n' "$preset" "$ms" "$ratio"
+        if [[ -z ${worst[$preset]:-} ]] || awk -v a="$ratio" -v b="${worst[$preset]}" 'BEGIN { exit !(a > b) }'; then
+            worst[$preset]=$ratio
+        fi
+    done
+done
+echo "worst ratio to the empty window over $rounds round(s), speed $speed:"
+for preset in "${presets[@]}"; do
+    printf '  %-20s %sx\n' "$preset" "${worst[$preset]}"
+done
