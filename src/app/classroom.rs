@@ -165,6 +165,29 @@ fn high_contrast_visuals() -> egui::Visuals {
     visuals
 }
 
+/// Visuals that a software renderer (a classroom laptop, a CI machine)
+/// draws quickly, for almost the same look. Its frame is bound by the
+/// pixels it blends and the triangles it rasterises, and egui's defaults
+/// spend both on ornaments: a window's shadow is a blurred rectangle as
+/// large as the window, blended under it; a widget's 2-pixel rounded corners
+/// make its background about 60 triangles instead of 6 (a panel of sliders
+/// and fields, thousands). Windows keep their outline and rounded corners.
+fn cheap_to_draw(mut visuals: egui::Visuals) -> egui::Visuals {
+    visuals.window_shadow = egui::Shadow::NONE;
+    visuals.popup_shadow = egui::Shadow::NONE;
+    visuals.menu_corner_radius = egui::CornerRadius::ZERO;
+    for widget in [
+        &mut visuals.widgets.noninteractive,
+        &mut visuals.widgets.inactive,
+        &mut visuals.widgets.hovered,
+        &mut visuals.widgets.active,
+        &mut visuals.widgets.open,
+    ] {
+        widget.corner_radius = egui::CornerRadius::ZERO;
+    }
+    visuals
+}
+
 fn apply_presentation(mut contexts: EguiContexts, presentation: Res<Presentation>, mut applied: Local<Option<(f32, bool)>>) -> Result {
     let wanted = (presentation.zoom, presentation.high_contrast);
     if *applied == Some(wanted) {
@@ -174,10 +197,10 @@ fn apply_presentation(mut contexts: EguiContexts, presentation: Res<Presentation
     ctx.set_zoom_factor(presentation.zoom);
     if presentation.high_contrast {
         ctx.set_theme(egui::Theme::Light);
-        ctx.set_visuals(high_contrast_visuals());
+        ctx.set_visuals(cheap_to_draw(high_contrast_visuals()));
     } else {
         ctx.set_theme(egui::Theme::Dark);
-        ctx.set_visuals(egui::Visuals::dark());
+        ctx.set_visuals(cheap_to_draw(egui::Visuals::dark()));
     }
     *applied = Some(wanted);
     Ok(())

@@ -14,7 +14,7 @@ waves-history-tooltip = Each column a probe; rows: a neuron's share of weight po
 waves-history-caption = steps { $first } to { $last }; { $used } of { $total } frequencies in use
 waves-curves-heading = Each neuron's incoming weights over the residues
 waves-sort-by-frequency = sort by frequency
-waves-curves-legend = solid: from a, dashed: from b; colour: the neuron's strongest frequency, grey while it has none
+waves-curves-legend = top: from a, bottom: from b; colour: the neuron's strongest frequency, grey while it has none
 # $share: 0 to 1.
 waves-neuron-wave = neuron { $neuron }: frequency { $frequency }, { NUMBER($share, style: "percent", maximumFractionDigits: 0) } of its power
 waves-neuron-no-wave = neuron { $neuron }: no wave

@@ -150,15 +150,21 @@ impl WavesWindow {
                 let colour = frequency_colour(neuron.frequency, frequencies);
                 let (from_a, from_b) = weights(neuron);
                 let scale = from_a.iter().chain(&from_b).fold(0.0f64, |m, v| m.max(v.abs())).max(1e-12);
-                let point = |index: usize, value: f64| -> Pos2 {
-                    let x = rect.left() + 2.0 + (rect.width() - 4.0) * index as f32 / (modulus - 1).max(1) as f32;
-                    let y = rect.center().y - (rect.height() / 2.0 - 3.0) * (value / scale) as f32;
-                    pos2(x, y)
-                };
-                let line_a: Vec<Pos2> = from_a.iter().enumerate().map(|(i, &v)| point(i, v)).collect();
-                painter.add(Shape::line(line_a, Stroke::new(1.2, colour)));
-                let line_b: Vec<Pos2> = from_b.iter().enumerate().map(|(i, &v)| point(i, v)).collect();
-                painter.add(Shape::dashed_line(&line_b, Stroke::new(1.0, colour.gamma_multiply(0.7)), 3.0, 2.0));
+                // From a in the top half, from b in the bottom one: two
+                // noisy curves are hard to tell apart on top of each other,
+                // and a dashed one cost ten times the triangles of a solid
+                // one (a software renderer's frame is bound by them).
+                let (top, bottom) = rect.split_top_bottom_at_fraction(0.5);
+                painter.hline(rect.x_range(), rect.center().y, Stroke::new(1.0, Color32::from_gray(45)));
+                for (band, values) in [(top, &from_a), (bottom, &from_b)] {
+                    let point = |index: usize, value: f64| -> Pos2 {
+                        let x = band.left() + 2.0 + (band.width() - 4.0) * index as f32 / (modulus - 1).max(1) as f32;
+                        let y = band.center().y - (band.height() / 2.0 - 2.0) * (value / scale) as f32;
+                        pos2(x, y)
+                    };
+                    let line: Vec<Pos2> = values.iter().enumerate().map(|(i, &v)| point(i, v)).collect();
+                    painter.add(Shape::line(line, Stroke::new(1.0, colour)));
+                }
                 let text = match neuron.frequency {
                     Some(k) => tr!(tr, "waves-neuron-wave", neuron = neuron.unit + 1, frequency = k, share = neuron.share),
                     None => tr!(tr, "waves-neuron-no-wave", neuron = neuron.unit + 1),
