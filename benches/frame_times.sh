@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Frame time of the app on every preset against an empty Bevy + egui window
-# of the same size, measured in the same run and interleaved (empty window,
-# then each preset, round after round), so a noisy machine moves both. The
+# of the same size, measured in the same run and interleaved (the empty
+# window just before each preset), so a noisy machine moves both. The
 # dev build, under Xvfb with the software Vulkan renderer (lavapipe), as
 # the window tests run.
 #
@@ -13,7 +13,7 @@
 # drawing), CARGO_TARGET_DIR.
 #
 # Prints each run's average frame time and its ratio to the empty window's
-# in the same round, then each preset's worst ratio.
+# just before it, then each preset's worst ratio.
 set -euo pipefail
 
 rounds=${1:-2}
@@ -35,12 +35,14 @@ in_window() {
 
 declare -A worst
 for round in $(seq 1 "$rounds"); do
-    empty=$(in_window "$target/examples/empty_window" "$frames")
-    printf 'round %d  empty window %6.2f ms\n' "$round" "$empty"
+    echo "round $round"
     for preset in "${presets[@]}"; do
+        # The empty window just before each preset: this machine's speed
+        # drifts over a round.
+        empty=$(in_window "$target/examples/empty_window" "$frames")
         ms=$(in_window "$target/emergence-lab" gui --preset "$preset" --speed "$speed" --frames "$frames" --pointer 5,795)
         ratio=$(awk -v a="$ms" -v b="$empty" 'BEGIN { printf "%.2f", a / b }')
-        printf '  %-20s %6.2f ms  %sx\n' "$preset" "$ms" "$ratio"
+        printf '  %-20s %6.2f ms  empty window %6.2f ms  %sx\n' "$preset" "$ms" "$empty" "$ratio"
         if [[ -z ${worst[$preset]:-} ]] || awk -v a="$ratio" -v b="${worst[$preset]}" 'BEGIN { exit !(a > b) }'; then
             worst[$preset]=$ratio
         fi

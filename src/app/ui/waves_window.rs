@@ -76,7 +76,7 @@ impl WavesWindow {
         let tr = frame.tr;
         ui.strong(tr!(tr, "waves-progress-heading")).on_hover_text(tr!(tr, "waves-progress-tooltip"));
         let (share_name, test_name) = (tr!(tr, "waves-series-median-share"), tr!(tr, "waves-series-test-accuracy"));
-        Plot::new("waves-progress").height(120.0).legend(Legend::default()).allow_scroll(false).include_y(0.0).include_y(1.0).show(
+        Plot::new("waves-progress").show_background(false).height(120.0).legend(Legend::default()).allow_scroll(false).include_y(0.0).include_y(1.0).show(
             ui,
             |plot| {
                 let share: PlotPoints = records.iter().map(|r| [r.step as f64, r.median_share]).collect();
@@ -145,6 +145,10 @@ impl WavesWindow {
         ui.horizontal_wrapped(|ui| {
             for neuron in order.into_iter().take(SHOWN_NEURONS) {
                 let (rect, response) = ui.allocate_exact_size(vec2(88.0, 48.0), Sense::hover());
+                // Scrolled out of sight: egui would still tessellate it.
+                if !ui.is_rect_visible(rect) {
+                    continue;
+                }
                 let painter = ui.painter_at(rect);
                 painter.rect_filled(rect, 2.0, Color32::from_gray(28));
                 let colour = frequency_colour(neuron.frequency, frequencies);
@@ -163,7 +167,9 @@ impl WavesWindow {
                         pos2(x, y)
                     };
                     let line: Vec<Pos2> = values.iter().enumerate().map(|(i, &v)| point(i, v)).collect();
-                    painter.add(Shape::line(line, Stroke::new(1.0, colour)));
+                    // Under a pixel wide: egui draws it as a ridge of 4 triangles a
+                    // segment instead of a band of 6 with caps, for the same look.
+                    painter.add(Shape::line(line, Stroke::new(0.9, colour)));
                 }
                 let text = match neuron.frequency {
                     Some(k) => tr!(tr, "waves-neuron-wave", neuron = neuron.unit + 1, frequency = k, share = neuron.share),
