@@ -9,8 +9,9 @@
 #   ROUNDS   rounds over the presets (default 2)
 #   FRAMES   frames per run (default 150; the first 3 are not counted)
 #   PRESET   presets to measure (default: all of them)
-# Environment: SPEED (default 0: paused; "max" trains at full speed while
-# drawing), CARGO_TARGET_DIR.
+# Environment: SPEED (default 0: paused; "max" or steps per second: trains
+# while drawing, and the empty window then runs beside a spinning thread,
+# as the app beside its training thread), CARGO_TARGET_DIR.
 #
 # Prints each run's average frame time and its ratio to the empty window's
 # just before it, then each preset's worst ratio.
@@ -20,6 +21,8 @@ rounds=${1:-2}
 frames=${2:-150}
 shift $(( $# < 2 ? $# : 2 ))
 speed=${SPEED:-0}
+busy=
+[[ $speed == 0 ]] || busy=busy
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 cargo build --quiet --features gui --manifest-path "$root/Cargo.toml" --bin emergence-lab --example empty_window
@@ -39,7 +42,7 @@ for round in $(seq 1 "$rounds"); do
     for preset in "${presets[@]}"; do
         # The empty window just before each preset: this machine's speed
         # drifts over a round.
-        empty=$(in_window "$target/examples/empty_window" "$frames")
+        empty=$(in_window "$target/examples/empty_window" "$frames" $busy)
         ms=$(in_window "$target/emergence-lab" gui --preset "$preset" --speed "$speed" --frames "$frames" --pointer 5,795)
         ratio=$(awk -v a="$ms" -v b="$empty" 'BEGIN { printf "%.2f", a / b }')
         printf '  %-20s %6.2f ms  empty window %6.2f ms  %sx\n' "$preset" "$ms" "$empty" "$ratio"

@@ -6,6 +6,9 @@
 //!     xvfb-run -a -s "-screen 0 1280x800x24" target/debug/emergence-lab gui --preset P --frames 150
 //!
 //! Both print the average frame time over the frames after the first few.
+//! With `busy` after the frame count, one thread spins beside the window
+//! the whole time, as the app's training thread does while it trains at
+//! full speed: the floor for a frame drawn with one core taken.
 
 use bevy::core_pipeline::tonemapping::DebandDither;
 use bevy::prelude::*;
@@ -24,6 +27,14 @@ struct Frames {
 
 fn main() {
     let wanted = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(150);
+    if std::env::args().nth(2).as_deref() == Some("busy") {
+        std::thread::spawn(|| {
+            let mut x = 1.0f64;
+            loop {
+                x = std::hint::black_box(x * 1.000_000_1 + 1e-9);
+            }
+        });
+    }
     App::new()
         .add_plugins(DefaultPlugins.set(WindowPlugin {
             primary_window: Some(Window {
