@@ -352,11 +352,24 @@ impl NetworkView {
             }
         };
         let ppp = ui.ctx().pixels_per_point();
+        // The texture covers what is drawn, not the whole panel: a software
+        // renderer blends every pixel of it each frame, transparent or not.
+        let drawing = {
+            let mut content = g.output_rect;
+            for column in 0..columns {
+                for row in 0..rows_in(column) {
+                    content = content.union(g.tile_rect(column, row, rows_in(column)));
+                }
+            }
+            // Lines up to 5 points wide end at the tiles' edges.
+            let content = content.expand(4.0);
+            Rect::from_min_max(content.min.floor(), content.max.ceil()).intersect(area)
+        };
         let key = DiagramKey {
             pictures: frame.pictures.stamp,
             generation: lab.generation,
-            pixels: [(area.width() * ppp).round() as usize, (area.height() * ppp).round() as usize],
-            origin: [area.min.x.round() as i32, area.min.y.round() as i32],
+            pixels: [(drawing.width() * ppp).round() as usize, (drawing.height() * ppp).round() as usize],
+            origin: [drawing.min.x.round() as i32, drawing.min.y.round() as i32],
             pixels_per_point: ppp.to_bits(),
             edges: colouring,
             test_points: self.show_test_points,
@@ -364,7 +377,7 @@ impl NetworkView {
             emphasis: emphasis.map(|(e, stage)| (std::sync::Arc::as_ptr(e) as usize, stage)),
         };
         if self.diagram.drawn.as_ref() != Some(&key) {
-            let to_pixels = |p: Pos2| pos2((p.x - area.min.x) * ppp, (p.y - area.min.y) * ppp);
+            let to_pixels = |p: Pos2| pos2((p.x - drawing.min.x) * ppp, (p.y - drawing.min.y) * ppp);
             if let Some(mut canvas) = tiny_skia::Pixmap::new(key.pixels[0].max(1) as u32, key.pixels[1].max(1) as u32) {
                 for edge in &edges {
                     let (width, colour) = style(edge);
@@ -394,7 +407,7 @@ impl NetworkView {
             }
         }
         if let Some(texture) = &self.diagram.texture {
-            painter.image(texture.id(), area, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
+            painter.image(texture.id(), drawing, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
         }
 
         // Tiles.
