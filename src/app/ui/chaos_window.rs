@@ -48,7 +48,8 @@ impl ChaosWindow {
             ui.label(tr!(tr, "chaos-intro", activation = activation.name()));
             let (ordered_name, chaotic_name) = (tr!(tr, "chaos-region-ordered"), tr!(tr, "chaos-region-chaotic"));
             let point_name = tr!(tr, "chaos-this-network-series");
-            Plot::new("edge-of-chaos").show_background(false)
+            Plot::new("edge-of-chaos")
+                .show_background(false)
                 .height(240.0)
                 .legend(Legend::default())
                 .allow_scroll(false)

@@ -129,7 +129,8 @@ fn per_layer_log_chart(
     value: impl Fn(&ProbeRecord, usize) -> Option<f64>,
     predicted: &[Option<f64>],
 ) {
-    let mut plot = Plot::new(id).show_background(false).height(CHART_HEIGHT).allow_scroll(false).x_axis_formatter(move |mark, _| axis.label(mark));
+    let mut plot =
+        Plot::new(id).show_background(false).height(CHART_HEIGHT).allow_scroll(false).x_axis_formatter(move |mark, _| axis.label(mark));
     if layers <= MAX_LEGEND_LAYERS {
         plot = plot.legend(Legend::default());
     }
@@ -200,7 +201,8 @@ impl Charts {
             .map(|r| r.train_loss.max(r.test_loss))
             .filter(|v| v.is_finite())
             .fold((0.0f64, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
-        Plot::new("loss").show_background(false)
+        Plot::new("loss")
+            .show_background(false)
             .height(CHART_HEIGHT)
             .legend(Legend::default())
             .allow_scroll(false)
@@ -233,7 +235,8 @@ impl Charts {
         if lab.data.task.classes().is_some() {
             let moments = lab.parts.moments;
             ui.strong(tr!(tr, "charts-accuracy-heading")).on_hover_text(tr!(tr, "charts-accuracy-tooltip"));
-            Plot::new("accuracy").show_background(false)
+            Plot::new("accuracy")
+                .show_background(false)
                 .height(90.0)
                 .legend(Legend::default())
                 .allow_scroll(false)
@@ -306,7 +309,8 @@ impl Charts {
                     log10(s.grad_norm).map(|v| Bar::new((k + 1) as f64, v).width(0.7).fill(palette::layer_colour(k, layers)))
                 })
                 .collect();
-            Plot::new("profile").show_background(false)
+            Plot::new("profile")
+                .show_background(false)
                 .height(90.0)
                 .allow_scroll(false)
                 .allow_drag(false)
@@ -348,7 +352,8 @@ impl Charts {
             .enumerate()
             .filter_map(|(k, s)| s.map(|step| Bar::new((k + 1) as f64, step as f64).width(0.7).fill(palette::layer_colour(k, layers))))
             .collect();
-        Plot::new("settled").show_background(false)
+        Plot::new("settled")
+            .show_background(false)
             .height(80.0)
             .allow_scroll(false)
             .allow_drag(false)
@@ -367,7 +372,8 @@ impl Charts {
                 .filter_map(|(k, v)| v.map(|v| Bar::new((k + 1) as f64, v).width(0.7).fill(palette::layer_colour(k, layers))))
                 .collect();
             ui.strong(tr!(tr, "charts-within-layer-heading")).on_hover_text(tr!(tr, "charts-within-layer-tooltip"));
-            Plot::new("within-layer").show_background(false)
+            Plot::new("within-layer")
+                .show_background(false)
                 .height(80.0)
                 .allow_scroll(false)
                 .allow_drag(false)
@@ -424,7 +430,8 @@ pub fn draw_histogram(ui: &mut egui::Ui, tr: &Localizer, id: &str, histogram: &H
     let bars: Vec<Bar> =
         histogram.counts.iter().enumerate().map(|(i, &c)| Bar::new(histogram.bin_centre(i), f64::from(c)).width(width)).collect();
     let log = histogram.scale == HistogramScale::Log10Magnitude;
-    Plot::new(id).show_background(false)
+    Plot::new(id)
+        .show_background(false)
         .height(CHART_HEIGHT)
         .allow_scroll(false)
         .include_x(histogram.low)

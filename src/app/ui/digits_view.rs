@@ -86,7 +86,8 @@ impl ImageAtlas {
         if !painter.clip_rect().intersects(rect) {
             return;
         }
-        let same_painter = |batch: &&mut Batch| batch.painter.layer_id() == painter.layer_id() && batch.painter.clip_rect() == painter.clip_rect();
+        let same_painter =
+            |batch: &&mut Batch| batch.painter.layer_id() == painter.layer_id() && batch.painter.clip_rect() == painter.clip_rect();
         let batch = match self.batches.iter_mut().position(|batch| same_painter(&batch)) {
             Some(index) => &mut self.batches[index],
             None => {

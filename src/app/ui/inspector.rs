@@ -67,7 +67,11 @@ impl Inspector {
                 .map(|(i, &w)| Bar::new(i as f64, w).width(0.8).fill(palette::diverging(w as f32, 1e-9)).name(&names[i]))
                 .collect();
             let series = tr!(tr, "inspector-weight-series");
-            Plot::new("inspector-weights").show_background(false).height(110.0).allow_scroll(false).show(ui, |plot| plot.bar_chart(BarChart::new(series, bars)));
+            Plot::new("inspector-weights")
+                .show_background(false)
+                .height(110.0)
+                .allow_scroll(false)
+                .show(ui, |plot| plot.bar_chart(BarChart::new(series, bars)));
             ui.small(tr!(tr, "inspector-bias", bias = network.bias(layer)[unit]));
         });
         if !open {

@@ -147,7 +147,9 @@ pub struct UiPlugin;
 
 impl Plugin for UiPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<Panels>().add_message::<Toggle>().add_systems(EguiPrimaryContextPass, (clear_to_panel_colour, draw_ui).in_set(DrawSet::Draw));
+        app.init_resource::<Panels>()
+            .add_message::<Toggle>()
+            .add_systems(EguiPrimaryContextPass, (clear_to_panel_colour, draw_ui).in_set(DrawSet::Draw));
     }
 }
 

@@ -16,6 +16,7 @@ use crate::explain::text::{edge_summary, neuron_formula, num};
 use crate::explain::{Explanation, Stage};
 use crate::i18n::Localizer;
 use crate::nn::{Activation, TaskKind};
+use crate::run::cadence::Cadence;
 use crate::run::session::PointChoice;
 use crate::tr;
 
@@ -57,7 +58,14 @@ pub struct NetworkView {
 struct Diagram {
     texture: Option<egui::TextureHandle>,
     drawn: Option<DiagramKey>,
+    /// While training, new pictures are drawn at most this often: a deep
+    /// network's lines took the drawing thread a quarter of its time.
+    refresh: Option<Cadence>,
 }
+
+/// New pictures are drawn at most this often, and less often when drawing
+/// them takes long (an eighth of the time at most).
+const REDRAW: Cadence = Cadence::new(web_time::Duration::from_millis(80), 8);
 
 /// What a drawing of the diagram depends on.
 #[derive(Debug, Clone, PartialEq)]
@@ -376,7 +384,13 @@ impl NetworkView {
             inputs_on: input_row.clone(),
             emphasis: emphasis.map(|(e, stage)| (std::sync::Arc::as_ptr(e) as usize, stage)),
         };
-        if self.diagram.drawn.as_ref() != Some(&key) {
+        // Anything but new pictures (a resize, a switch, a step-through
+        // stage) is drawn at once.
+        let only_pictures_changed =
+            self.diagram.drawn.as_ref().is_some_and(|drawn| DiagramKey { pictures: drawn.pictures, ..key.clone() } == *drawn);
+        let started = web_time::Instant::now();
+        let due = !only_pictures_changed || self.diagram.refresh.get_or_insert(REDRAW).due(started);
+        if self.diagram.drawn.as_ref() != Some(&key) && due {
             let to_pixels = |p: Pos2| pos2((p.x - drawing.min.x) * ppp, (p.y - drawing.min.y) * ppp);
             if let Some(mut canvas) = tiny_skia::Pixmap::new(key.pixels[0].max(1) as u32, key.pixels[1].max(1) as u32) {
                 for edge in &edges {
@@ -404,6 +418,7 @@ impl NetworkView {
                     None => self.diagram.texture = Some(ui.ctx().load_texture("network-diagram", image, egui::TextureOptions::NEAREST)),
                 }
                 self.diagram.drawn = Some(key);
+                self.diagram.refresh.get_or_insert(REDRAW).done(started);
             }
         }
         if let Some(texture) = &self.diagram.texture {

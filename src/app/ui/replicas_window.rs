@@ -67,9 +67,14 @@ fn history_chart(ui: &mut egui::Ui, tr: &Localizer, history: &[HomogeneitySummar
         Line::new(name, points)
     };
     let layers = history.last().map_or(0, |h| h.cka.len());
-    Plot::new("homogeneity-history").show_background(false).height(150.0).legend(Legend::default()).allow_scroll(false).include_y(0.0).include_y(1.0).show(
-        ui,
-        |plot| {
+    Plot::new("homogeneity-history")
+        .show_background(false)
+        .height(150.0)
+        .legend(Legend::default())
+        .allow_scroll(false)
+        .include_y(0.0)
+        .include_y(1.0)
+        .show(ui, |plot| {
             plot.line(line(tr!(tr, "replicas-series-agreement"), &|h| h.agreement).color(Color32::from_rgb(230, 120, 20)).width(2.0));
             plot.line(
                 line(tr!(tr, "replicas-series-agreement-chance"), &|h| h.agreement_chance)
@@ -89,8 +94,7 @@ fn history_chart(ui: &mut egui::Ui, tr: &Localizer, history: &[HomogeneitySummar
                     line(tr!(tr, "replicas-series-cka", layer = layer + 1), &|h| h.cka[layer]).color(palette::layer_colour(layer, layers)),
                 );
             }
-        },
-    );
+        });
 }
 
 /// The mean of a pair matrix's off-diagonal entries, as "0.33", or "-".

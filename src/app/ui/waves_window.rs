@@ -76,16 +76,20 @@ impl WavesWindow {
         let tr = frame.tr;
         ui.strong(tr!(tr, "waves-progress-heading")).on_hover_text(tr!(tr, "waves-progress-tooltip"));
         let (share_name, test_name) = (tr!(tr, "waves-series-median-share"), tr!(tr, "waves-series-test-accuracy"));
-        Plot::new("waves-progress").show_background(false).height(120.0).legend(Legend::default()).allow_scroll(false).include_y(0.0).include_y(1.0).show(
-            ui,
-            |plot| {
+        Plot::new("waves-progress")
+            .show_background(false)
+            .height(120.0)
+            .legend(Legend::default())
+            .allow_scroll(false)
+            .include_y(0.0)
+            .include_y(1.0)
+            .show(ui, |plot| {
                 let share: PlotPoints = records.iter().map(|r| [r.step as f64, r.median_share]).collect();
                 plot.line(Line::new(share_name, share).color(Color32::from_rgb(80, 200, 255)).width(2.0));
                 let test: PlotPoints =
                     history.iter().filter_map(|r| r.test_acc.filter(|a| a.is_finite()).map(|a| [r.step as f64, a])).collect();
                 plot.line(Line::new(test_name, test).color(Color32::from_rgb(230, 120, 20)));
-            },
-        );
+            });
     }
 
     /// Share (1 at the top) by probe (across), brightness the fraction of
