@@ -27,7 +27,7 @@ pub struct ReplicasWindow {
 fn matrix(ui: &mut egui::Ui, title: &str, hint: &str, values: &[Vec<Option<f64>>], labels: &[String]) {
     ui.strong(title).on_hover_text(hint);
     let n = values.len();
-    let cell = (200.0 / n.max(1) as f32).clamp(18.0, 42.0);
+    let cell = (160.0 / n.max(1) as f32).clamp(18.0, 32.0);
     let (rect, _) = ui.allocate_exact_size(vec2(cell * n as f32 + 30.0, cell * n as f32 + 16.0), Sense::hover());
     let painter = ui.painter_at(rect);
     let origin = rect.min + vec2(30.0, 16.0);

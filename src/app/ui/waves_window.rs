@@ -154,7 +154,6 @@ impl WavesWindow {
                     continue;
                 }
                 let painter = ui.painter_at(rect);
-                painter.rect_filled(rect, 2.0, Color32::from_gray(28));
                 let colour = frequency_colour(neuron.frequency, frequencies);
                 let (from_a, from_b) = weights(neuron);
                 let scale = from_a.iter().chain(&from_b).fold(0.0f64, |m, v| m.max(v.abs())).max(1e-12);
