@@ -147,13 +147,18 @@ impl WavesWindow {
             (row[..modulus].to_vec(), row[modulus..2 * modulus].to_vec())
         };
         ui.horizontal_wrapped(|ui| {
+            // Tiles have no background: the space between them groups a
+            // tile's two curves.
+            ui.spacing_mut().item_spacing = vec2(10.0, 12.0);
             for neuron in order.into_iter().take(SHOWN_NEURONS) {
                 let (rect, response) = ui.allocate_exact_size(vec2(88.0, 48.0), Sense::hover());
                 // Scrolled out of sight: egui would still tessellate it.
                 if !ui.is_rect_visible(rect) {
                     continue;
                 }
-                let painter = ui.painter_at(rect);
+                // Not clipped to the tile (the curves stay inside it), so
+                // every tile is one draw call with the next.
+                let painter = ui.painter();
                 let colour = frequency_colour(neuron.frequency, frequencies);
                 let (from_a, from_b) = weights(neuron);
                 let scale = from_a.iter().chain(&from_b).fold(0.0f64, |m, v| m.max(v.abs())).max(1e-12);
@@ -164,6 +169,10 @@ impl WavesWindow {
                 let (top, bottom) = rect.split_top_bottom_at_fraction(0.5);
                 painter.hline(rect.x_range(), rect.center().y, Stroke::new(1.0, Color32::from_gray(45)));
                 for (band, values) in [(top, &from_a), (bottom, &from_b)] {
+                    // A diverged network's weights have no curve to draw.
+                    if values.iter().any(|v| !v.is_finite()) {
+                        continue;
+                    }
                     let point = |index: usize, value: f64| -> Pos2 {
                         let x = band.left() + 2.0 + (band.width() - 4.0) * index as f32 / (modulus - 1).max(1) as f32;
                         let y = band.center().y - (band.height() / 2.0 - 2.0) * (value / scale) as f32;
