@@ -14,7 +14,7 @@
 # as the app beside its training thread), CARGO_TARGET_DIR.
 #
 # Prints each run's average frame time and its ratio to the empty window's
-# just before it, then each preset's worst ratio.
+# just before it, then each preset's median and worst ratio.
 set -euo pipefail
 
 rounds=${1:-2}
@@ -36,7 +36,7 @@ in_window() {
     xvfb-run -a -s "-screen 0 1280x800x24" "$@" 2>/dev/null | sed -n 's/.*average frame time \([0-9.]*\) ms.*/\1/p' | tail -1
 }
 
-declare -A worst
+declare -A worst ratios
 for round in $(seq 1 "$rounds"); do
     echo "round $round"
     for preset in "${presets[@]}"; do
@@ -46,12 +46,14 @@ for round in $(seq 1 "$rounds"); do
         ms=$(in_window "$target/emergence-lab" gui --preset "$preset" --speed "$speed" --frames "$frames" --pointer 5,795)
         ratio=$(awk -v a="$ms" -v b="$empty" 'BEGIN { printf "%.2f", a / b }')
         printf '  %-20s %6.2f ms  empty window %6.2f ms  %sx\n' "$preset" "$ms" "$empty" "$ratio"
+        ratios[$preset]+="$ratio "
         if [[ -z ${worst[$preset]:-} ]] || awk -v a="$ratio" -v b="${worst[$preset]}" 'BEGIN { exit !(a > b) }'; then
             worst[$preset]=$ratio
         fi
     done
 done
-echo "worst ratio to the empty window over $rounds round(s), speed $speed:"
+echo "ratio to the empty window over $rounds round(s), speed $speed: median, worst"
 for preset in "${presets[@]}"; do
-    printf '  %-20s %sx\n' "$preset" "${worst[$preset]}"
+    median=$(echo "${ratios[$preset]}" | tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+    printf '  %-20s %sx  %sx\n' "$preset" "$median" "${worst[$preset]}"
 done
