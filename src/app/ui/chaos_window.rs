@@ -7,9 +7,10 @@
 //! against the depth scale xi_c over which signals survive.
 
 use bevy_egui::egui::{self, Color32, Stroke};
-use egui_plot::{Legend, Line, Plot, PlotPoints, Points, Polygon};
+use egui_plot::{Legend, Line, PlotPoints, Points, Polygon};
 
 use super::Frame;
+use super::charts::chart;
 use crate::analysis::theory::{EdgePoint, Phase, edge_of_chaos};
 use crate::nn::Activation;
 use crate::tr;
@@ -48,11 +49,9 @@ impl ChaosWindow {
             ui.label(tr!(tr, "chaos-intro", activation = activation.name()));
             let (ordered_name, chaotic_name) = (tr!(tr, "chaos-region-ordered"), tr!(tr, "chaos-region-chaotic"));
             let point_name = tr!(tr, "chaos-this-network-series");
-            Plot::new("edge-of-chaos")
-                .show_background(false)
+            chart("edge-of-chaos")
                 .height(240.0)
                 .legend(Legend::default())
-                .allow_scroll(false)
                 .allow_drag(false)
                 .include_x(0.0)
                 .include_x(SIGMA_W2_MAX)

@@ -60,6 +60,13 @@ fn decimate(points: Vec<[f64; 2]>) -> Vec<[f64; 2]> {
 
 const CHART_HEIGHT: f32 = 130.0;
 
+/// A chart as the lab draws them all: no background fill (a software
+/// renderer blends each of its pixels again every frame; the grid and axes
+/// frame the chart) and no zoom on the mouse wheel (it scrolls the panel).
+pub fn chart<'a>(id: impl egui::AsId) -> Plot<'a> {
+    Plot::new(id).show_background(false).allow_scroll(false)
+}
+
 /// log10 of a positive value; nothing for zero or non-finite values, which
 /// a log chart cannot place.
 fn log10(value: f64) -> Option<f64> {
@@ -132,8 +139,7 @@ fn per_layer_log_chart(
     value: impl Fn(&ProbeRecord, usize) -> Option<f64>,
     predicted: &[Option<f64>],
 ) {
-    let mut plot =
-        Plot::new(id).show_background(false).height(CHART_HEIGHT).allow_scroll(false).x_axis_formatter(move |mark, _| axis.label(mark));
+    let mut plot = chart(id).height(CHART_HEIGHT).x_axis_formatter(move |mark, _| axis.label(mark));
     if layers <= MAX_LEGEND_LAYERS {
         plot = plot.legend(Legend::default());
     }
@@ -204,14 +210,9 @@ impl Charts {
             .map(|r| r.train_loss.max(r.test_loss))
             .filter(|v| v.is_finite())
             .fold((0.0f64, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
-        Plot::new("loss")
-            .show_background(false)
-            .height(CHART_HEIGHT)
-            .legend(Legend::default())
-            .allow_scroll(false)
-            .include_y(0.0)
-            .x_axis_formatter(move |mark, _| axis.label(mark))
-            .show(ui, |plot| {
+        chart("loss").height(CHART_HEIGHT).legend(Legend::default()).include_y(0.0).x_axis_formatter(move |mark, _| axis.label(mark)).show(
+            ui,
+            |plot| {
                 for phase in phases {
                     let (a, b) = (axis.x(phase.start_step), axis.x(phase.end_step));
                     match phase.kind {
@@ -234,15 +235,14 @@ impl Charts {
                         .color(Color32::from_rgb(230, 120, 20))
                         .width(2.0),
                 );
-            });
+            },
+        );
         if lab.data.task.classes().is_some() {
             let moments = lab.parts.moments;
             ui.strong(tr!(tr, "charts-accuracy-heading")).on_hover_text(tr!(tr, "charts-accuracy-tooltip"));
-            Plot::new("accuracy")
-                .show_background(false)
+            chart("accuracy")
                 .height(90.0)
                 .legend(Legend::default())
-                .allow_scroll(false)
                 .include_y(0.0)
                 .include_y(1.0)
                 .x_axis_formatter(move |mark, _| axis.label(mark))
@@ -312,10 +312,8 @@ impl Charts {
                     log10(s.grad_norm).map(|v| Bar::new((k + 1) as f64, v).width(0.7).fill(palette::layer_colour(k, layers)))
                 })
                 .collect();
-            Plot::new("profile")
-                .show_background(false)
+            chart("profile")
                 .height(90.0)
-                .allow_scroll(false)
                 .allow_drag(false)
                 .y_axis_formatter(decade_label)
                 .y_grid_spacer(decade_spacer)
@@ -355,17 +353,9 @@ impl Charts {
             .enumerate()
             .filter_map(|(k, s)| s.map(|step| Bar::new((k + 1) as f64, step as f64).width(0.7).fill(palette::layer_colour(k, layers))))
             .collect();
-        Plot::new("settled")
-            .show_background(false)
-            .height(80.0)
-            .allow_scroll(false)
-            .allow_drag(false)
-            .include_y(0.0)
-            .include_x(0.5)
-            .include_x(hidden as f64 + 0.5)
-            .show(ui, |plot| {
-                plot.bar_chart(BarChart::new(tr!(tr, "charts-settled-series"), bars));
-            });
+        chart("settled").height(80.0).allow_drag(false).include_y(0.0).include_x(0.5).include_x(hidden as f64 + 0.5).show(ui, |plot| {
+            plot.bar_chart(BarChart::new(tr!(tr, "charts-settled-series"), bars));
+        });
         if let Some(report) = &lab.homogeneity
             && let Some(within) = report.within_layer.first()
         {
@@ -375,10 +365,8 @@ impl Charts {
                 .filter_map(|(k, v)| v.map(|v| Bar::new((k + 1) as f64, v).width(0.7).fill(palette::layer_colour(k, layers))))
                 .collect();
             ui.strong(tr!(tr, "charts-within-layer-heading")).on_hover_text(tr!(tr, "charts-within-layer-tooltip"));
-            Plot::new("within-layer")
-                .show_background(false)
+            chart("within-layer")
                 .height(80.0)
-                .allow_scroll(false)
                 .allow_drag(false)
                 .include_y(0.0)
                 .include_y(1.0)
@@ -433,10 +421,8 @@ pub fn draw_histogram(ui: &mut egui::Ui, tr: &Localizer, id: &str, histogram: &H
     let bars: Vec<Bar> =
         histogram.counts.iter().enumerate().map(|(i, &c)| Bar::new(histogram.bin_centre(i), f64::from(c)).width(width)).collect();
     let log = histogram.scale == HistogramScale::Log10Magnitude;
-    Plot::new(id)
-        .show_background(false)
+    chart(id)
         .height(CHART_HEIGHT)
-        .allow_scroll(false)
         .include_x(histogram.low)
         .include_x(histogram.high)
         .x_axis_formatter(move |mark: GridMark, _| if log { decade_label(mark, &(0.0..=0.0)) } else { format!("{}", mark.value) })

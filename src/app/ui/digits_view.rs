@@ -87,8 +87,8 @@ impl ImageAtlas {
             return;
         }
         let same_painter =
-            |batch: &&mut Batch| batch.painter.layer_id() == painter.layer_id() && batch.painter.clip_rect() == painter.clip_rect();
-        let batch = match self.batches.iter_mut().position(|batch| same_painter(&batch)) {
+            |batch: &Batch| batch.painter.layer_id() == painter.layer_id() && batch.painter.clip_rect() == painter.clip_rect();
+        let batch = match self.batches.iter().position(same_painter) {
             Some(index) => &mut self.batches[index],
             None => {
                 let slot = painter.add(egui::Shape::Noop);

@@ -2,10 +2,10 @@
 //! of its activation over the probe batch, and its incoming weights.
 
 use bevy_egui::egui::{self, Color32, Vec2};
-use egui_plot::{Bar, BarChart, Plot};
+use egui_plot::{Bar, BarChart};
 
 use super::Frame;
-use super::charts::draw_histogram;
+use super::charts::{chart, draw_histogram};
 use crate::app::palette;
 use crate::app::pictures::MAX_DRAWN_UNITS;
 use crate::tr;
@@ -67,11 +67,7 @@ impl Inspector {
                 .map(|(i, &w)| Bar::new(i as f64, w).width(0.8).fill(palette::diverging(w as f32, 1e-9)).name(&names[i]))
                 .collect();
             let series = tr!(tr, "inspector-weight-series");
-            Plot::new("inspector-weights")
-                .show_background(false)
-                .height(110.0)
-                .allow_scroll(false)
-                .show(ui, |plot| plot.bar_chart(BarChart::new(series, bars)));
+            chart("inspector-weights").height(110.0).show(ui, |plot| plot.bar_chart(BarChart::new(series, bars)));
             ui.small(tr!(tr, "inspector-bias", bias = network.bias(layer)[unit]));
         });
         if !open {

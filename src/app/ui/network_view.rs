@@ -386,11 +386,11 @@ impl NetworkView {
         };
         // Anything but new pictures (a resize, a switch, a step-through
         // stage) is drawn at once.
+        let stale = self.diagram.drawn.as_ref() != Some(&key);
         let only_pictures_changed =
-            self.diagram.drawn.as_ref().is_some_and(|drawn| DiagramKey { pictures: drawn.pictures, ..key.clone() } == *drawn);
+            || self.diagram.drawn.as_ref().is_some_and(|drawn| DiagramKey { pictures: drawn.pictures, ..key.clone() } == *drawn);
         let started = web_time::Instant::now();
-        let due = !only_pictures_changed || self.diagram.refresh.get_or_insert(REDRAW).due(started);
-        if self.diagram.drawn.as_ref() != Some(&key) && due {
+        if stale && (!only_pictures_changed() || self.diagram.refresh.get_or_insert(REDRAW).due(started)) {
             let to_pixels = |p: Pos2| pos2((p.x - drawing.min.x) * ppp, (p.y - drawing.min.y) * ppp);
             if let Some(mut canvas) = tiny_skia::Pixmap::new(key.pixels[0].max(1) as u32, key.pixels[1].max(1) as u32) {
                 for edge in &edges {

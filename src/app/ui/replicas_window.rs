@@ -4,8 +4,9 @@
 //! measures over time.
 
 use bevy_egui::egui::{self, Color32, Rect, Sense, Stroke, pos2, vec2};
-use egui_plot::{Legend, Line, Plot, PlotPoints};
+use egui_plot::{Legend, Line, PlotPoints};
 
+use super::charts::chart;
 use super::{Frame, Requests};
 use crate::analysis::homogeneity::{HomogeneityReport, HomogeneitySummary};
 use crate::app::palette;
@@ -67,34 +68,27 @@ fn history_chart(ui: &mut egui::Ui, tr: &Localizer, history: &[HomogeneitySummar
         Line::new(name, points)
     };
     let layers = history.last().map_or(0, |h| h.cka.len());
-    Plot::new("homogeneity-history")
-        .show_background(false)
-        .height(150.0)
-        .legend(Legend::default())
-        .allow_scroll(false)
-        .include_y(0.0)
-        .include_y(1.0)
-        .show(ui, |plot| {
-            plot.line(line(tr!(tr, "replicas-series-agreement"), &|h| h.agreement).color(Color32::from_rgb(230, 120, 20)).width(2.0));
+    chart("homogeneity-history").height(150.0).legend(Legend::default()).include_y(0.0).include_y(1.0).show(ui, |plot| {
+        plot.line(line(tr!(tr, "replicas-series-agreement"), &|h| h.agreement).color(Color32::from_rgb(230, 120, 20)).width(2.0));
+        plot.line(
+            line(tr!(tr, "replicas-series-agreement-chance"), &|h| h.agreement_chance)
+                .color(Color32::from_rgb(230, 120, 20))
+                .style(egui_plot::LineStyle::dashed_loose()),
+        );
+        plot.line(line(tr!(tr, "replicas-series-far-agreement"), &|h| h.ood_agreement).color(Color32::from_rgb(240, 200, 80)));
+        plot.line(line(tr!(tr, "replicas-series-weights-raw"), &|h| h.weight_cosine).color(Color32::from_rgb(140, 140, 140)));
+        plot.line(line(tr!(tr, "replicas-series-weights-matched"), &|h| h.weight_cosine_matched).color(Color32::WHITE));
+        plot.line(
+            line(tr!(tr, "replicas-series-matched-chance"), &|h| h.weight_cosine_matched_chance)
+                .color(Color32::WHITE)
+                .style(egui_plot::LineStyle::dashed_loose()),
+        );
+        for layer in 0..layers {
             plot.line(
-                line(tr!(tr, "replicas-series-agreement-chance"), &|h| h.agreement_chance)
-                    .color(Color32::from_rgb(230, 120, 20))
-                    .style(egui_plot::LineStyle::dashed_loose()),
+                line(tr!(tr, "replicas-series-cka", layer = layer + 1), &|h| h.cka[layer]).color(palette::layer_colour(layer, layers)),
             );
-            plot.line(line(tr!(tr, "replicas-series-far-agreement"), &|h| h.ood_agreement).color(Color32::from_rgb(240, 200, 80)));
-            plot.line(line(tr!(tr, "replicas-series-weights-raw"), &|h| h.weight_cosine).color(Color32::from_rgb(140, 140, 140)));
-            plot.line(line(tr!(tr, "replicas-series-weights-matched"), &|h| h.weight_cosine_matched).color(Color32::WHITE));
-            plot.line(
-                line(tr!(tr, "replicas-series-matched-chance"), &|h| h.weight_cosine_matched_chance)
-                    .color(Color32::WHITE)
-                    .style(egui_plot::LineStyle::dashed_loose()),
-            );
-            for layer in 0..layers {
-                plot.line(
-                    line(tr!(tr, "replicas-series-cka", layer = layer + 1), &|h| h.cka[layer]).color(palette::layer_colour(layer, layers)),
-                );
-            }
-        });
+        }
+    });
 }
 
 /// The mean of a pair matrix's off-diagonal entries, as "0.33", or "-".

@@ -7,9 +7,10 @@
 //! test accuracy still says nothing.
 
 use bevy_egui::egui::{self, Color32, Pos2, Rect, Sense, Shape, Stroke, pos2, vec2};
-use egui_plot::{Legend, Line, Plot, PlotPoints};
+use egui_plot::{Legend, Line, PlotPoints};
 
 use super::Frame;
+use super::charts::chart;
 use crate::analysis::fourier::{NeuronSpectrum, input_spectra};
 use crate::app::palette;
 use crate::data::InputPlane;
@@ -76,20 +77,13 @@ impl WavesWindow {
         let tr = frame.tr;
         ui.strong(tr!(tr, "waves-progress-heading")).on_hover_text(tr!(tr, "waves-progress-tooltip"));
         let (share_name, test_name) = (tr!(tr, "waves-series-median-share"), tr!(tr, "waves-series-test-accuracy"));
-        Plot::new("waves-progress")
-            .show_background(false)
-            .height(120.0)
-            .legend(Legend::default())
-            .allow_scroll(false)
-            .include_y(0.0)
-            .include_y(1.0)
-            .show(ui, |plot| {
-                let share: PlotPoints = records.iter().map(|r| [r.step as f64, r.median_share]).collect();
-                plot.line(Line::new(share_name, share).color(Color32::from_rgb(80, 200, 255)).width(2.0));
-                let test: PlotPoints =
-                    history.iter().filter_map(|r| r.test_acc.filter(|a| a.is_finite()).map(|a| [r.step as f64, a])).collect();
-                plot.line(Line::new(test_name, test).color(Color32::from_rgb(230, 120, 20)));
-            });
+        chart("waves-progress").height(120.0).legend(Legend::default()).include_y(0.0).include_y(1.0).show(ui, |plot| {
+            let share: PlotPoints = records.iter().map(|r| [r.step as f64, r.median_share]).collect();
+            plot.line(Line::new(share_name, share).color(Color32::from_rgb(80, 200, 255)).width(2.0));
+            let test: PlotPoints =
+                history.iter().filter_map(|r| r.test_acc.filter(|a| a.is_finite()).map(|a| [r.step as f64, a])).collect();
+            plot.line(Line::new(test_name, test).color(Color32::from_rgb(230, 120, 20)));
+        });
     }
 
     /// Share (1 at the top) by probe (across), brightness the fraction of
@@ -142,9 +136,9 @@ impl WavesWindow {
             order.sort_by_key(|n| (n.frequency.unwrap_or(usize::MAX), n.unit));
         }
         let inputs = network.layers[0].inputs;
-        let weights = |n: &NeuronSpectrum| -> (Vec<f64>, Vec<f64>) {
+        let weights = |n: &NeuronSpectrum| -> (&[f64], &[f64]) {
             let row = &network.weights(0)[n.unit * inputs..(n.unit + 1) * inputs];
-            (row[..modulus].to_vec(), row[modulus..2 * modulus].to_vec())
+            (&row[..modulus], &row[modulus..2 * modulus])
         };
         ui.horizontal_wrapped(|ui| {
             // Tiles have no background: the space between them groups a
@@ -161,14 +155,14 @@ impl WavesWindow {
                 let painter = ui.painter();
                 let colour = frequency_colour(neuron.frequency, frequencies);
                 let (from_a, from_b) = weights(neuron);
-                let scale = from_a.iter().chain(&from_b).fold(0.0f64, |m, v| m.max(v.abs())).max(1e-12);
+                let scale = from_a.iter().chain(from_b).fold(0.0f64, |m, v| m.max(v.abs())).max(1e-12);
                 // From a in the top half, from b in the bottom one: two
                 // noisy curves are hard to tell apart on top of each other,
                 // and a dashed one cost ten times the triangles of a solid
                 // one (a software renderer's frame is bound by them).
                 let (top, bottom) = rect.split_top_bottom_at_fraction(0.5);
                 painter.hline(rect.x_range(), rect.center().y, Stroke::new(1.0, Color32::from_gray(45)));
-                for (band, values) in [(top, &from_a), (bottom, &from_b)] {
+                for (band, values) in [(top, from_a), (bottom, from_b)] {
                     // A diverged network's weights have no curve to draw.
                     if values.iter().any(|v| !v.is_finite()) {
                         continue;
