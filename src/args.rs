@@ -33,7 +33,8 @@ pub struct Cli {
 pub enum Command {
     /// Train headless and write config.toml, metrics.csv, model.json,
     /// data_train.csv, data_test.csv, summary.json, emergence.json and
-    /// theory.json (and confusion.csv for a classifier) to --out.
+    /// theory.json (and confusion.csv for a classifier) to --out; with
+    /// --experiment, also experiment.emlab for the app to open.
     Run(RunArgs),
     /// Train --steps steps, then write every number of one training step
     /// on one training point (forward, loss, backward, update) as one JSON
@@ -133,6 +134,10 @@ pub struct RunArgs {
     /// (data_train.csv, data_test.csv); comma-separated.
     #[arg(long, value_name = "model,data", value_delimiter = ',', value_parser = parse_skippable)]
     pub skip: Vec<Skippable>,
+    /// Also write experiment.emlab: the trained run, which `gui
+    /// --experiment` (or the app's Files window) opens to go on training.
+    #[arg(long)]
+    pub experiment: bool,
 }
 
 fn parse_skippable(text: &str) -> Result<Skippable, String> {
@@ -267,6 +272,10 @@ pub struct GuiArgs {
     /// Open this lesson (see `emergence-lab lessons`) at its first step.
     #[arg(long, value_name = "NAME", conflicts_with_all = ["preset", "config"])]
     pub lesson: Option<String>,
+    /// Open a saved experiment (`run --experiment`, or saved from the Files
+    /// window) and go on from where it stopped.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["preset", "config", "overrides", "lesson", "link"])]
+    pub experiment: Option<PathBuf>,
     /// Open a share link (the web page's "Copy link"): its settings, and
     /// its lesson step if it has one.
     #[arg(long, value_name = "URL", conflicts_with_all = ["preset", "config", "lesson"])]

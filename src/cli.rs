@@ -176,7 +176,7 @@ pub fn run(args: &RunArgs) -> i32 {
     } else {
         ProgressBar::hidden()
     };
-    let finished = train_to_directory(config, &args.out, &args.skip, |run, done| {
+    let finished = train_to_directory(config, &args.out, &args.skip, args.experiment, |run, done| {
         progress.set_position(done);
         progress.set_message(format!("test loss {:.4}", run.main().latest().test_loss));
     });

@@ -19,12 +19,17 @@ use crate::run::Run;
 /// gets every one as it comes.
 const HISTORY_IN_MEMORY: usize = 20_000;
 
+/// The saved experiment's name in a run directory.
+pub const EXPERIMENT_FILE: &str = "experiment.emlab";
+
 #[derive(Debug, thiserror::Error)]
 pub enum HeadlessError {
     #[error(transparent)]
     Data(#[from] DataError),
     #[error(transparent)]
     Write(#[from] WriteError),
+    #[error(transparent)]
+    Experiment(#[from] Box<crate::run::experiment::ExperimentError>),
 }
 
 /// What a finished (or diverged) headless run leaves behind.
@@ -38,13 +43,15 @@ pub struct Finished {
 }
 
 /// Trains `config` and writes its run directory at `out`, leaving out the
-/// `skip`ped files. The directory is checked (and a staging folder made)
+/// `skip`ped files, and with `experiment` the saved experiment
+/// (`experiment.emlab`) that the app opens to go on training. The directory is checked (and a staging folder made)
 /// before the data is built or any step is taken. `progress` is told the
 /// steps done after every chunk of training.
 pub fn train_to_directory(
     config: Config,
     out: &Path,
     skip: &[Skippable],
+    experiment: bool,
     mut progress: impl FnMut(&Run, u64),
 ) -> Result<Finished, HeadlessError> {
     let output = RunOutput::prepare(out)?;
@@ -120,6 +127,9 @@ pub fn train_to_directory(
             history.push(report.summary());
         }
         write_csv_file(&output.file("homogenisation.csv"), |out| write_homogeneity_csv(&history, out))?;
+    }
+    if experiment {
+        crate::run::experiment::save(&run, &output.file(EXPERIMENT_FILE)).map_err(Box::new)?;
     }
     let target = output.target().to_path_buf();
     let replaced = output.finish()?;

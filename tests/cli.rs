@@ -101,6 +101,30 @@ fn a_written_config_reproduces_the_run_exactly() {
     assert!(read(&config).contains("seed = 7"));
 }
 
+/// `run --experiment` leaves the run itself, which goes on exactly as if it
+/// had never stopped; without the flag there is no such file.
+#[test]
+fn run_with_experiment_writes_a_run_that_goes_on_bit_identically() {
+    use emergence_lab::config::{ConfigSource, load_config};
+    use emergence_lab::run::{Run, experiment};
+
+    let (_keep, out) = out_dir("saved");
+    let output = run(&["run", "--preset", "deep-spiral", "--steps", "137", "--experiment", "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut resumed = experiment::load(&out.join("experiment.emlab")).expect("the saved experiment loads");
+    assert_eq!(resumed.step_count(), 137);
+    resumed.run(200);
+    let mut straight = Run::new(load_config(&ConfigSource::Preset("deep-spiral".into()), &[]).unwrap()).unwrap();
+    straight.run(337);
+    let bits = |run: &Run| run.main().network().params.iter().map(|p| p.to_bits()).collect::<Vec<u64>>();
+    assert_eq!(bits(&resumed), bits(&straight), "the resumed run drifted from the straight one");
+
+    let (_keep2, plain) = out_dir("plain");
+    let output = run(&["run", "--preset", "deep-spiral", "--steps", "5", "--out", plain.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!plain.join("experiment.emlab").exists());
+}
+
 #[test]
 fn a_diverged_run_exits_zero_and_says_where() {
     let (_keep, out) = out_dir("boom");

@@ -85,6 +85,33 @@ fn without_a_display_the_app_says_so() {
     assert!(stderr.contains("/proc/nowhere/shot.png"), "{stderr}");
 }
 
+/// A run trained headless opens in the window where it stopped; a file
+/// that is not an experiment is bad input, named in the message.
+#[test]
+fn the_app_goes_on_with_a_saved_experiment() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("notes.emlab");
+    std::fs::write(&bad, "not an experiment").unwrap();
+    let output =
+        Command::new(env!("CARGO_BIN_EXE_emergence-lab")).env("DISPLAY", ":0").args(["gui", "--experiment"]).arg(&bad).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--experiment") && stderr.contains("notes.emlab"), "{stderr}");
+    if !window_tests_run() {
+        return;
+    }
+    let out = dir.path().join("run");
+    let trained = Command::new(env!("CARGO_BIN_EXE_emergence-lab"))
+        .args(["run", "--preset", "deep-spiral", "--steps", "700", "--experiment", "--skip", "model,data", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(trained.status.success(), "{}", String::from_utf8_lossy(&trained.stderr));
+    let stdout =
+        stdout_of_success(app_in_xvfb().args(["gui", "--speed", "0", "--frames", "8", "--experiment"]).arg(out.join("experiment.emlab")));
+    assert!(stdout.contains("now at step 700"), "{stdout}");
+}
+
 /// The app in Chinese, chosen from the environment as a classroom machine
 /// would: the window opens on a lesson in Chinese and says which language
 /// it drew. (That the glyphs exist is `tests/i18n.rs`'s font test; what

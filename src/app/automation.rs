@@ -110,10 +110,11 @@ fn count_frames_and_exit(
         let (steps, samples) = automation.start.map_or((0, 0), |(s, n)| (lab.step.saturating_sub(s), lab.samples_seen.saturating_sub(n)));
         let per_second = |count: u64| if seconds > 0.0 { count as f64 / seconds } else { 0.0 };
         println!(
-            "{} frames, average frame time {average:.2} ms; trained {steps} steps over the measured frames ({:.0} steps/s, {:.0} samples/s)",
+            "{} frames, average frame time {average:.2} ms; trained {steps} steps over the measured frames ({:.0} steps/s, {:.0} samples/s), now at step {}",
             automation.frames,
             per_second(steps),
-            per_second(samples)
+            per_second(samples),
+            lab.step
         );
         if let Some(words) = words {
             println!("language: {}", words.language());

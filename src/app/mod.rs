@@ -92,6 +92,9 @@ static APP_BUILT: AtomicBool = AtomicBool::new(false);
 /// How the app starts.
 pub struct Start {
     pub config: crate::config::Config,
+    /// A saved experiment to go on with (`--experiment`), whose config is
+    /// `config`.
+    pub experiment: Option<Box<crate::run::Run>>,
     pub lessons: classroom::Lessons,
     /// A lesson and step to open.
     pub lesson: Option<(usize, usize)>,
@@ -142,6 +145,10 @@ pub fn build(start: Start, window: Window) -> App {
         .add_systems(Startup, spawn_camera);
     if let Some(message) = start.notice {
         app.world_mut().resource_mut::<Notice>().message = Some(message);
+    }
+    // Before the commands below, which apply to the loaded run.
+    if let Some(run) = start.experiment {
+        app.world_mut().write_message(RunCommand(Command::Load(run)));
     }
     if let Some(stop) = start.stop {
         app.world_mut().write_message(RunCommand(Command::StopAt(stop)));
@@ -211,9 +218,18 @@ pub fn run(args: GuiArgs) -> i32 {
     };
     // A link's settings win over its lesson step's own: they are what the
     // teacher had on screen when the link was made.
-    let config = match (lesson, &args.link) {
-        (Some((index, step)), None) => lessons_by_name[index].steps[step].config.clone(),
-        (_, Some(link)) => match crate::share::decode(link) {
+    let experiment = match args.experiment.as_deref().map(crate::run::experiment::load) {
+        Some(Ok(run)) => Some(Box::new(run)),
+        Some(Err(error)) => {
+            eprintln!("error: --experiment: {error}");
+            return EXIT_BAD_INPUT;
+        }
+        None => None,
+    };
+    let config = match (&experiment, lesson, &args.link) {
+        (Some(run), _, _) => run.config().clone(),
+        (None, Some((index, step)), None) => lessons_by_name[index].steps[step].config.clone(),
+        (None, _, Some(link)) => match crate::share::decode(link) {
             Ok(setup) => {
                 // The link's language comes after --lang, before the
                 // environment's.
@@ -227,7 +243,7 @@ pub fn run(args: GuiArgs) -> i32 {
                 return EXIT_BAD_INPUT;
             }
         },
-        (None, None) => match args.config.load(&[]) {
+        (None, None, None) => match args.config.load(&[]) {
             Ok(config) => config,
             Err(error) => {
                 eprintln!("error: {error}");
@@ -245,6 +261,7 @@ pub fn run(args: GuiArgs) -> i32 {
     };
     let start = Start {
         config,
+        experiment,
         lessons,
         lesson,
         speed,

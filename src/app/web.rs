@@ -54,6 +54,7 @@ pub fn start() {
     };
     let speed = lesson.and_then(|(index, step)| lessons.lessons[index].steps[step].play.then(Default::default));
     let start = Start {
+        experiment: None,
         config,
         lessons,
         lesson,

@@ -44,7 +44,7 @@ pub fn execute(plan: &Plan, dir: &Path, threads: usize, mut on_done: impl FnMut(
     let run = |index: usize| -> (f64, Result<Summary, SweepError>) {
         let started = Instant::now();
         let job = &jobs[index];
-        let outcome = train_to_directory(configs[index].clone(), &job.out(), &skip, |_, _| {})
+        let outcome = train_to_directory(configs[index].clone(), &job.out(), &skip, false, |_, _| {})
             .map(|finished| finished.summary)
             .map_err(|source| SweepError::Run { job: job.dir.display().to_string(), source });
         (started.elapsed().as_secs_f64(), outcome)

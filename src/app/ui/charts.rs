@@ -3,8 +3,9 @@
 //! here), the per-layer profile now, and histograms of the current step.
 
 use bevy_egui::egui::{self, Color32};
-use egui_plot::{Bar, BarChart, GridInput, GridMark, Legend, Line, Plot, PlotPoints, Polygon, VLine};
+use egui_plot::{Bar, BarChart, GridInput, GridMark, Line, Plot, PlotPoints, Polygon, VLine};
 
+use super::traces::{Trace, legend, tolerance};
 use super::{Frame, Requests};
 use crate::analysis::emergence::PhaseKind;
 use crate::analysis::theory::Phase;
@@ -34,31 +35,11 @@ pub struct Charts {
     histogram: HistogramKind,
 }
 
-/// At most this many points per line: about one per pixel of a chart (a
-/// low and a high every two pixels), so a long history costs the renderer
-/// no more than a short one. Twice as many drew nothing more to see and
-/// took a software renderer 45 ms a frame after 20,000 steps of a ten-layer
-/// network (36 ms now; 17 ms at step 0).
-const MAX_POINTS: usize = 350;
-
-/// Keeps the lowest and highest value of each of `MAX_POINTS / 2` runs of
-/// points: the line's envelope is unchanged at the chart's resolution.
-fn decimate(points: Vec<[f64; 2]>) -> Vec<[f64; 2]> {
-    if points.len() <= MAX_POINTS {
-        return points;
-    }
-    let run = points.len().div_ceil(MAX_POINTS / 2);
-    points
-        .chunks(run)
-        .flat_map(|chunk| {
-            let low = chunk.iter().min_by(|a, b| a[1].total_cmp(&b[1])).copied().unwrap_or(chunk[0]);
-            let high = chunk.iter().max_by(|a, b| a[1].total_cmp(&b[1])).copied().unwrap_or(chunk[0]);
-            if low[0] <= high[0] { [low, high] } else { [high, low] }
-        })
-        .collect()
-}
-
 const CHART_HEIGHT: f32 = 130.0;
+const ACCURACY_HEIGHT: f32 = 90.0;
+const TRAIN_COLOUR: Color32 = Color32::from_rgb(120, 120, 120);
+const TEST_COLOUR: Color32 = Color32::from_rgb(230, 120, 20);
+const WAVE_SHARE_COLOUR: Color32 = Color32::from_rgb(80, 200, 255);
 
 /// A chart as the lab draws them all: no background fill (a software
 /// renderer blends each of its pixels again every frame; the grid and axes
@@ -107,8 +88,9 @@ impl StepAxis {
     }
 }
 
-fn series(records: &[ProbeRecord], axis: StepAxis, value: impl Fn(&ProbeRecord) -> Option<f64>) -> PlotPoints<'static> {
-    PlotPoints::from(decimate(records.iter().filter_map(|r| value(r).filter(|v| v.is_finite()).map(|v| [axis.x(r.step), v])).collect()))
+/// `value` of every record where it is finite, over the steps.
+fn series(records: &[ProbeRecord], axis: StepAxis, value: impl Fn(&ProbeRecord) -> Option<f64>) -> Trace {
+    Trace::new(records.iter().filter_map(|r| value(r).filter(|v| v.is_finite()).map(|v| [axis.x(r.step), v])).collect())
 }
 
 /// Above this many layers a legend would hide the chart; the colours (dark
@@ -141,7 +123,7 @@ fn per_layer_log_chart(
 ) {
     let mut plot = chart(id).height(CHART_HEIGHT).x_axis_formatter(move |mark, _| axis.label(mark));
     if layers <= MAX_LEGEND_LAYERS {
-        plot = plot.legend(Legend::default());
+        plot = plot.legend(legend());
     }
     if layers > MAX_LEGEND_LAYERS {
         ui.small(tr!(tr, "charts-layer-colours"));
@@ -150,11 +132,12 @@ fn per_layer_log_chart(
         (Some(first), Some(last)) => (axis.x(first.step), axis.x(last.step).max(axis.x(first.step) + 1.0)),
         _ => (0.0, 1.0),
     };
+    let traces: Vec<Trace> = (0..layers).map(|layer| series(records, axis, |r| value(r, layer).and_then(log10))).collect();
+    let tolerance = tolerance(&traces, CHART_HEIGHT);
     plot.y_axis_formatter(decade_label).y_grid_spacer(decade_spacer).show(ui, |plot| {
-        for layer in 0..layers {
-            let points = series(records, axis, |r| value(r, layer).and_then(log10));
+        for (layer, trace) in traces.into_iter().enumerate() {
             let name = tr!(tr, "charts-layer-short", layer = layer + 1);
-            plot.line(Line::new(name.clone(), points).color(palette::layer_colour(layer, layers)).width(1.5));
+            trace.draw(plot, name.clone(), palette::layer_colour(layer, layers), tolerance, |line| line.width(1.5));
             if let Some(level) = predicted.get(layer).copied().flatten().and_then(log10) {
                 // Named as the layer's own line: one legend entry shows
                 // and hides both (the caption says what dashed means).
@@ -210,7 +193,9 @@ impl Charts {
             .map(|r| r.train_loss.max(r.test_loss))
             .filter(|v| v.is_finite())
             .fold((0.0f64, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
-        chart("loss").height(CHART_HEIGHT).legend(Legend::default()).include_y(0.0).x_axis_formatter(move |mark, _| axis.label(mark)).show(
+        let losses = [series(records, axis, |r| Some(r.train_loss)), series(records, axis, |r| Some(r.test_loss))];
+        let loss_tolerance = tolerance(&losses, CHART_HEIGHT);
+        chart("loss").height(CHART_HEIGHT).legend(legend()).include_y(0.0).x_axis_formatter(move |mark, _| axis.label(mark)).show(
             ui,
             |plot| {
                 for phase in phases {
@@ -226,23 +211,25 @@ impl Charts {
                         }
                     }
                 }
-                plot.line(
-                    Line::new(tr!(tr, "charts-train"), series(records, axis, |r| Some(r.train_loss)))
-                        .color(Color32::from_rgb(120, 120, 120)),
-                );
-                plot.line(
-                    Line::new(tr!(tr, "charts-test"), series(records, axis, |r| Some(r.test_loss)))
-                        .color(Color32::from_rgb(230, 120, 20))
-                        .width(2.0),
-                );
+                let [train, test] = losses;
+                train.draw(plot, tr!(tr, "charts-train"), TRAIN_COLOUR, loss_tolerance, |line| line.width(1.0));
+                test.draw(plot, tr!(tr, "charts-test"), TEST_COLOUR, loss_tolerance, |line| line.width(2.0));
             },
         );
         if lab.data.task.classes().is_some() {
             let moments = lab.parts.moments;
             ui.strong(tr!(tr, "charts-accuracy-heading")).on_hover_text(tr!(tr, "charts-accuracy-tooltip"));
+            let waves = &lab.parts.fourier;
+            let accuracies = [
+                series(records, axis, |r| r.train_acc),
+                series(records, axis, |r| r.test_acc),
+                // Modular addition: the order that forms before the jump.
+                Trace::new(waves.iter().filter(|w| w.median_share.is_finite()).map(|w| [axis.x(w.step), w.median_share]).collect()),
+            ];
+            let accuracy_tolerance = tolerance(&accuracies, ACCURACY_HEIGHT);
             chart("accuracy")
-                .height(90.0)
-                .legend(Legend::default())
+                .height(ACCURACY_HEIGHT)
+                .legend(legend())
                 .include_y(0.0)
                 .include_y(1.0)
                 .x_axis_formatter(move |mark, _| axis.label(mark))
@@ -257,20 +244,11 @@ impl Charts {
                             VLine::new(tr!(tr, "charts-test-fitted", step = step), axis.x(step)).color(Color32::from_rgb(230, 120, 20)),
                         );
                     }
-                    plot.line(
-                        Line::new(tr!(tr, "charts-train"), series(records, axis, |r| r.train_acc)).color(Color32::from_rgb(120, 120, 120)),
-                    );
-                    plot.line(
-                        Line::new(tr!(tr, "charts-test"), series(records, axis, |r| r.test_acc))
-                            .color(Color32::from_rgb(230, 120, 20))
-                            .width(2.0),
-                    );
-                    // Modular addition: the order that forms before the jump.
-                    let waves = &lab.parts.fourier;
-                    if !waves.is_empty() {
-                        let points = PlotPoints::from(decimate(waves.iter().map(|w| [axis.x(w.step), w.median_share]).collect()));
-                        plot.line(Line::new(tr!(tr, "charts-median-wave-share"), points).color(Color32::from_rgb(80, 200, 255)));
-                    }
+                    let [train, test, wave_share] = accuracies;
+                    train.draw(plot, tr!(tr, "charts-train"), TRAIN_COLOUR, accuracy_tolerance, |line| line.width(1.0));
+                    test.draw(plot, tr!(tr, "charts-test"), TEST_COLOUR, accuracy_tolerance, |line| line.width(2.0));
+                    wave_share
+                        .draw(plot, tr!(tr, "charts-median-wave-share"), WAVE_SHARE_COLOUR, accuracy_tolerance, |line| line.width(1.0));
                 });
             if let (Some(train), Some(test)) = (moments.train_step, moments.test_step)
                 && test >= 3 * train.max(1)
@@ -445,27 +423,5 @@ pub fn draw_histogram(ui: &mut egui::Ui, tr: &Localizer, id: &str, histogram: &H
     }
     if !outside.is_empty() {
         ui.small(tr!(tr, "charts-histogram-outside", counts = outside.join(&tr!(tr, "charts-list-separator"))));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decimation_keeps_the_order_and_every_runs_lowest_and_highest_point() {
-        let points: Vec<[f64; 2]> = (0..10_000).map(|i| [i as f64, ((i * 7919) % 1000) as f64]).collect();
-        let kept = decimate(points.clone());
-        assert!(kept.len() <= MAX_POINTS, "{} points kept", kept.len());
-        assert!(kept.windows(2).all(|pair| pair[0][0] < pair[1][0]), "steps out of order");
-        let run = points.len().div_ceil(MAX_POINTS / 2);
-        for (chunk, pair) in points.chunks(run).zip(kept.chunks(2)) {
-            let low = chunk.iter().map(|p| p[1]).fold(f64::INFINITY, f64::min);
-            let high = chunk.iter().map(|p| p[1]).fold(f64::NEG_INFINITY, f64::max);
-            let values = [pair[0][1], pair[1][1]];
-            assert!(values.contains(&low) && values.contains(&high), "run lost its envelope: {values:?} for {low}..{high}");
-        }
-        let short: Vec<[f64; 2]> = points[..MAX_POINTS].to_vec();
-        assert_eq!(decimate(short.clone()), short);
     }
 }

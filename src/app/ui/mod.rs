@@ -19,6 +19,7 @@ mod network_view;
 mod replicas_window;
 mod run_bar;
 mod step_window;
+mod traces;
 mod waves_window;
 
 pub use controls::{StopKind, StopSetting};

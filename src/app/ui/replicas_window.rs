@@ -4,9 +4,9 @@
 //! measures over time.
 
 use bevy_egui::egui::{self, Color32, Rect, Sense, Stroke, pos2, vec2};
-use egui_plot::{Legend, Line, PlotPoints};
 
 use super::charts::chart;
+use super::traces::{Trace, legend, tolerance};
 use super::{Frame, Requests};
 use crate::analysis::homogeneity::{HomogeneityReport, HomogeneitySummary};
 use crate::app::palette;
@@ -63,33 +63,36 @@ fn matrix(ui: &mut egui::Ui, title: &str, hint: &str, values: &[Vec<Option<f64>>
 }
 
 fn history_chart(ui: &mut egui::Ui, tr: &Localizer, history: &[HomogeneitySummary]) {
-    let line = |name: String, value: &dyn Fn(&HomogeneitySummary) -> Option<f64>| {
-        let points: PlotPoints = history.iter().filter_map(|h| value(h).filter(|v| v.is_finite()).map(|v| [h.step as f64, v])).collect();
-        Line::new(name, points)
+    let series = |value: &dyn Fn(&HomogeneitySummary) -> Option<f64>| {
+        Trace::new(history.iter().filter_map(|h| value(h).filter(|v| v.is_finite()).map(|v| [h.step as f64, v])).collect())
     };
     let layers = history.last().map_or(0, |h| h.cka.len());
-    chart("homogeneity-history").height(150.0).legend(Legend::default()).include_y(0.0).include_y(1.0).show(ui, |plot| {
-        plot.line(line(tr!(tr, "replicas-series-agreement"), &|h| h.agreement).color(Color32::from_rgb(230, 120, 20)).width(2.0));
-        plot.line(
-            line(tr!(tr, "replicas-series-agreement-chance"), &|h| h.agreement_chance)
-                .color(Color32::from_rgb(230, 120, 20))
-                .style(egui_plot::LineStyle::dashed_loose()),
-        );
-        plot.line(line(tr!(tr, "replicas-series-far-agreement"), &|h| h.ood_agreement).color(Color32::from_rgb(240, 200, 80)));
-        plot.line(line(tr!(tr, "replicas-series-weights-raw"), &|h| h.weight_cosine).color(Color32::from_rgb(140, 140, 140)));
-        plot.line(line(tr!(tr, "replicas-series-weights-matched"), &|h| h.weight_cosine_matched).color(Color32::WHITE));
-        plot.line(
-            line(tr!(tr, "replicas-series-matched-chance"), &|h| h.weight_cosine_matched_chance)
-                .color(Color32::WHITE)
-                .style(egui_plot::LineStyle::dashed_loose()),
-        );
-        for layer in 0..layers {
-            plot.line(
-                line(tr!(tr, "replicas-series-cka", layer = layer + 1), &|h| h.cka[layer]).color(palette::layer_colour(layer, layers)),
-            );
+    let (orange, yellow, grey) = (Color32::from_rgb(230, 120, 20), Color32::from_rgb(240, 200, 80), Color32::from_rgb(140, 140, 140));
+    // Name, colour, values, width, dashed (chance levels).
+    let mut traces: Vec<(String, Color32, Trace, f32, bool)> = vec![
+        (tr!(tr, "replicas-series-agreement"), orange, series(&|h| h.agreement), 2.0, false),
+        (tr!(tr, "replicas-series-agreement-chance"), orange, series(&|h| h.agreement_chance), 1.0, true),
+        (tr!(tr, "replicas-series-far-agreement"), yellow, series(&|h| h.ood_agreement), 1.0, false),
+        (tr!(tr, "replicas-series-weights-raw"), grey, series(&|h| h.weight_cosine), 1.0, false),
+        (tr!(tr, "replicas-series-weights-matched"), Color32::WHITE, series(&|h| h.weight_cosine_matched), 1.0, false),
+        (tr!(tr, "replicas-series-matched-chance"), Color32::WHITE, series(&|h| h.weight_cosine_matched_chance), 1.0, true),
+    ];
+    for layer in 0..layers {
+        let name = tr!(tr, "replicas-series-cka", layer = layer + 1);
+        traces.push((name, palette::layer_colour(layer, layers), series(&|h| h.cka.get(layer).copied().flatten()), 1.0, false));
+    }
+    let tolerance = tolerance(traces.iter().map(|(_, _, trace, _, _)| trace), HISTORY_HEIGHT);
+    chart("homogeneity-history").height(HISTORY_HEIGHT).legend(legend()).include_y(0.0).include_y(1.0).show(ui, |plot| {
+        for (name, colour, trace, width, dashed) in traces {
+            trace.draw(plot, name, colour, tolerance, |line| {
+                let line = line.width(width);
+                if dashed { line.style(egui_plot::LineStyle::dashed_loose()) } else { line }
+            });
         }
     });
 }
+
+const HISTORY_HEIGHT: f32 = 150.0;
 
 /// The mean of a pair matrix's off-diagonal entries, as "0.33", or "-".
 fn off_diagonal_mean(tr: &Localizer, matrix: &[Vec<Option<f64>>]) -> String {

@@ -7,10 +7,10 @@
 //! test accuracy still says nothing.
 
 use bevy_egui::egui::{self, Color32, Pos2, Rect, Sense, Shape, Stroke, pos2, vec2};
-use egui_plot::{Legend, Line, PlotPoints};
 
 use super::Frame;
 use super::charts::chart;
+use super::traces::{Trace, legend, tolerance};
 use crate::analysis::fourier::{NeuronSpectrum, input_spectra};
 use crate::app::palette;
 use crate::data::InputPlane;
@@ -77,12 +77,13 @@ impl WavesWindow {
         let tr = frame.tr;
         ui.strong(tr!(tr, "waves-progress-heading")).on_hover_text(tr!(tr, "waves-progress-tooltip"));
         let (share_name, test_name) = (tr!(tr, "waves-series-median-share"), tr!(tr, "waves-series-test-accuracy"));
-        chart("waves-progress").height(120.0).legend(Legend::default()).include_y(0.0).include_y(1.0).show(ui, |plot| {
-            let share: PlotPoints = records.iter().map(|r| [r.step as f64, r.median_share]).collect();
-            plot.line(Line::new(share_name, share).color(Color32::from_rgb(80, 200, 255)).width(2.0));
-            let test: PlotPoints =
-                history.iter().filter_map(|r| r.test_acc.filter(|a| a.is_finite()).map(|a| [r.step as f64, a])).collect();
-            plot.line(Line::new(test_name, test).color(Color32::from_rgb(230, 120, 20)));
+        let share = Trace::new(records.iter().filter(|r| r.median_share.is_finite()).map(|r| [r.step as f64, r.median_share]).collect());
+        let test = Trace::new(history.iter().filter_map(|r| r.test_acc.filter(|a| a.is_finite()).map(|a| [r.step as f64, a])).collect());
+        const HEIGHT: f32 = 120.0;
+        let tolerance = tolerance([&share, &test], HEIGHT);
+        chart("waves-progress").height(HEIGHT).legend(legend()).include_y(0.0).include_y(1.0).show(ui, |plot| {
+            share.draw(plot, share_name, Color32::from_rgb(80, 200, 255), tolerance, |line| line.width(2.0));
+            test.draw(plot, test_name, Color32::from_rgb(230, 120, 20), tolerance, |line| line);
         });
     }
 
