@@ -9,7 +9,7 @@ use super::similarity::{
     Predictions, agreement, align_neurons, chance_agreement, chance_cka, cosine, linear_cka, within_layer_homogeneity,
 };
 use crate::data::{INPUT_HALF_WIDTH, InputPlane, encode_point};
-use crate::nn::{Inference, InputRows, Network};
+use crate::nn::{Inference, InputRows, Layer, Network};
 use crate::rng::{Stream, stream_rng};
 use crate::train::Trainer;
 
@@ -69,7 +69,8 @@ pub struct HomogeneityReport {
     pub weight_cosine_chance: PairMatrix,
     pub weight_cosine_matched_chance: PairMatrix,
     /// Per replica and hidden layer: mean pairwise correlation of its
-    /// neurons' outputs (chance level [`WITHIN_LAYER_CHANCE`]).
+    /// neurons' outputs, or a convolution's channels' (chance level
+    /// [`WITHIN_LAYER_CHANCE`]).
     pub within_layer: Vec<Vec<Option<f64>>>,
     /// Per replica: the first probe step at which test accuracy reached
     /// the target.
@@ -225,7 +226,7 @@ pub fn measure(trainers: &[Trainer], baselines: &Baselines, target_accuracy: f64
     let hidden = layers - 1;
     let within_layer = trainers
         .iter()
-        .map(|t| (0..hidden).map(|l| within_layer_homogeneity(t.probe_activations(l), rows, width(t, l))).collect())
+        .map(|t| (0..hidden).map(|l| layer_homogeneity(&t.network().layers[l], t.probe_activations(l), rows)).collect())
         .collect();
     HomogeneityReport {
         step: first.step_count(),
@@ -245,5 +246,61 @@ pub fn measure(trainers: &[Trainer], baselines: &Baselines, target_accuracy: f64
         time_to_target: trainers.iter().map(|t| t.history().first_reaching(target_accuracy).1).collect(),
         target_accuracy,
         test_accuracy: trainers.iter().map(|t| t.latest().test_acc.filter(|a| a.is_finite())).collect(),
+    }
+}
+
+/// Within-layer homogeneity of `layer`'s output on the probe batch
+/// (`rows` samples). A dense layer's units are its neurons; a convolution's
+/// (or a pooling's) are its channels, each seen at every position of every
+/// sample, as a filter is one feature detector slid over the image. (Every
+/// position a unit of its own would compare 20,000 units pairwise on
+/// MNIST: seconds of work each probe, and a measure of neighbouring pixels
+/// rather than of features.)
+pub fn layer_homogeneity(layer: &Layer, activations: &[f64], rows: usize) -> Option<f64> {
+    let Some(channels) = layer.output_channels().filter(|&c| c > 0) else {
+        return within_layer_homogeneity(activations, rows, layer.outputs);
+    };
+    let positions = layer.outputs / channels;
+    let mut by_channel = vec![0.0; rows * layer.outputs];
+    for (sample, image) in activations[..rows * layer.outputs].chunks_exact(layer.outputs).enumerate() {
+        for (channel, plane) in image.chunks_exact(positions).enumerate() {
+            for (position, &value) in plane.iter().enumerate() {
+                by_channel[(sample * positions + position) * channels + channel] = value;
+            }
+        }
+    }
+    within_layer_homogeneity(&by_channel, rows * positions, channels)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::conv::ConvGeometry;
+    use crate::nn::{Activation, LayerKind};
+
+    fn layer(kind: LayerKind, outputs: usize) -> Layer {
+        Layer { kind, inputs: 16, outputs, activation: Activation::Relu, dropout: 0.0, weights: 0..0, bias: 0..0, batch_norm: None }
+    }
+
+    /// Two channels of a 4x4 convolution, the second an affine copy (or a
+    /// mirror) of the first at every position: one feature twice.
+    #[test]
+    fn a_convolutions_units_are_its_channels() {
+        let geometry = ConvGeometry { in_channels: 1, out_channels: 2, kernel: 3, pad: 1, in_height: 4, in_width: 4 };
+        let conv = layer(LayerKind::Conv(geometry), 32);
+        let rows = 3;
+        let first: Vec<f64> = (0..rows * 16).map(|i| ((i * 37) % 11) as f64 - 5.0).collect();
+        for (scale, expected) in [(3.0, 1.0), (-0.5, -1.0)] {
+            let activations: Vec<f64> = first
+                .chunks(16)
+                .flat_map(|plane| plane.iter().copied().chain(plane.iter().map(|v| scale * v + 1.0)).collect::<Vec<_>>())
+                .collect();
+            let homogeneity = layer_homogeneity(&conv, &activations, rows).unwrap();
+            assert!((homogeneity - expected).abs() < 1e-12, "{homogeneity} for channels scaled by {scale}");
+            // As a dense layer the same numbers are 32 units, most unlike.
+            let dense = layer_homogeneity(&layer(LayerKind::Dense, 32), &activations, rows).unwrap();
+            assert_eq!(dense, within_layer_homogeneity(&activations, rows, 32).unwrap());
+            assert!((dense - expected).abs() > 0.1, "{dense}");
+        }
     }
 }

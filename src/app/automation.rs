@@ -38,7 +38,7 @@ struct Automation {
     measured: Duration,
     measured_frames: u32,
     /// Steps and samples when measuring began.
-    start: Option<(u64, u64)>,
+    start: Option<Start>,
     requested: bool,
     pointer: Option<[f32; 2]>,
     /// Set by the capture observer once the file is written (or failed).
@@ -64,6 +64,14 @@ impl Plugin for AutomationPlugin {
     }
 }
 
+/// Where the measured frames' training began.
+#[derive(Debug, Clone, Copy)]
+struct Start {
+    step: u64,
+    samples: u64,
+    generation: u64,
+}
+
 fn count_frames_and_exit(
     mut automation: ResMut<Automation>,
     time: Res<Time>,
@@ -83,8 +91,11 @@ fn count_frames_and_exit(
             window.set_cursor_position(Some(Vec2::new(x, y)));
         }
     }
-    if automation.frame == WARMUP_FRAMES {
-        automation.start = Some((lab.step, lab.samples_seen));
+    // Counted again from a run that replaced the one measured from (an
+    // experiment still loading at the warm-up's end).
+    let replaced = automation.start.is_some_and(|start| start.generation != lab.generation);
+    if automation.frame == WARMUP_FRAMES || replaced {
+        automation.start = Some(Start { step: lab.step, samples: lab.samples_seen, generation: lab.generation });
     }
     if automation.frame > WARMUP_FRAMES && automation.frame <= automation.frames {
         automation.measured += time.delta();
@@ -107,7 +118,8 @@ fn count_frames_and_exit(
     if frame == automation.frames {
         let seconds = automation.measured.as_secs_f64();
         let average = seconds * 1000.0 / f64::from(automation.measured_frames.max(1));
-        let (steps, samples) = automation.start.map_or((0, 0), |(s, n)| (lab.step.saturating_sub(s), lab.samples_seen.saturating_sub(n)));
+        let (steps, samples) =
+            automation.start.map_or((0, 0), |start| (lab.step.saturating_sub(start.step), lab.samples_seen.saturating_sub(start.samples)));
         let per_second = |count: u64| if seconds > 0.0 { count as f64 / seconds } else { 0.0 };
         println!(
             "{} frames, average frame time {average:.2} ms; trained {steps} steps over the measured frames ({:.0} steps/s, {:.0} samples/s), now at step {}",

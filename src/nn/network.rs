@@ -102,6 +102,16 @@ impl Layer {
         }
     }
 
+    /// The channels of a convolution's or a pooling's output (each sample's
+    /// output is laid out channel by channel); none for a dense layer.
+    pub fn output_channels(&self) -> Option<usize> {
+        match self.kind {
+            LayerKind::Dense => None,
+            LayerKind::Conv(g) => Some(g.out_channels),
+            LayerKind::MaxPool(g) => Some(g.channels),
+        }
+    }
+
     /// Every parameter range of the layer, for per-layer norms.
     pub fn param_ranges(&self) -> impl Iterator<Item = Range<usize>> + '_ {
         [Some(self.weights.clone()), Some(self.bias.clone())]

@@ -5,7 +5,7 @@
 use bevy_egui::egui::{self, Color32};
 use egui_plot::{Bar, BarChart, GridInput, GridMark, Line, Plot, PlotPoints, Polygon, VLine};
 
-use super::traces::{Trace, legend, tolerance};
+use super::traces::{self, Trace, legend, tolerance};
 use super::{Frame, Requests};
 use crate::analysis::emergence::PhaseKind;
 use crate::analysis::theory::Phase;
@@ -89,8 +89,12 @@ impl StepAxis {
 }
 
 /// `value` of every record where it is finite, over the steps.
+fn series_points(records: &[ProbeRecord], axis: StepAxis, value: impl Fn(&ProbeRecord) -> Option<f64>) -> Vec<[f64; 2]> {
+    records.iter().filter_map(|r| value(r).filter(|v| v.is_finite()).map(|v| [axis.x(r.step), v])).collect()
+}
+
 fn series(records: &[ProbeRecord], axis: StepAxis, value: impl Fn(&ProbeRecord) -> Option<f64>) -> Trace {
-    Trace::new(records.iter().filter_map(|r| value(r).filter(|v| v.is_finite()).map(|v| [axis.x(r.step), v])).collect())
+    Trace::new(series_points(records, axis, value))
 }
 
 /// Above this many layers a legend would hide the chart; the colours (dark
@@ -122,23 +126,36 @@ fn per_layer_log_chart(
     predicted: &[Option<f64>],
 ) {
     let mut plot = chart(id).height(CHART_HEIGHT).x_axis_formatter(move |mark, _| axis.label(mark));
-    if layers <= MAX_LEGEND_LAYERS {
+    let legend_shown = layers <= MAX_LEGEND_LAYERS;
+    if legend_shown {
         plot = plot.legend(legend());
-    }
-    if layers > MAX_LEGEND_LAYERS {
+    } else {
         ui.small(tr!(tr, "charts-layer-colours"));
     }
     let (first, last) = match (records.first(), records.last()) {
         (Some(first), Some(last)) => (axis.x(first.step), axis.x(last.step).max(axis.x(first.step) + 1.0)),
         _ => (0.0, 1.0),
     };
-    let traces: Vec<Trace> = (0..layers).map(|layer| series(records, axis, |r| value(r, layer).and_then(log10))).collect();
+    // A deep network's many lines share the chart's points, and are drawn
+    // under a pixel wide (a third fewer triangles; they overlap anyway).
+    let columns = traces::columns_for(layers);
+    let width = if legend_shown { 1.5 } else { 0.9 };
+    let traces: Vec<Trace> =
+        (0..layers).map(|layer| Trace::with_columns(series_points(records, axis, |r| value(r, layer).and_then(log10)), columns)).collect();
     let tolerance = tolerance(&traces, CHART_HEIGHT);
+    // Without a legend, one dashed line per level: deep layers often share
+    // theory's prediction, and the same dashes drawn twenty times over
+    // look like one.
+    let mut levels_drawn: Vec<f64> = Vec::new();
     plot.y_axis_formatter(decade_label).y_grid_spacer(decade_spacer).show(ui, |plot| {
         for (layer, trace) in traces.into_iter().enumerate() {
             let name = tr!(tr, "charts-layer-short", layer = layer + 1);
-            trace.draw(plot, name.clone(), palette::layer_colour(layer, layers), tolerance, |line| line.width(1.5));
+            trace.draw(plot, name.clone(), palette::layer_colour(layer, layers), tolerance, |line| line.width(width));
             if let Some(level) = predicted.get(layer).copied().flatten().and_then(log10) {
+                if !legend_shown && levels_drawn.iter().any(|drawn| (drawn - level).abs() <= tolerance) {
+                    continue;
+                }
+                levels_drawn.push(level);
                 // Named as the layer's own line: one legend entry shows
                 // and hides both (the caption says what dashed means).
                 plot.line(

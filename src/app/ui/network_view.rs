@@ -779,13 +779,11 @@ fn output_caption(ui: &mut egui::Ui, frame: &Frame, g: &Geometry) {
         tr!(frame.tr, "network-train-loss", loss = format!("{:.4}", latest.train_loss), accuracy = accuracy(latest.train_acc)),
     ]
     .join("\n");
-    painter.text(
-        rect.left_bottom() + vec2(0.0, 6.0),
-        egui::Align2::LEFT_TOP,
-        text,
-        egui::FontId::monospace(11.0),
-        ui.visuals().text_color(),
-    );
+    // Under the picture, moved left where it would run past the panel's
+    // edge (a deep network's output picture sits against it).
+    let galley = painter.layout_no_wrap(text, egui::FontId::monospace(11.0), ui.visuals().text_color());
+    let left = rect.left().min(painter.clip_rect().right() - galley.size().x).max(painter.clip_rect().left());
+    painter.galley(pos2(left, rect.bottom() + 6.0), galley, ui.visuals().text_color());
 }
 
 /// Above each hidden column: its width with − and +, and its activation.

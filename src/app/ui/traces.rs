@@ -9,12 +9,20 @@
 use bevy_egui::egui::Color32;
 use egui_plot::{FilledArea, Line, PlotPoints, PlotUi};
 
-/// Columns a long history is summarised in: one every two pixels of the
-/// side panel's charts.
+/// Columns a long history is summarised in: one every three pixels of the
+/// side panel's charts (one every two drew 10,000 more triangles on a
+/// ten-layer network's charts for no difference to see).
 pub const COLUMNS: usize = 120;
 
-/// Histories up to this many points are drawn point by point.
-const MAX_POINTS: usize = 2 * COLUMNS;
+/// Columns a chart of many lines shares out (each line has at most
+/// [`COLUMNS`], at least [`MIN_COLUMNS`]).
+const CHART_COLUMNS: usize = 1_440;
+const MIN_COLUMNS: usize = 40;
+
+/// The columns each of `lines` lines on one chart gets.
+pub fn columns_for(lines: usize) -> usize {
+    (CHART_COLUMNS / lines.max(1)).clamp(MIN_COLUMNS, COLUMNS)
+}
 
 /// How far (in pixels) a simplified line may stray from the full one.
 const HALF_PIXEL: f64 = 0.5;
@@ -37,13 +45,20 @@ struct Band {
 
 impl Trace {
     pub fn new(points: Vec<[f64; 2]>) -> Self {
-        if points.len() <= MAX_POINTS {
+        Self::with_columns(points, COLUMNS)
+    }
+
+    /// `points`, point by point up to twice `columns` of them, beyond that
+    /// in `columns` columns.
+    pub fn with_columns(points: Vec<[f64; 2]>, columns: usize) -> Self {
+        let columns = columns.max(1);
+        if points.len() <= 2 * columns {
             return Self { line: points, band: None };
         }
         let (first, last) = (points[0][0], points[points.len() - 1][0]);
         let width = (last - first).max(f64::MIN_POSITIVE);
-        let column = |x: f64| (((x - first) / width * COLUMNS as f64) as usize).min(COLUMNS - 1);
-        let mut line = Vec::with_capacity(COLUMNS);
+        let column = |x: f64| (((x - first) / width * columns as f64) as usize).min(columns - 1);
+        let mut line = Vec::with_capacity(columns);
         let mut band = Band::default();
         for group in points.chunk_by(|a, b| column(a[0]) == column(b[0])) {
             let count = group.len() as f64;
@@ -199,7 +214,11 @@ mod tests {
 
     #[test]
     fn a_short_history_is_drawn_point_by_point() {
-        let points = noisy(MAX_POINTS);
+        let points = noisy(2 * COLUMNS);
         assert_eq!(Trace::new(points.clone()), Trace { line: points, band: None });
+        assert!(Trace::with_columns(noisy(2 * COLUMNS + 1), COLUMNS).band.is_some());
+        assert_eq!(Trace::with_columns(noisy(1000), columns_for(21)).line.len(), 1_440 / 21, "a deep network's lines share the chart");
+        assert_eq!(columns_for(1), COLUMNS);
+        assert_eq!(columns_for(500), MIN_COLUMNS);
     }
 }
