@@ -29,6 +29,7 @@ charts-relative-gradients-tooltip = Each layer's gradient norm divided by the ou
 charts-activation-heading = Activation spread per layer (std)
 # Shown instead of a legend when there are many layers.
 charts-layer-colours = dark: input side, bright: output side
+charts-long-history = a long history: each line is the mean of a few steps; a faint band, where there is one, spans their lowest to highest value
 # A layer's short name in the charts (series name), numbered from 1.
 charts-layer-short = L{ $layer }
 # One entry of "dead units: L1 31%, L3 5%".

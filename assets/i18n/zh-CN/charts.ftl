@@ -24,6 +24,7 @@ charts-relative-gradients = 相对于输出层
 charts-relative-gradients-tooltip = 每一层的梯度范数除以输出层的梯度范数：这正是理论所预测的量，而且在整体大小随每次探测起伏时仍保持稳定
 charts-activation-heading = 各层激活值的离散程度（标准差）
 charts-layer-colours = 深色：靠近输入，亮色：靠近输出
+charts-long-history = 历史较长：每条线是相邻几步的平均值；若有淡色带，它覆盖这几步的最低到最高值
 charts-layer-short = L{ $layer }
 charts-layer-fraction = L{ $layer } { NUMBER($fraction, style: "percent", maximumFractionDigits: 0) }
 charts-list-separator = 、

@@ -136,12 +136,15 @@ fn per_layer_log_chart(
         (Some(first), Some(last)) => (axis.x(first.step), axis.x(last.step).max(axis.x(first.step) + 1.0)),
         _ => (0.0, 1.0),
     };
-    // A deep network's many lines share the chart's points, and are drawn
-    // under a pixel wide (a third fewer triangles; they overlap anyway).
+    // A deep network's many lines share the chart's points, are drawn under
+    // a pixel wide (a third fewer triangles; they overlap anyway) and
+    // without bands.
     let columns = traces::columns_for(layers);
     let width = if legend_shown { 1.5 } else { 0.9 };
-    let traces: Vec<Trace> =
-        (0..layers).map(|layer| Trace::with_columns(series_points(records, axis, |r| value(r, layer).and_then(log10)), columns)).collect();
+    let traces: Vec<Trace> = (0..layers)
+        .map(|layer| Trace::with_columns(series_points(records, axis, |r| value(r, layer).and_then(log10)), columns))
+        .map(|trace| if legend_shown { trace } else { trace.without_band() })
+        .collect();
     let tolerance = tolerance(&traces, CHART_HEIGHT);
     // Without a legend, one dashed line per level: deep layers often share
     // theory's prediction, and the same dashes drawn twenty times over
@@ -212,6 +215,9 @@ impl Charts {
             .fold((0.0f64, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
         let losses = [series(records, axis, |r| Some(r.train_loss)), series(records, axis, |r| Some(r.test_loss))];
         let loss_tolerance = tolerance(&losses, CHART_HEIGHT);
+        // Said once, under the first chart: every chart's lines are then
+        // means over a band.
+        let summarised = losses.iter().any(Trace::summarised);
         chart("loss").height(CHART_HEIGHT).legend(legend()).include_y(0.0).x_axis_formatter(move |mark, _| axis.label(mark)).show(
             ui,
             |plot| {
@@ -233,6 +239,9 @@ impl Charts {
                 test.draw(plot, tr!(tr, "charts-test"), TEST_COLOUR, loss_tolerance, |line| line.width(2.0));
             },
         );
+        if summarised {
+            ui.small(tr!(tr, "charts-long-history"));
+        }
         if lab.data.task.classes().is_some() {
             let moments = lab.parts.moments;
             ui.strong(tr!(tr, "charts-accuracy-heading")).on_hover_text(tr!(tr, "charts-accuracy-tooltip"));

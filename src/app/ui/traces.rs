@@ -16,8 +16,8 @@ pub const COLUMNS: usize = 120;
 
 /// Columns a chart of many lines shares out (each line has at most
 /// [`COLUMNS`], at least [`MIN_COLUMNS`]).
-const CHART_COLUMNS: usize = 1_440;
-const MIN_COLUMNS: usize = 40;
+const CHART_COLUMNS: usize = 720;
+const MIN_COLUMNS: usize = 32;
 
 /// The columns each of `lines` lines on one chart gets.
 pub fn columns_for(lines: usize) -> usize {
@@ -70,6 +70,18 @@ impl Trace {
             band.high.push(group.iter().map(|p| p[1]).fold(f64::NEG_INFINITY, f64::max));
         }
         Self { line, band: Some(band) }
+    }
+
+    /// Whether the history is summarised in columns (a mean over a band).
+    pub fn summarised(&self) -> bool {
+        self.band.is_some()
+    }
+
+    /// The line alone: on a chart of many overlapping lines their bands
+    /// merge into one faint mass that shows nothing, and a software
+    /// renderer shades every band's pixels each frame.
+    pub fn without_band(self) -> Self {
+        Self { band: None, ..self }
     }
 
     /// The lowest and highest value drawn (the band's, if it has one).
@@ -217,7 +229,7 @@ mod tests {
         let points = noisy(2 * COLUMNS);
         assert_eq!(Trace::new(points.clone()), Trace { line: points, band: None });
         assert!(Trace::with_columns(noisy(2 * COLUMNS + 1), COLUMNS).band.is_some());
-        assert_eq!(Trace::with_columns(noisy(1000), columns_for(21)).line.len(), 1_440 / 21, "a deep network's lines share the chart");
+        assert_eq!(Trace::with_columns(noisy(1000), columns_for(11)).line.len(), 720 / 11, "a deep network's lines share the chart");
         assert_eq!(columns_for(1), COLUMNS);
         assert_eq!(columns_for(500), MIN_COLUMNS);
     }
