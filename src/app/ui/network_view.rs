@@ -191,6 +191,16 @@ fn stroke_line(canvas: &mut tiny_skia::Pixmap, from: Pos2, to: Pos2, width: f32,
     canvas.stroke_path(&path, &paint, &stroke, tiny_skia::Transform::identity(), None);
 }
 
+fn stroke_rect(canvas: &mut tiny_skia::Pixmap, rect: Rect, width: f32, colour: Color32) {
+    let Some(bounds) = tiny_skia::Rect::from_ltrb(rect.left(), rect.top(), rect.right(), rect.bottom()) else { return };
+    let path = tiny_skia::PathBuilder::from_rect(bounds);
+    let mut paint = tiny_skia::Paint::default();
+    paint.set_color(skia_colour(colour));
+    paint.anti_alias = true;
+    let stroke = tiny_skia::Stroke { width, ..tiny_skia::Stroke::default() };
+    canvas.stroke_path(&path, &paint, &stroke, tiny_skia::Transform::identity(), None);
+}
+
 fn fill_circle(canvas: &mut tiny_skia::Pixmap, centre: Pos2, radius: f32, colour: Color32) {
     let Some(path) = tiny_skia::PathBuilder::from_circle(centre.x, centre.y, radius) else { return };
     let mut paint = tiny_skia::Paint::default();
@@ -411,6 +421,14 @@ impl NetworkView {
                         }
                     }
                 }
+                // The neurons' outlines, in the texture: hundreds of thin
+                // strokes a frame otherwise.
+                for column in 1..columns {
+                    for row in 0..rows_in(column) {
+                        let tile = g.tile_rect(column, row, rows_in(column)).expand(0.25);
+                        stroke_rect(&mut canvas, Rect::from_min_max(to_pixels(tile.min), to_pixels(tile.max)), 0.5 * ppp, Color32::GRAY);
+                    }
+                }
                 self.paint_output(&mut canvas, frame, g.output_rect, &to_pixels, ppp);
                 let image = egui::ColorImage::from_rgba_premultiplied([canvas.width() as usize, canvas.height() as usize], canvas.data());
                 match self.diagram.texture.as_mut() {
@@ -452,10 +470,12 @@ impl NetworkView {
                     continue;
                 }
                 let layer = column - 1;
-                painter.rect_stroke(rect, 0.0, Stroke::new(0.5, Color32::GRAY), egui::StrokeKind::Outside);
                 let settled = (layer < hidden).then(|| settling.settled_since(layer, row)).flatten();
                 if settled.is_some() && g.tile >= 12.0 {
-                    painter.circle_filled(rect.right_top() + vec2(-3.0, 3.0), 2.5, Color32::from_rgb(40, 200, 90));
+                    // A square: a third of a small circle's triangles, on
+                    // every settled neuron of a deep network.
+                    let dot = Rect::from_center_size(rect.right_top() + vec2(-3.0, 3.0), Vec2::splat(4.5));
+                    painter.rect_filled(dot, 0.0, Color32::from_rgb(40, 200, 90));
                 }
                 let Some(detail) = details.get(layer) else { continue };
                 if g.tile >= 16.0 && detail.unit_dead.get(row).copied().unwrap_or(false) {
