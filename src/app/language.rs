@@ -58,6 +58,8 @@ pub struct LanguagePlugin {
 
 impl Plugin for LanguagePlugin {
     fn build(&self, app: &mut App) {
+        // The web has no catalogue folder to add, so nothing changes them.
+        #[cfg_attr(target_arch = "wasm32", allow(unused_mut))]
         let (mut words, mut problems) = Localizer::built_in(&self.requested);
         #[cfg(not(target_arch = "wasm32"))]
         if let Some(dir) = crate::i18n::catalogues_dir() {
