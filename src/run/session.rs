@@ -13,10 +13,11 @@ use web_time::{Duration, Instant};
 use super::Run;
 use super::cadence::Cadence;
 use crate::analysis::emergence::{FIT_ACCURACY, FitMoments, LossPhase, fit_moments, loss_phases};
+use crate::analysis::fourier::{NeuronSpectrum, input_spectra};
 use crate::analysis::homogeneity::{HomogeneityReport, HomogeneitySummary};
 use crate::analysis::theory::{TheoryReport, theory_for_run};
 use crate::config::Config;
-use crate::data::{DataError, Dataset};
+use crate::data::{DataError, Dataset, InputPlane};
 use crate::explain::{self, Explanation};
 use crate::nn::Network;
 use crate::train::{Divergence, History, LayerDetail, ProbeRecord, Settling};
@@ -230,6 +231,9 @@ pub struct ProbeParts {
     pub moments: FitMoments,
     /// Modular addition: the Fourier progress measures at the probes.
     pub fourier: Vec<crate::analysis::fourier::FourierRecord>,
+    /// Modular addition: each first-layer neuron's spectrum over a and b
+    /// at this probe (empty for other data).
+    pub spectra: Vec<NeuronSpectrum>,
     /// The probe's (main replica's) step.
     pub step: u64,
 }
@@ -526,6 +530,10 @@ impl Session {
                 gradients: main.latest_gradients().to_vec(),
                 settling: main.settling().clone(),
                 fourier: self.run.fourier().to_vec(),
+                spectra: match main.data().plane {
+                    InputPlane::Pairs { modulus } => input_spectra(main.network(), modulus).unwrap_or_default(),
+                    _ => Vec::new(),
+                },
                 step: probed,
             }));
         }
@@ -568,6 +576,21 @@ mod tests {
 
     fn session(preset: &str) -> Session {
         Session::new(load_config(&ConfigSource::Preset(preset.into()), &[]).unwrap()).unwrap()
+    }
+
+    /// The waves window reads its spectra from the snapshot: the main
+    /// network's at the probe, and none for data other than pairs.
+    #[test]
+    fn modular_addition_snapshots_carry_the_probes_spectra() {
+        let overrides: Vec<String> = ["data.modulus=13", "network.hidden=[16]"].map(String::from).to_vec();
+        let mut s = Session::new(load_config(&ConfigSource::Preset("grokking".into()), &overrides).unwrap()).unwrap();
+        s.handle(Command::StepOnce);
+        let view = s.view();
+        assert_eq!(view.parts.step, s.run().main().latest().step);
+        let expected = input_spectra(s.run().main().network(), 13).unwrap();
+        assert_eq!(expected.len(), 16);
+        assert_eq!(view.parts.spectra, expected);
+        assert!(session("playground").view().parts.spectra.is_empty());
     }
 
     #[test]

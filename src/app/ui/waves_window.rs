@@ -11,7 +11,7 @@ use bevy_egui::egui::{self, Color32, Pos2, Rect, Sense, Shape, Stroke, pos2, vec
 use super::Frame;
 use super::charts::chart;
 use super::traces::{Trace, legend, tolerance};
-use crate::analysis::fourier::{NeuronSpectrum, input_spectra};
+use crate::analysis::fourier::NeuronSpectrum;
 use crate::app::palette;
 use crate::data::InputPlane;
 use crate::i18n::Localizer;
@@ -24,9 +24,6 @@ const SHOWN_NEURONS: usize = 48;
 pub struct WavesWindow {
     pub open: bool,
     sort_by_frequency: bool,
-    /// The spectra of the network last drawn, and which network that was.
-    spectra: Vec<NeuronSpectrum>,
-    drawn: Option<(u64, u64)>,
     history_texture: Option<egui::TextureHandle>,
     history_drawn: Option<(u64, usize)>,
 }
@@ -49,12 +46,7 @@ impl WavesWindow {
         let tr = frame.tr;
         let title = tr!(tr, "waves-window-title");
         egui::Window::new(title).id(egui::Id::new("waves-window")).open(&mut open).default_width(620.0).vscroll(true).show(ctx, |ui| {
-            let key = (frame.lab.generation, frame.lab.parts.step);
-            if self.drawn != Some(key) {
-                self.spectra = input_spectra(frame.lab.network(), modulus).unwrap_or_default();
-                self.drawn = Some(key);
-            }
-            if self.spectra.is_empty() {
+            if frame.lab.parts.spectra.is_empty() {
                 ui.label(tr!(tr, "waves-not-applicable"));
                 return;
             }
@@ -65,7 +57,7 @@ impl WavesWindow {
                 ui.checkbox(&mut self.sort_by_frequency, tr!(tr, "waves-sort-by-frequency"));
             });
             ui.small(tr!(tr, "waves-curves-legend"));
-            self.curves(ui, tr, frame.lab.network(), modulus);
+            self.curves(ui, tr, frame.lab.network(), &frame.lab.parts.spectra, modulus);
         });
         self.open = open;
     }
@@ -130,9 +122,9 @@ impl WavesWindow {
         ));
     }
 
-    fn curves(&self, ui: &mut egui::Ui, tr: &Localizer, network: &crate::nn::Network, modulus: usize) {
+    fn curves(&self, ui: &mut egui::Ui, tr: &Localizer, network: &crate::nn::Network, spectra: &[NeuronSpectrum], modulus: usize) {
         let frequencies = modulus / 2;
-        let mut order: Vec<&NeuronSpectrum> = self.spectra.iter().collect();
+        let mut order: Vec<&NeuronSpectrum> = spectra.iter().collect();
         if self.sort_by_frequency {
             order.sort_by_key(|n| (n.frequency.unwrap_or(usize::MAX), n.unit));
         }
@@ -185,8 +177,8 @@ impl WavesWindow {
                 response.on_hover_text(text);
             }
         });
-        if self.spectra.len() > SHOWN_NEURONS {
-            ui.small(tr!(tr, "waves-first-neurons", shown = SHOWN_NEURONS, total = self.spectra.len()));
+        if spectra.len() > SHOWN_NEURONS {
+            ui.small(tr!(tr, "waves-first-neurons", shown = SHOWN_NEURONS, total = spectra.len()));
         }
     }
 }
