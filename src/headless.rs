@@ -44,9 +44,10 @@ pub struct Finished {
 
 /// Trains `config` and writes its run directory at `out`, leaving out the
 /// `skip`ped files, and with `experiment` the saved experiment
-/// (`experiment.emlab`) that the app opens to go on training. The directory is checked (and a staging folder made)
-/// before the data is built or any step is taken. `progress` is told the
-/// steps done after every chunk of training.
+/// ([`EXPERIMENT_FILE`]) that the app opens to go on training. The
+/// directory is checked (and a staging folder made) before the data is
+/// built or any step is taken. `progress` is told the steps done after
+/// every chunk of training.
 pub fn train_to_directory(
     config: Config,
     out: &Path,

@@ -183,30 +183,33 @@ fn stroke_line(canvas: &mut tiny_skia::Pixmap, from: Pos2, to: Pos2, width: f32,
     let mut path = tiny_skia::PathBuilder::new();
     path.move_to(from.x, from.y);
     path.line_to(to.x, to.y);
-    let Some(path) = path.finish() else { return };
-    let mut paint = tiny_skia::Paint::default();
-    paint.set_color(skia_colour(colour));
-    paint.anti_alias = true;
-    let stroke = tiny_skia::Stroke { width, ..tiny_skia::Stroke::default() };
-    canvas.stroke_path(&path, &paint, &stroke, tiny_skia::Transform::identity(), None);
+    if let Some(path) = path.finish() {
+        stroke_path(canvas, &path, width, colour);
+    }
 }
 
 fn stroke_rect(canvas: &mut tiny_skia::Pixmap, rect: Rect, width: f32, colour: Color32) {
-    let Some(bounds) = tiny_skia::Rect::from_ltrb(rect.left(), rect.top(), rect.right(), rect.bottom()) else { return };
-    let path = tiny_skia::PathBuilder::from_rect(bounds);
-    let mut paint = tiny_skia::Paint::default();
-    paint.set_color(skia_colour(colour));
-    paint.anti_alias = true;
+    if let Some(bounds) = tiny_skia::Rect::from_ltrb(rect.left(), rect.top(), rect.right(), rect.bottom()) {
+        stroke_path(canvas, &tiny_skia::PathBuilder::from_rect(bounds), width, colour);
+    }
+}
+
+fn stroke_path(canvas: &mut tiny_skia::Pixmap, path: &tiny_skia::Path, width: f32, colour: Color32) {
     let stroke = tiny_skia::Stroke { width, ..tiny_skia::Stroke::default() };
-    canvas.stroke_path(&path, &paint, &stroke, tiny_skia::Transform::identity(), None);
+    canvas.stroke_path(path, &smooth_paint(colour), &stroke, tiny_skia::Transform::identity(), None);
 }
 
 fn fill_circle(canvas: &mut tiny_skia::Pixmap, centre: Pos2, radius: f32, colour: Color32) {
     let Some(path) = tiny_skia::PathBuilder::from_circle(centre.x, centre.y, radius) else { return };
+    canvas.fill_path(&path, &smooth_paint(colour), tiny_skia::FillRule::Winding, tiny_skia::Transform::identity(), None);
+}
+
+/// One colour, anti-aliased.
+fn smooth_paint(colour: Color32) -> tiny_skia::Paint<'static> {
     let mut paint = tiny_skia::Paint::default();
     paint.set_color(skia_colour(colour));
     paint.anti_alias = true;
-    canvas.fill_path(&path, &paint, tiny_skia::FillRule::Winding, tiny_skia::Transform::identity(), None);
+    paint
 }
 
 impl NetworkView {
@@ -800,10 +803,17 @@ fn output_caption(ui: &mut egui::Ui, frame: &Frame, g: &Geometry) {
     ]
     .join("\n");
     // Under the picture, moved left where it would run past the panel's
-    // edge (a deep network's output picture sits against it).
+    // edge (a deep network's output picture sits against it); a picture
+    // scrolled out of sight takes its caption with it.
     let galley = painter.layout_no_wrap(text, egui::FontId::monospace(11.0), ui.visuals().text_color());
-    let left = rect.left().min(painter.clip_rect().right() - galley.size().x).max(painter.clip_rect().left());
-    painter.galley(pos2(left, rect.bottom() + 6.0), galley, ui.visuals().text_color());
+    let visible_right = painter.clip_rect().right();
+    let left = if rect.left() < visible_right { rect.left().min(visible_right - galley.size().x) } else { rect.left() };
+    let at = pos2(left, rect.bottom() + 6.0);
+    if left < rect.left() {
+        // Moved under the last neurons: on the panel's colour, to be read.
+        painter.rect_filled(Rect::from_min_size(at, galley.size()).expand(2.0), 0.0, ui.visuals().panel_fill);
+    }
+    painter.galley(at, galley, ui.visuals().text_color());
 }
 
 /// Above each hidden column: its width with − and +, and its activation.

@@ -86,12 +86,12 @@ impl Trace {
 
     /// The lowest and highest value drawn (the band's, if it has one).
     pub fn y_range(&self) -> Option<(f64, f64)> {
-        let values = self.line.iter().map(|p| p[1]);
-        let values: Box<dyn Iterator<Item = f64>> = match &self.band {
-            Some(band) => Box::new(values.chain(band.low.iter().copied()).chain(band.high.iter().copied())),
-            None => Box::new(values),
-        };
-        values.fold(None, |range, v| Some(range.map_or((v, v), |(low, high): (f64, f64)| (low.min(v), high.max(v)))))
+        let band = self.band.iter().flat_map(|band| band.low.iter().chain(&band.high));
+        self.line
+            .iter()
+            .map(|p| &p[1])
+            .chain(band)
+            .fold(None, |range, &v| Some(range.map_or((v, v), |(low, high): (f64, f64)| (low.min(v), high.max(v)))))
     }
 
     /// Draws the band (faint) and the line over it (`style`d: width,
