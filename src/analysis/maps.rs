@@ -5,6 +5,15 @@ use crate::nn::{Loss, Mode, Network, Workspace};
 
 const CHUNK: usize = 256;
 
+/// Resolution of each neuron's map on a continuous plane.
+pub const TILE_RESOLUTION: usize = 32;
+/// Resolution of the output's larger picture on a continuous plane.
+pub const OUTPUT_RESOLUTION: usize = 64;
+/// Resolution of the other replicas' small output pictures.
+pub const REPLICA_RESOLUTION: usize = 32;
+/// At most this many neurons of a layer are mapped (and drawn).
+pub const MAX_DRAWN_UNITS: usize = 16;
+
 /// Values on a `resolution x resolution` grid of cell centres over the
 /// input square, row-major with row 0 at the top (y = +6) and column 0 at
 /// the left (x = -6).
@@ -148,6 +157,41 @@ pub fn neuron_maps(network: &Network, plane: &InputPlane, loss: Loss, resolution
     maps
 }
 
+/// Everything drawn of a run over its input plane at one step: the maps of
+/// the main network's neurons, its output, and the other replicas' outputs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkPictures {
+    /// The training step they show.
+    pub step: u64,
+    pub maps: NeuronMaps,
+    pub output: OutputMap,
+    /// Replica 1 onward.
+    pub replica_outputs: Vec<OutputMap>,
+}
+
+/// The pictures of `networks` (the main one first) at `step`, at the sizes
+/// above; `None` for a plane without a grid (images).
+pub fn network_pictures<'a>(
+    mut networks: impl Iterator<Item = &'a Network>,
+    plane: &InputPlane,
+    loss: Loss,
+    step: u64,
+) -> Option<NetworkPictures> {
+    if !plane.has_grid() {
+        return None;
+    }
+    let main = networks.next()?;
+    let maps = neuron_maps(main, plane, loss, TILE_RESOLUTION, MAX_DRAWN_UNITS);
+    // A discrete plane has one grid for both: one pass over it, not two.
+    let output = if grid_resolution(plane, OUTPUT_RESOLUTION) == maps.resolution {
+        maps.output.clone()
+    } else {
+        output_map(main, plane, loss, OUTPUT_RESOLUTION)
+    };
+    let replica_outputs = networks.map(|network| output_map(network, plane, loss, REPLICA_RESOLUTION)).collect();
+    Some(NetworkPictures { step, maps, output, replica_outputs })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,5 +240,7 @@ mod pair_tests {
             let class = maps.output.class[cell].expect("finite outputs") as usize;
             assert_eq!(right, Some(class == (cell / 7 + cell % 7) % 7));
         }
+        let pictures = network_pictures([trainer.network()].into_iter(), &data.plane, data.loss, 0).expect("pairs are a plane");
+        assert_eq!(pictures.output, output_map(trainer.network(), &data.plane, data.loss, OUTPUT_RESOLUTION), "one grid, one pass");
     }
 }

@@ -1,33 +1,20 @@
-//! Neuron pictures: the engine's maps of every neuron over the input square,
-//! refreshed while training runs, and turned into egui textures: one atlas
-//! holding every small tile, and a larger picture of the output.
+//! Neuron pictures: the session's maps of every neuron over the input
+//! square (made on the training thread), turned into egui textures: one
+//! atlas holding every small tile, and a larger picture of the output.
 
 use std::sync::Arc;
 
 use bevy::prelude::*;
 use bevy_egui::egui::{self, Color32, ColorImage, TextureHandle, TextureOptions};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
-use web_time::Instant;
 
 use super::palette;
 use super::schedule::{DrawSet, LabSet};
 use super::session::Lab;
-use crate::analysis::maps::{NeuronMaps, OutputMap, feature_maps, neuron_maps, output_map};
+pub use crate::analysis::maps::MAX_DRAWN_UNITS;
+use crate::analysis::maps::{NetworkPictures, OutputMap, TILE_RESOLUTION, feature_maps};
 use crate::data::{Feature, InputPlane};
 use crate::nn::TaskKind;
-use crate::run::cadence::Cadence;
-
-/// Resolution of each neuron's map.
-pub const TILE_RESOLUTION: usize = 32;
-/// Resolution of the output's larger picture.
-pub const OUTPUT_RESOLUTION: usize = 64;
-/// Resolution of the other replicas' small output pictures.
-pub const REPLICA_RESOLUTION: usize = 32;
-/// At most this many neurons of a layer are drawn.
-pub const MAX_DRAWN_UNITS: usize = 16;
-/// Pictures are refreshed at most this often, and less often when
-/// computing them takes long (a quarter of the time at most).
-const REFRESH: Cadence = Cadence::new(web_time::Duration::from_millis(80), 4);
 
 /// How the pictures are coloured; the UI's switches.
 #[derive(Resource, Clone, Debug, PartialEq, Default)]
@@ -39,17 +26,15 @@ pub struct PictureSettings {
     pub discretise: bool,
 }
 
-/// The latest maps from the engine and their textures.
+/// The session's latest pictures and their textures.
 #[derive(Resource, Default)]
 pub struct NeuronPictures {
-    pub maps: Option<NeuronMaps>,
-    pub output: Option<OutputMap>,
+    /// The pictures the textures show.
+    drawn: Option<Arc<NetworkPictures>>,
     /// Every feature's map, switched on or not.
     pub all_features: Vec<Vec<f32>>,
-    /// The lab generation and step the maps show.
-    pub generation: u64,
-    pub step: u64,
-    refresh: Option<Cadence>,
+    /// The lab generation the training cells are of.
+    generation: Option<u64>,
     textures_stale: bool,
     drawn_settings: Option<PictureSettings>,
     pub atlas: Option<TextureHandle>,
@@ -62,9 +47,10 @@ pub struct NeuronPictures {
     /// it is out of date.
     pub stamp: u64,
     pub layout: AtlasLayout,
-    /// The other replicas' output pictures (replica 1 onward).
-    pub replica_outputs: Vec<OutputMap>,
-    pub replica_textures: Vec<TextureHandle>,
+    /// The other replicas' output pictures (replica 1 onward) side by
+    /// side in one texture, so the replicas window draws them at once.
+    pub replica_strip: Option<TextureHandle>,
+    pub replica_count: usize,
     /// For pair planes: which cells are training pairs (row-major).
     training_cells: Vec<bool>,
 }
@@ -91,52 +77,35 @@ impl Plugin for PicturesPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<PictureSettings>()
             .insert_resource(NeuronPictures { all_features: feature_maps(&Feature::ALL, TILE_RESOLUTION), ..default() })
-            .add_systems(Update, refresh_maps.in_set(LabSet::Refresh))
+            .add_systems(Update, take_pictures.in_set(LabSet::Refresh))
             .add_systems(EguiPrimaryContextPass, upload_textures.in_set(DrawSet::Upload));
     }
 }
 
-/// Asks the engine for new maps when the network changed and enough time
-/// has passed.
-pub fn refresh_maps(lab: Res<Lab>, mut pictures: ResMut<NeuronPictures>) {
-    if !lab.data.plane.has_grid() {
-        // Images have no plane to draw neurons over; the digits view shows
-        // them instead.
-        pictures.maps = None;
-        pictures.output = None;
-        pictures.replica_outputs.clear();
-        pictures.generation = lab.generation;
+/// Takes the session's newest pictures, when they are new.
+pub fn take_pictures(lab: Res<Lab>, mut pictures: ResMut<NeuronPictures>) {
+    let unchanged = match (&pictures.drawn, &lab.pictures) {
+        (Some(drawn), Some(latest)) => Arc::ptr_eq(drawn, latest),
+        (None, None) => true,
+        _ => false,
+    };
+    if unchanged {
         return;
     }
-    let rebuilt = pictures.maps.is_none() || pictures.generation != lab.generation;
-    let moved = pictures.step != lab.step;
-    let cadence = pictures.refresh.get_or_insert(REFRESH);
-    if !(rebuilt || (moved && cadence.due(Instant::now()))) {
-        return;
-    }
-    let started = Instant::now();
-    let data = &lab.data;
-    let network = lab.network();
-    pictures.maps = Some(neuron_maps(network, &data.plane, data.loss, TILE_RESOLUTION, MAX_DRAWN_UNITS));
-    pictures.output = Some(output_map(network, &data.plane, data.loss, OUTPUT_RESOLUTION));
-    pictures.replica_outputs = lab.networks[1..].iter().map(|n| output_map(n, &data.plane, data.loss, REPLICA_RESOLUTION)).collect();
-    if rebuilt {
-        pictures.training_cells = match data.plane {
+    if pictures.generation != Some(lab.generation) {
+        pictures.training_cells = match lab.data.plane {
             InputPlane::Pairs { modulus } => {
                 let mut cells = vec![false; modulus * modulus];
-                for &[a, b] in &data.train.points {
+                for &[a, b] in &lab.data.train.points {
                     cells[a as usize * modulus + b as usize] = true;
                 }
                 cells
             }
             InputPlane::Points { .. } | InputPlane::Image { .. } => Vec::new(),
         };
+        pictures.generation = Some(lab.generation);
     }
-    pictures.generation = lab.generation;
-    pictures.step = lab.step;
-    if let Some(cadence) = pictures.refresh.as_mut() {
-        cadence.done(started);
-    }
+    pictures.drawn = lab.pictures.clone();
     pictures.textures_stale = true;
 }
 
@@ -185,7 +154,8 @@ fn upload_textures(
         return Ok(());
     }
     let ctx = contexts.ctx_mut()?;
-    let Some(maps) = pictures.maps.as_ref() else { return Ok(()) };
+    let Some(drawn) = pictures.drawn.clone() else { return Ok(()) };
+    let maps = &drawn.maps;
     let hidden = maps.layers.len() - 1;
     let tile = maps.resolution;
     let pairs = matches!(lab.data.plane, InputPlane::Pairs { .. });
@@ -207,33 +177,50 @@ fn upload_textures(
         let pixels = (0..output.value.len()).map(|cell| output_colour(task, output, cell, settings.discretise, training_cells)).collect();
         ColorImage::new([output.resolution, output.resolution], pixels)
     };
-    let output_image = pictures.output.as_ref().map(|output| picture(output, &pictures.training_cells));
-    let replica_images: Vec<ColorImage> = pictures.replica_outputs.iter().map(|output| picture(output, &[])).collect();
+    let output_image = picture(&drawn.output, &pictures.training_cells);
     pictures.atlas_image = Some(Arc::new(atlas.clone()));
     match pictures.atlas.as_mut() {
         Some(handle) => handle.set(atlas, TextureOptions::NEAREST),
         None => pictures.atlas = Some(ctx.load_texture("neuron-atlas", atlas, TextureOptions::NEAREST)),
     }
-    pictures.output_image = output_image.clone().map(Arc::new);
-    if let Some(image) = output_image {
-        match pictures.output_texture.as_mut() {
-            Some(handle) => handle.set(image, TextureOptions::LINEAR),
-            None => pictures.output_texture = Some(ctx.load_texture("output-map", image, TextureOptions::LINEAR)),
-        }
+    pictures.output_image = Some(Arc::new(output_image.clone()));
+    match pictures.output_texture.as_mut() {
+        Some(handle) => handle.set(output_image, TextureOptions::LINEAR),
+        None => pictures.output_texture = Some(ctx.load_texture("output-map", output_image, TextureOptions::LINEAR)),
     }
     pictures.stamp += 1;
-    pictures.replica_textures.truncate(replica_images.len());
-    for (index, image) in replica_images.into_iter().enumerate() {
-        match pictures.replica_textures.get_mut(index) {
-            Some(handle) => handle.set(image, TextureOptions::LINEAR),
-            None => {
-                let handle = ctx.load_texture(format!("replica-output-{index}"), image, TextureOptions::LINEAR);
-                pictures.replica_textures.push(handle);
-            }
+    pictures.replica_count = drawn.replica_outputs.len();
+    if let Some(strip) = replica_strip(&drawn.replica_outputs, |output| picture(output, &[])) {
+        match pictures.replica_strip.as_mut() {
+            Some(handle) => handle.set(strip, TextureOptions::LINEAR),
+            None => pictures.replica_strip = Some(ctx.load_texture("replica-outputs", strip, TextureOptions::LINEAR)),
         }
     }
     pictures.layout = layout;
     pictures.textures_stale = false;
     pictures.drawn_settings = Some(settings.clone());
     Ok(())
+}
+
+/// The pictures side by side, left to right (all of one size).
+fn replica_strip(outputs: &[OutputMap], picture: impl Fn(&OutputMap) -> ColorImage) -> Option<ColorImage> {
+    let side = outputs.first()?.resolution;
+    let mut strip = ColorImage::filled([side * outputs.len(), side], Color32::TRANSPARENT);
+    for (index, output) in outputs.iter().enumerate() {
+        let image = picture(output);
+        for (row, pixels) in image.pixels.chunks_exact(side).enumerate() {
+            let start = row * strip.size[0] + index * side;
+            strip.pixels[start..start + side].copy_from_slice(pixels);
+        }
+    }
+    Some(strip)
+}
+
+impl NeuronPictures {
+    /// Where replica `index` (from 1) sits in [`Self::replica_strip`].
+    pub fn replica_uv(&self, index: usize) -> egui::Rect {
+        let width = self.replica_count.max(1) as f32;
+        let left = (index.saturating_sub(1)) as f32 / width;
+        egui::Rect::from_min_max(egui::pos2(left, 0.0), egui::pos2(left + 1.0 / width, 1.0))
+    }
 }

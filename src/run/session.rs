@@ -15,6 +15,7 @@ use super::cadence::Cadence;
 use crate::analysis::emergence::{FIT_ACCURACY, FitMoments, LossPhase, fit_moments, loss_phases};
 use crate::analysis::fourier::{NeuronSpectrum, input_spectra};
 use crate::analysis::homogeneity::{HomogeneityReport, HomogeneitySummary};
+use crate::analysis::maps::{NetworkPictures, network_pictures};
 use crate::analysis::theory::{TheoryReport, theory_for_run};
 use crate::config::Config;
 use crate::data::{DataError, Dataset, InputPlane};
@@ -31,6 +32,11 @@ const PROBE_CADENCE: Cadence = Cadence::new(Duration::from_millis(100), 5);
 /// The homogeneity measures (predictions of every replica, CKA, matching)
 /// cost more than a probe.
 const MEASURE_CADENCE: Cadence = Cadence::new(Duration::from_millis(500), 5);
+/// The neurons' and outputs' pictures: a forward pass over a grid per
+/// replica, which on a large plane (modular addition's 59 x 59 pairs)
+/// costs as much as many steps; at most a tenth of the training time, so
+/// that the window trains at close to the engine's speed.
+const PICTURE_CADENCE: Cadence = Cadence::new(Duration::from_millis(80), 10);
 /// A slow session never owes more than this much time's worth of steps
 /// (after a pause, or a long frame).
 const MAX_OWED: Duration = Duration::from_millis(250);
@@ -211,6 +217,10 @@ pub struct SessionView {
     /// What the main network's last step changed each parameter by (the
     /// parameters' layout), for the edges' tooltips.
     pub last_update: Option<Arc<Vec<f64>>>,
+    /// The neurons and outputs drawn over the input plane (none for
+    /// images), at most [`PICTURE_CADENCE`] behind while training and
+    /// up to date when it stops.
+    pub pictures: Option<Arc<NetworkPictures>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -269,6 +279,8 @@ pub struct Session {
     homogeneity_history: Arc<Vec<HomogeneitySummary>>,
     theory: Arc<TheoryReport>,
     explanation: Option<Arc<Explanation>>,
+    pictures: Option<Arc<NetworkPictures>>,
+    picture_cadence: Cadence,
     events: Vec<Event>,
 }
 
@@ -297,6 +309,8 @@ impl Session {
             homogeneity_history: Arc::new(Vec::new()),
             theory,
             explanation: None,
+            pictures: None,
+            picture_cadence: PICTURE_CADENCE,
             events: Vec::new(),
         };
         session.settle_in();
@@ -311,6 +325,7 @@ impl Session {
         self.probe.reset();
         self.measure.reset();
         self.remeasure();
+        self.redraw();
     }
 
     fn replace(&mut self, run: Run) {
@@ -497,6 +512,19 @@ impl Session {
         self.measure.done(started);
     }
 
+    /// Whether the pictures show an older step than the run's.
+    fn pictures_behind(&self) -> bool {
+        self.pictures.as_ref().is_some_and(|p| p.step != self.run.step_count())
+    }
+
+    fn redraw(&mut self) {
+        let started = Instant::now();
+        let data = self.run.data();
+        let networks = self.run.replicas().iter().map(|t| t.network());
+        self.pictures = network_pictures(networks, &data.plane, data.loss, self.run.step_count()).map(Arc::new);
+        self.picture_cadence.done(started);
+    }
+
     fn count(&mut self, steps: u64) {
         let (since, samples_then, steps_then) = self.meter;
         let (samples, total_steps) = (self.run.samples_seen(), self.run.step_count());
@@ -515,8 +543,12 @@ impl Session {
     }
 
     /// The views' snapshot now. The parts that change only at a probe are
-    /// shared with the previous snapshot until the next probe.
+    /// shared with the previous snapshot until the next probe, the pictures
+    /// until they are redrawn.
     pub fn view(&mut self) -> SessionView {
+        if self.pictures_behind() && (!self.playing || self.picture_cadence.due(Instant::now())) {
+            self.redraw();
+        }
         let main = self.run.main();
         let probed = main.latest().step;
         let fresh = self.parts.as_ref().is_some_and(|p| p.step == probed && p.history.len() == main.history().len());
@@ -565,6 +597,7 @@ impl Session {
             throughput: self.throughput,
             explanation: self.explanation.clone(),
             last_update: main.last_update().map(Arc::new),
+            pictures: self.pictures.clone(),
         }
     }
 }
@@ -591,6 +624,37 @@ mod tests {
         assert_eq!(expected.len(), 16);
         assert_eq!(view.parts.spectra, expected);
         assert!(session("playground").view().parts.spectra.is_empty());
+    }
+
+    /// The pictures are made on the session's side (the app only colours
+    /// them): of the step shown once training stops, shared between
+    /// snapshots while nothing changes, one output per replica.
+    #[test]
+    fn pictures_follow_the_run_and_catch_up_when_it_stops() {
+        use crate::analysis::maps::{MAX_DRAWN_UNITS, TILE_RESOLUTION, neuron_maps};
+        let mut s = session("playground");
+        let first = s.view().pictures.expect("a plane has pictures");
+        assert_eq!((first.step, first.replica_outputs.len()), (0, 0));
+        s.handle(Command::StepOnce);
+        let pictures = s.view().pictures.expect("still");
+        assert_eq!(pictures.step, 1, "a single step is drawn at once");
+        let (network, data) = (s.run().main().network(), s.run().data());
+        assert_eq!(pictures.maps, neuron_maps(network, &data.plane, data.loss, TILE_RESOLUTION, MAX_DRAWN_UNITS));
+        assert!(Arc::ptr_eq(&pictures, s.view().pictures.as_ref().expect("still")), "not redrawn while nothing moved");
+        s.handle(Command::SetSpeed(Speed::Max));
+        s.handle(Command::StopAt(Stop::AtStep(300)));
+        s.handle(Command::Play);
+        while s.playing() {
+            s.advance(Duration::from_millis(5));
+            let view = s.view();
+            assert!(view.pictures.expect("always").step <= view.step);
+        }
+        assert_eq!(s.view().pictures.expect("always").step, 300, "up to date once play stops");
+
+        let mut replicas = session("homogenisation");
+        let pictures = replicas.view().pictures.expect("a plane has pictures");
+        assert_eq!(pictures.replica_outputs.len(), replicas.run().replicas().len() - 1);
+        assert!(session("digits-mlp").view().pictures.is_none(), "images have no plane to draw over");
     }
 
     #[test]

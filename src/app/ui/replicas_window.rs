@@ -30,7 +30,10 @@ fn matrix(ui: &mut egui::Ui, title: &str, hint: &str, values: &[Vec<Option<f64>>
     let n = values.len();
     let cell = (160.0 / n.max(1) as f32).clamp(18.0, 32.0);
     let (rect, _) = ui.allocate_exact_size(vec2(cell * n as f32 + 30.0, cell * n as f32 + 16.0), Sense::hover());
-    let painter = ui.painter_at(rect);
+    // The window's painter, not one clipped to the matrix: everything
+    // drawn stays inside `rect` anyway, and a clip rectangle of its own
+    // would make the matrix a separate draw call.
+    let painter = ui.painter();
     let origin = rect.min + vec2(30.0, 16.0);
     for (i, row) in values.iter().enumerate() {
         painter.text(
@@ -201,16 +204,24 @@ impl ReplicasWindow {
                 ui.separator();
                 ui.horizontal_wrapped(|ui| {
                     let size = vec2(96.0, 96.0);
+                    // The pictures go in two meshes painted before every
+                    // caption: pictures and captions interleaved would be a
+                    // draw call each.
+                    let (main_slot, others_slot) = (ui.painter().add(egui::Shape::Noop), ui.painter().add(egui::Shape::Noop));
+                    let mut others = frame.pictures.replica_strip.as_ref().map(|strip| egui::Mesh::with_texture(strip.id()));
                     for (index, replica) in lab.replicas.iter().enumerate() {
                         ui.vertical(|ui| {
-                            let texture = if index == 0 {
-                                frame.pictures.output_texture.as_ref()
-                            } else {
-                                frame.pictures.replica_textures.get(index - 1)
-                            };
                             let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
-                            if let Some(texture) = texture {
-                                ui.painter().image(texture.id(), rect, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
+                            if index == 0 {
+                                if let Some(texture) = &frame.pictures.output_texture {
+                                    let whole = Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0));
+                                    let image = egui::Shape::image(texture.id(), rect, whole, Color32::WHITE);
+                                    ui.painter().set(main_slot, image);
+                                }
+                            } else if let Some(mesh) = others.as_mut()
+                                && index <= frame.pictures.replica_count
+                            {
+                                mesh.add_rect_with_uv(rect, frame.pictures.replica_uv(index), Color32::WHITE);
                             }
                             ui.painter().rect_stroke(rect, 0.0, Stroke::new(1.0, Color32::GRAY), egui::StrokeKind::Outside);
                             let name = match replica.test_accuracy {
@@ -227,6 +238,9 @@ impl ReplicasWindow {
                                 None => tr!(tr, "replicas-target-not-yet", target = target),
                             });
                         });
+                    }
+                    if let Some(mesh) = others {
+                        ui.painter().set(others_slot, egui::Shape::mesh(mesh));
                     }
                 });
                 if report.replicas > 1 {
