@@ -301,7 +301,8 @@ pub struct GuiArgs {
     /// pictures redraw with the new weights.
     #[arg(long, requires = "step_through")]
     pub apply: bool,
-    /// Open these windows at the start (repeatable), e.g. for screenshots.
+    /// Open these windows, or show these views, at the start
+    /// (repeatable), e.g. for screenshots.
     #[arg(long = "open", value_name = "WINDOW", value_enum)]
     pub open: Vec<WindowArg>,
     /// Start presenting: side panels hidden so the network fills the

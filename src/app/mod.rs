@@ -111,7 +111,7 @@ pub struct Start {
     /// stage.
     pub step_through: Option<(PointChoice, Stage)>,
     /// Windows open at the start.
-    pub open: Vec<windows::Toggle>,
+    pub open: Vec<windows::Open>,
     /// `--pointer`.
     pub pointer: Option<[f32; 2]>,
     /// `--apply`: take the step shown.
@@ -270,7 +270,7 @@ pub fn run(args: GuiArgs) -> i32 {
         notice: None,
         stop: args.stop_after,
         step_through: args.step_through.map(|choice| (choice, args.stage.unwrap_or(Stage::Forward(0)))),
-        open: args.open.iter().map(|&window| windows::Toggle::from(window)).collect(),
+        open: args.open.iter().map(|&window| windows::Open(window.into())).collect(),
         pointer: args.pointer,
         apply: args.apply,
         languages,

@@ -48,7 +48,7 @@ pub struct NeuronPictures {
     pub stamp: u64,
     pub layout: AtlasLayout,
     /// The other replicas' output pictures (replica 1 onward) side by
-    /// side in one texture, so the replicas window draws them at once.
+    /// side in one texture, so the replicas view draws them at once.
     pub replica_strip: Option<TextureHandle>,
     pub replica_count: usize,
     /// For pair planes: which cells are training pairs (row-major).

@@ -1,5 +1,6 @@
-//! The app's floating windows and side panels, named so keys and buttons
-//! can ask for one to open or close without knowing how it is drawn.
+//! The app's floating windows, side panels and central views, named so
+//! keys and buttons can ask for one to open or close (a view: to show it,
+//! or go back to the network) without knowing how it is drawn.
 
 use bevy::prelude::*;
 
@@ -16,6 +17,11 @@ pub enum Toggle {
     Waves,
     EdgeOfChaos,
 }
+
+/// Shows a window, panel or view whatever it showed before (`--open`),
+/// where a [`Toggle`] switches it.
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Open(pub Toggle);
 
 impl From<WindowArg> for Toggle {
     fn from(window: WindowArg) -> Self {

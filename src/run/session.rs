@@ -611,7 +611,7 @@ mod tests {
         Session::new(load_config(&ConfigSource::Preset(preset.into()), &[]).unwrap()).unwrap()
     }
 
-    /// The waves window reads its spectra from the snapshot: the main
+    /// The waves view reads its spectra from the snapshot: the main
     /// network's at the probe, and none for data other than pairs.
     #[test]
     fn modular_addition_snapshots_carry_the_probes_spectra() {

@@ -2,6 +2,15 @@
 
 network-preparing = Preparing the pictures...
 
+## The tabs above the centre: what it shows
+
+view-network = Network
+view-network-tooltip = The network: its neurons and connections, and what each one responds to
+view-replicas = Replicas
+view-replicas-tooltip = Copies of the network from other seeds, trained side by side: how alike do they become?
+view-waves = Waves
+view-waves-tooltip = What each neuron learns: its weights over the residues, and their frequencies
+
 ## The view's options
 
 network-test-data = test data
@@ -11,8 +20,6 @@ network-scale-each-neuron-tooltip = Colours scaled to each neuron's own range: s
 network-edges = edges:
 network-edges-weight = weight
 network-edges-gradient = gradient
-network-waves = Waves…
-network-waves-tooltip = What each neuron learns: its weights over the residues, and their frequencies
 network-step-through = Step through…
 network-step-through-tooltip = E: one training step on one point, forward and backward, with every number
 

@@ -1,6 +1,6 @@
 # replicas
 
-replicas-window-title = Replicas: how alike do networks become?
+replicas-view-title = Replicas: how alike do networks become?
 replicas-count = replicas
 replicas-count-tooltip = Copies of the network from other seeds, trained side by side on the same data
 replicas-target-accuracy = target accuracy

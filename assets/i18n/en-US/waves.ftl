@@ -1,8 +1,8 @@
 # waves
 
-## The Waves window (modular addition).
+## The Waves view (modular addition).
 
-waves-window-title = Waves: what the network learns
+waves-view-title = Waves: what the network learns
 waves-not-applicable = These pictures need one dense hidden layer reading a and b one-hot.
 waves-progress-heading = Order forming before the jump
 waves-progress-tooltip = The median over neurons of the share of a neuron's weight power at its single strongest frequency (0.1 for random weights, near 0.9 once every neuron is a wave), with the test accuracy

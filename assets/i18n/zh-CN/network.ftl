@@ -2,6 +2,15 @@
 
 network-preparing = 正在准备图像……
 
+## 中央区域上方的标签：显示哪个视图
+
+view-network = 网络
+view-network-tooltip = 网络：它的神经元和连接，以及每个神经元对什么有反应
+view-replicas = 副本
+view-replicas-tooltip = 用其他种子得到的网络副本，并排训练：它们会变得多相似？
+view-waves = 波形
+view-waves-tooltip = 每个神经元学到了什么：它在各个余数上的权重，以及这些权重的频率
+
 ## 视图选项
 
 network-test-data = 测试数据
@@ -11,8 +20,6 @@ network-scale-each-neuron-tooltip = 颜色按每个神经元自己的取值范�
 network-edges = 连线：
 network-edges-weight = 权重
 network-edges-gradient = 梯度
-network-waves = 波形…
-network-waves-tooltip = 每个神经元学到了什么：它在各个余数上的权重，以及这些权重的频率
 network-step-through = 逐步查看…
 network-step-through-tooltip = E：在一个点上走一遍训练步，包括前向传播和反向传播，显示每一个数
 

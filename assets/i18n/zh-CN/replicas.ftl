@@ -1,6 +1,6 @@
 # replicas
 
-replicas-window-title = 副本：网络会变得多相似？
+replicas-view-title = 副本：网络会变得多相似？
 replicas-count = 副本数
 replicas-count-tooltip = 用其他种子生成的网络副本，在同样的数据上并排训练
 replicas-target-accuracy = 目标准确率

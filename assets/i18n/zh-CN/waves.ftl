@@ -1,8 +1,8 @@
 # waves
 
-## “波形”窗口（模加法）。
+## “波形”视图（模加法）。
 
-waves-window-title = 波形：网络学到了什么
+waves-view-title = 波形：网络学到了什么
 waves-not-applicable = 这些图需要一个全连接隐藏层，以独热编码（one-hot）读入 a 和 b。
 waves-progress-heading = 跃升之前正在形成的结构
 waves-progress-tooltip = 每个神经元的权重功率中集中在它最强的单一频率上的比例，取所有神经元的中位数（随机权重约为 0.1，每个神经元都变成波后接近 0.9），以及测试准确率

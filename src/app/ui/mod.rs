@@ -8,6 +8,7 @@
 //! (and settings edits in the draft config), and one place sends them on.
 //! No panel changes another's state.
 
+mod central;
 mod chaos_window;
 mod charts;
 mod controls;
@@ -16,11 +17,11 @@ mod files_window;
 mod inspector;
 mod lessons_window;
 mod network_view;
-mod replicas_window;
+mod replicas_view;
 mod run_bar;
 mod step_window;
 mod traces;
-mod waves_window;
+mod waves_view;
 
 pub use controls::{StopKind, StopSetting};
 
@@ -36,10 +37,11 @@ use super::pictures::{NeuronPictures, PictureSettings};
 use super::schedule::DrawSet;
 use super::session::{DraftConfig, Lab, Notice, RunCommand};
 use super::step_through::{StepThrough, StepThroughRequest};
-use super::windows::Toggle;
+use super::windows::{Open, Toggle};
 use crate::config::Config;
 use crate::i18n::Localizer;
 use crate::run::session::{Command, SessionView};
+use central::CentralView;
 
 /// What every panel reads this frame.
 pub struct Frame<'a> {
@@ -101,14 +103,17 @@ pub struct Panels {
     network: network_view::NetworkView,
     digits: digits_view::DigitsView,
     inspector: inspector::Inspector,
-    replicas: replicas_window::ReplicasWindow,
+    replicas: replicas_view::ReplicasView,
     files: files_window::FilesWindow,
     lessons: lessons_window::LessonsWindow,
     help: run_bar::HelpWindow,
-    waves: waves_window::WavesWindow,
+    waves: waves_view::WavesView,
     chaos: chaos_window::ChaosWindow,
     hide_controls: bool,
     hide_charts: bool,
+    /// What the centre shows, and what the run last suggested it show.
+    central: CentralView,
+    suggested: Option<CentralView>,
     seen_generation: Option<u64>,
     opened_lesson: bool,
 }
@@ -150,6 +155,7 @@ impl Plugin for UiPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<Panels>()
             .add_message::<Toggle>()
+            .add_message::<Open>()
             .add_systems(EguiPrimaryContextPass, (clear_to_panel_colour, draw_ui).in_set(DrawSet::Draw));
     }
 }
@@ -173,7 +179,7 @@ pub fn draw_ui(
     mut panels: ResMut<Panels>,
     reads: Reads,
     mut draft: ResMut<DraftConfig>,
-    mut toggles: MessageReader<Toggle>,
+    (mut toggles, mut opens): (MessageReader<Toggle>, MessageReader<Open>),
     mut sends: Sends,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
@@ -194,20 +200,23 @@ pub fn draw_ui(
     };
     let panels = &mut *panels;
     let mut requests = Requests::default();
-    for toggle in toggles.read() {
-        panels.toggle(*toggle);
-    }
-    // A session that starts with replicas opens their window; one that
-    // starts in a lesson opens the lessons.
+    // A run with replicas opens on them, modular addition on its waves; a
+    // rebuild of the same kind of run (a reset, a setting) leaves the
+    // centre where the user put it. One that starts in a lesson opens the
+    // lessons.
     if panels.seen_generation != Some(frame.lab.generation) {
         panels.seen_generation = Some(frame.lab.generation);
-        if frame.lab.networks.len() > 1 {
-            panels.replicas.open = true;
+        let suggested = CentralView::suggested_for(frame.lab);
+        if panels.suggested != Some(suggested) {
+            panels.suggested = Some(suggested);
+            panels.central = suggested;
         }
-        // Modular addition opens its waves.
-        if matches!(frame.lab.data.plane, crate::data::InputPlane::Pairs { .. }) {
-            panels.waves.open = true;
-        }
+    }
+    for Open(which) in opens.read() {
+        panels.open(*which);
+    }
+    for toggle in toggles.read() {
+        panels.toggle(*toggle);
     }
     if !panels.opened_lesson && frame.progress.lesson.is_some() {
         panels.opened_lesson = true;
@@ -223,13 +232,13 @@ pub fn draw_ui(
     // Unfilled: the clear colour is the panels' background (`clear_to_panel_colour`).
     let style = ctx.global_style();
     let side = egui::Frame::side_top_panel(&style).fill(egui::Color32::TRANSPARENT);
-    let central = egui::Frame::central_panel(&style).fill(egui::Color32::TRANSPARENT);
+    let centre = egui::Frame::central_panel(&style).fill(egui::Color32::TRANSPARENT);
     egui::Panel::top("run-bar").frame(side).show(&mut root, |ui| {
         let shown = run_bar::Shown {
             controls: !panels.hide_controls,
             charts: !panels.hide_charts,
             files: panels.files.open,
-            replicas: panels.replicas.open,
+            replicas: panels.central == CentralView::Replicas,
             lessons: panels.lessons.open,
             help: panels.help.open,
         };
@@ -250,23 +259,28 @@ pub fn draw_ui(
             .resizable(true)
             .show(&mut root, |ui| egui::ScrollArea::vertical().show(ui, |ui| panels.charts.show(ui, &frame, &mut requests)));
     }
-    egui::CentralPanel::default().frame(central).show(&mut root, |ui| {
+    egui::CentralPanel::default().frame(centre).show(&mut root, |ui| {
+        if !panels.central.applies_to(frame.lab) {
+            panels.central = CentralView::Network;
+        }
+        central::tabs(ui, frame.tr, frame.lab, &mut panels.central);
         run_bar::divergence_banner(ui, &frame, &mut config, &mut requests);
-        if frame.lab.data.plane.has_grid() {
-            if let Some(clicked) = panels.network.show(ui, &frame, &mut config, &mut requests) {
-                panels.inspector.target = Some(clicked);
+        match panels.central {
+            CentralView::Network if frame.lab.data.plane.has_grid() => {
+                if let Some(clicked) = panels.network.show(ui, &frame, &mut config, &mut requests) {
+                    panels.inspector.target = Some(clicked);
+                }
             }
-        } else {
-            panels.digits.show(ui, &frame, &mut requests);
+            CentralView::Network => panels.digits.show(ui, &frame, &mut requests),
+            CentralView::Replicas => panels.replicas.show(ui, &frame, &mut config),
+            CentralView::Waves => panels.waves.show(ui, &frame),
         }
     });
     panels.inspector.show(&ctx, &frame);
     panels.lessons.show(&ctx, &frame, &mut requests);
-    panels.replicas.show(&ctx, &frame, &mut config, &mut requests);
     panels.files.show(&ctx, &frame, &mut requests);
     files_window::error_dialog(&ctx, &frame, &mut requests);
     panels.help.show(&ctx, frame.tr);
-    panels.waves.show(&ctx, &frame);
     panels.chaos.show(&ctx, &frame);
     step_window::show(&ctx, &frame, &mut requests);
     for toggle in std::mem::take(&mut requests.toggles) {
@@ -286,15 +300,28 @@ pub fn draw_ui(
 }
 
 impl Panels {
+    fn open(&mut self, which: Toggle) {
+        match which {
+            Toggle::Help => self.help.open = true,
+            Toggle::Lessons => self.lessons.open = true,
+            Toggle::Files => self.files.open = true,
+            Toggle::Replicas => self.central = CentralView::Replicas,
+            Toggle::Settings => self.hide_controls = false,
+            Toggle::Charts => self.hide_charts = false,
+            Toggle::Waves => self.central = CentralView::Waves,
+            Toggle::EdgeOfChaos => self.chaos.open = true,
+        }
+    }
+
     fn toggle(&mut self, toggle: Toggle) {
         match toggle {
             Toggle::Help => self.help.open = !self.help.open,
             Toggle::Lessons => self.lessons.open = !self.lessons.open,
             Toggle::Files => self.files.open = !self.files.open,
-            Toggle::Replicas => self.replicas.open = !self.replicas.open,
+            Toggle::Replicas => self.central = self.central.toggled(CentralView::Replicas),
             Toggle::Settings => self.hide_controls = !self.hide_controls,
             Toggle::Charts => self.hide_charts = !self.hide_charts,
-            Toggle::Waves => self.waves.open = !self.waves.open,
+            Toggle::Waves => self.central = self.central.toggled(CentralView::Waves),
             Toggle::EdgeOfChaos => self.chaos.open = !self.chaos.open,
         }
     }

@@ -249,11 +249,6 @@ impl NetworkView {
             if settings != *frame.picture_settings {
                 requests.picture_settings = Some(settings);
             }
-            if matches!(frame.lab.data.plane, InputPlane::Pairs { .. })
-                && ui.button(tr!(tr, "network-waves")).on_hover_text(tr!(tr, "network-waves-tooltip")).clicked()
-            {
-                requests.toggles.push(crate::app::windows::Toggle::Waves);
-            }
             ui.separator();
             let open = frame.step_through.open;
             if ui.selectable_label(open, tr!(tr, "network-step-through")).on_hover_text(tr!(tr, "network-step-through-tooltip")).clicked() {

@@ -1,4 +1,5 @@
-//! Modular addition: what the network learns underneath its accuracy.
+//! The waves view (modular addition, in the centre in place of the
+//! network): what the network learns underneath its accuracy.
 //! Each hidden neuron's incoming weights drawn as a curve over the residues
 //! 0..p-1 (from a, and from b), coloured by its dominant frequency: noise
 //! at first, a wave once the neuron has found its frequency. Beside them,
@@ -21,8 +22,7 @@ use crate::tr;
 const SHOWN_NEURONS: usize = 48;
 
 #[derive(Default)]
-pub struct WavesWindow {
-    pub open: bool,
+pub struct WavesView {
     sort_by_frequency: bool,
     history_texture: Option<egui::TextureHandle>,
     history_drawn: Option<(u64, usize)>,
@@ -39,13 +39,12 @@ fn frequency_colour(frequency: Option<usize>, frequencies: usize) -> Color32 {
     }
 }
 
-impl WavesWindow {
-    pub fn show(&mut self, ctx: &egui::Context, frame: &Frame) {
+impl WavesView {
+    pub fn show(&mut self, ui: &mut egui::Ui, frame: &Frame) {
         let InputPlane::Pairs { modulus } = frame.lab.data.plane else { return };
-        let mut open = self.open;
         let tr = frame.tr;
-        let title = tr!(tr, "waves-window-title");
-        egui::Window::new(title).id(egui::Id::new("waves-window")).open(&mut open).default_width(620.0).vscroll(true).show(ctx, |ui| {
+        ui.heading(tr!(tr, "waves-view-title"));
+        egui::ScrollArea::vertical().id_salt("waves-view").auto_shrink(false).show(ui, |ui| {
             if frame.lab.parts.spectra.is_empty() {
                 ui.label(tr!(tr, "waves-not-applicable"));
                 return;
@@ -59,7 +58,6 @@ impl WavesWindow {
             ui.small(tr!(tr, "waves-curves-legend"));
             self.curves(ui, tr, frame.lab.network(), &frame.lab.parts.spectra, modulus);
         });
-        self.open = open;
     }
 
     /// The median share and the test accuracy over the steps.
