@@ -89,6 +89,11 @@ pub const FRAME_BUDGET: std::time::Duration = std::time::Duration::from_millis(1
 
 impl Plugin for SessionPlugin {
     fn build(&self, app: &mut App) {
+        if self.driving == Driving::Thread {
+            // The window draws on a CPU of its own: a batch spread over
+            // every CPU (a convolution's) starved the drawing on two.
+            crate::nn::parallel::reserve_cpus(1);
+        }
         let (mut session, notice) = match Session::new(self.initial.clone()) {
             Ok(session) => (session, Notice::default()),
             Err(error) => {

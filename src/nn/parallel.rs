@@ -18,6 +18,7 @@
 //! portable anyway (see [`super::gemm`]), and the small portable networks
 //! would lose more to the threads' coordination than they would gain.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use super::{Loss, Mode, Network, Workspace};
@@ -28,10 +29,22 @@ pub const MAX_THREADS: usize = 8;
 /// The most rows of a slice of a batch.
 pub const SLICE_ROWS: usize = 8;
 
+/// CPUs kept out of [`threads`]' default, see [`reserve_cpus`].
+static RESERVED_CPUS: AtomicUsize = AtomicUsize::new(0);
+
+/// Keeps `cpus` of the machine's CPUs out of the threads that train a
+/// batch (at least one thread still trains): the app keeps one to draw
+/// on, which a batch spread over every CPU took from it. Takes effect if
+/// called before the first batch; `EMERGENCE_LAB_THREADS` still decides
+/// when it is set.
+pub fn reserve_cpus(cpus: usize) {
+    RESERVED_CPUS.store(cpus, Ordering::Relaxed);
+}
+
 /// The number of threads that work on a batch: `EMERGENCE_LAB_THREADS` if
-/// set (1 to [`MAX_THREADS`]), else the number of CPUs the program may use,
-/// at most [`MAX_THREADS`]; always 1 in the browser. It changes the speed,
-/// never the numbers.
+/// set (1 to [`MAX_THREADS`]), else the number of CPUs the program may use
+/// less those reserved, at most [`MAX_THREADS`]; always 1 in the browser.
+/// It changes the speed, never the numbers.
 pub fn threads() -> usize {
     static THREADS: OnceLock<usize> = OnceLock::new();
     *THREADS.get_or_init(|| {
@@ -40,8 +53,13 @@ pub fn threads() -> usize {
         }
         let chosen = std::env::var("EMERGENCE_LAB_THREADS").ok().and_then(|v| v.trim().parse::<usize>().ok());
         let available = std::thread::available_parallelism().map_or(1, |n| n.get());
-        chosen.unwrap_or(available).clamp(1, MAX_THREADS)
+        batch_threads(chosen, available, RESERVED_CPUS.load(Ordering::Relaxed))
     })
+}
+
+/// [`threads`] from what was asked, the CPUs there are and those reserved.
+fn batch_threads(chosen: Option<usize>, available: usize, reserved: usize) -> usize {
+    chosen.unwrap_or(available.saturating_sub(reserved)).clamp(1, MAX_THREADS)
 }
 
 /// Runs `work` on every item, on up to [`threads`] threads, each item by
@@ -248,5 +266,20 @@ impl SlicedBatch {
     pub fn inputs_mut(&mut self) -> impl Iterator<Item = &mut [f64]> {
         let inputs = self.inputs;
         self.slices.iter_mut().map(move |s| &mut s.input[..s.rows * inputs])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserved_cpus_leave_at_least_one_thread_and_a_choice_wins() {
+        assert_eq!(batch_threads(None, 2, 0), 2);
+        assert_eq!(batch_threads(None, 2, 1), 1, "the app on two CPUs: one trains, one draws");
+        assert_eq!(batch_threads(None, 1, 1), 1, "one CPU: training still has a thread");
+        assert_eq!(batch_threads(None, 16, 1), MAX_THREADS);
+        assert_eq!(batch_threads(Some(2), 2, 1), 2, "EMERGENCE_LAB_THREADS decides");
+        assert_eq!(batch_threads(Some(0), 4, 0), 1);
     }
 }

@@ -3,9 +3,11 @@
 //! happens: the command line and the app both drive a [`Run`] and nothing
 //! else; its trainers are private, and the views read it through
 //! read-only accessors. [`session`] makes it interactive (play, pause,
-//! speed, commands, snapshots); [`experiment`] saves and loads it.
+//! speed, commands, snapshots); [`experiment`] saves and loads it;
+//! [`digits`] keeps what the digits view reads of a run on images.
 
 pub mod cadence;
+pub mod digits;
 pub mod experiment;
 pub mod session;
 

@@ -12,6 +12,7 @@ use web_time::{Duration, Instant};
 
 use super::Run;
 use super::cadence::Cadence;
+use super::digits::{DigitInput, DigitReadings, DigitsWatch};
 use crate::analysis::emergence::{FIT_ACCURACY, FitMoments, LossPhase, fit_moments, loss_phases};
 use crate::analysis::fourier::{NeuronSpectrum, input_spectra};
 use crate::analysis::homogeneity::{HomogeneityReport, HomogeneitySummary};
@@ -156,6 +157,8 @@ pub enum Command {
     StepOnPoint(usize),
     /// The bytes of a saved experiment, answered with [`Event::Saved`].
     Save,
+    /// Images: show this digit's layers ([`SessionView::digits`]).
+    ShowDigit(DigitInput),
 }
 
 /// What a session tells the app besides its snapshots.
@@ -221,6 +224,9 @@ pub struct SessionView {
     /// images), at most [`PICTURE_CADENCE`] behind while training and
     /// up to date when it stops.
     pub pictures: Option<Arc<NetworkPictures>>,
+    /// Images: the digits view's numbers (none for other data, and until
+    /// they are first worked out).
+    pub digits: Option<Arc<DigitReadings>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -281,6 +287,7 @@ pub struct Session {
     explanation: Option<Arc<Explanation>>,
     pictures: Option<Arc<NetworkPictures>>,
     picture_cadence: Cadence,
+    digits: DigitsWatch,
     events: Vec<Event>,
 }
 
@@ -311,6 +318,7 @@ impl Session {
             explanation: None,
             pictures: None,
             picture_cadence: PICTURE_CADENCE,
+            digits: DigitsWatch::default(),
             events: Vec::new(),
         };
         session.settle_in();
@@ -326,6 +334,7 @@ impl Session {
         self.measure.reset();
         self.remeasure();
         self.redraw();
+        self.digits.restart();
     }
 
     fn replace(&mut self, run: Run) {
@@ -437,6 +446,7 @@ impl Session {
                 let bytes = super::experiment::to_bytes(&self.run);
                 self.events.push(Event::Saved(Arc::new(bytes)));
             }
+            Command::ShowDigit(digit) => self.digits.show(digit),
         }
         if !self.playing {
             self.counted = None;
@@ -490,11 +500,14 @@ impl Session {
         taken
     }
 
-    /// How long until a step is owed at the chosen speed (zero at `Max` or
-    /// when some are owed), so a thread can sleep instead of spinning.
+    /// How long until there is work: a step owed at the chosen speed (zero
+    /// at `Max` or when some are owed), or the digits' tally while paused;
+    /// `None` while there is none until a command comes. A thread sleeps
+    /// instead of spinning.
     pub fn idle_for(&self) -> Option<Duration> {
         if !self.playing {
-            return None;
+            // Paused, the digits' tally still has work until it is done.
+            return self.digits.behind(&self.run).then_some(Duration::ZERO);
         }
         match self.speed {
             Speed::Max => Some(Duration::ZERO),
@@ -549,6 +562,7 @@ impl Session {
         if self.pictures_behind() && (!self.playing || self.picture_cadence.due(Instant::now())) {
             self.redraw();
         }
+        self.digits.update(&self.run, self.playing);
         let main = self.run.main();
         let probed = main.latest().step;
         let fresh = self.parts.as_ref().is_some_and(|p| p.step == probed && p.history.len() == main.history().len());
@@ -598,6 +612,7 @@ impl Session {
             explanation: self.explanation.clone(),
             last_update: main.last_update().map(Arc::new),
             pictures: self.pictures.clone(),
+            digits: self.digits.readings().cloned(),
         }
     }
 }

@@ -10,8 +10,8 @@ use crate::tr;
 
 /// What the centre of the window shows. The replicas and waves are views
 /// of their own there, not windows over the network: they hid most of it
-/// anyway, and under a software renderer a window-sized layer drawn over
-/// another cost a quarter of the frame.
+/// anyway, and under a software renderer the replicas window drawn over
+/// the diagram cost about a fifth of the frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CentralView {
     /// The network diagram (or the digits view, for images).

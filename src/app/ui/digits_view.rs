@@ -7,11 +7,12 @@
 use bevy_egui::egui::{self, Color32, Painter, Rect, Sense, Stroke, Vec2, pos2, vec2};
 
 use super::{Frame, Requests};
-use crate::app::digits::{DigitSource, DigitsCache, DigitsRequest, TEST_GRID};
+use crate::app::digits::{DigitSource, DigitsRequest, TEST_GRID};
 use crate::app::palette;
 use crate::data::InputPlane;
 use crate::i18n::Localizer;
 use crate::nn::{Layer, LayerKind};
+use crate::run::digits::DigitReadings;
 use crate::tr;
 
 /// Ink on paper: 0 white, 1 black.
@@ -160,7 +161,7 @@ fn feature_maps(ui: &mut egui::Ui, tr: &Localizer, atlas: &mut ImageAtlas, value
     });
 }
 
-fn network_side(ui: &mut egui::Ui, atlas: &mut ImageAtlas, frame: &Frame, cache: &DigitsCache) {
+fn network_side(ui: &mut egui::Ui, atlas: &mut ImageAtlas, frame: &Frame, cache: &DigitReadings) {
     let tr = frame.tr;
     let network = frame.lab.network();
     let hidden = network.hidden_layers();
@@ -238,7 +239,14 @@ fn class_bars(ui: &mut egui::Ui, tr: &Localizer, means: &[Vec<f64>]) {
     });
 }
 
-fn test_side(ui: &mut egui::Ui, atlas: &mut ImageAtlas, frame: &Frame, cache: &DigitsCache, canvas: &mut Canvas, requests: &mut Requests) {
+fn test_side(
+    ui: &mut egui::Ui,
+    atlas: &mut ImageAtlas,
+    frame: &Frame,
+    cache: &DigitReadings,
+    canvas: &mut Canvas,
+    requests: &mut Requests,
+) {
     let InputPlane::Image { width, height } = frame.lab.data.plane else { return };
     let pixels = width * height;
     let data = &frame.lab.data;
@@ -333,7 +341,7 @@ pub struct Canvas {
 impl Canvas {
     /// A canvas of the images' size: drag to draw, right-drag to erase. The
     /// network's guess and every layer's response update as you draw.
-    fn show(&mut self, ui: &mut egui::Ui, atlas: &mut ImageAtlas, frame: &Frame, cache: &DigitsCache, requests: &mut Requests) {
+    fn show(&mut self, ui: &mut egui::Ui, atlas: &mut ImageAtlas, frame: &Frame, cache: &DigitReadings, requests: &mut Requests) {
         let InputPlane::Image { width, height } = frame.lab.data.plane else { return };
         if self.pixels.len() != width * height {
             self.pixels = frame.digits.canvas.clone();
@@ -414,7 +422,7 @@ pub struct DigitsView {
 
 impl DigitsView {
     pub fn show(&mut self, ui: &mut egui::Ui, frame: &Frame, requests: &mut Requests) {
-        let Some(cache) = &frame.digits.cache else {
+        let Some(cache) = frame.lab.digits.as_deref() else {
             ui.label(tr!(frame.tr, "digits-preparing"));
             return;
         };
