@@ -64,8 +64,10 @@ struct Diagram {
 }
 
 /// New pictures are drawn at most this often, and less often when drawing
-/// them takes long (an eighth of the time at most).
-const REDRAW: Cadence = Cadence::new(web_time::Duration::from_millis(80), 8);
+/// them takes long (a sixteenth of the time at most: a 20-layer network's
+/// 5,000 lines take over 10 ms, and at an eighth they cost a 2-CPU
+/// machine's window a tenth of its frame while training).
+const REDRAW: Cadence = Cadence::new(web_time::Duration::from_millis(80), 16);
 
 /// What a drawing of the diagram depends on.
 #[derive(Debug, Clone, PartialEq)]
