@@ -9,14 +9,15 @@
 use bevy_egui::egui::Color32;
 use egui_plot::{FilledArea, Line, PlotPoints, PlotUi};
 
-/// Columns a long history is summarised in: one every three pixels of the
+/// Columns a long history is summarised in: one every four pixels of the
 /// side panel's charts (one every two drew 10,000 more triangles on a
-/// ten-layer network's charts for no difference to see).
-pub const COLUMNS: usize = 120;
+/// ten-layer network's charts for no difference to see; one every three,
+/// 3,000 more on a noisy run's, and a noisy history is the common case).
+pub const COLUMNS: usize = 80;
 
 /// Columns a chart of many lines shares out (each line has at most
 /// [`COLUMNS`], at least [`MIN_COLUMNS`]).
-const CHART_COLUMNS: usize = 720;
+const CHART_COLUMNS: usize = 480;
 const MIN_COLUMNS: usize = 32;
 
 /// The columns each of `lines` lines on one chart gets.
@@ -229,7 +230,7 @@ mod tests {
         let points = noisy(2 * COLUMNS);
         assert_eq!(Trace::new(points.clone()), Trace { line: points, band: None });
         assert!(Trace::with_columns(noisy(2 * COLUMNS + 1), COLUMNS).band.is_some());
-        assert_eq!(Trace::with_columns(noisy(1000), columns_for(11)).line.len(), 720 / 11, "a deep network's lines share the chart");
+        assert_eq!(Trace::with_columns(noisy(1000), columns_for(11)).line.len(), CHART_COLUMNS / 11, "a deep network's lines share the chart");
         assert_eq!(columns_for(1), COLUMNS);
         assert_eq!(columns_for(500), MIN_COLUMNS);
     }
