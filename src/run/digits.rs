@@ -128,24 +128,20 @@ impl DigitsWatch {
         let stale = self.readings.as_ref().is_none_or(|r| r.step != step);
         if self.dirty || (stale && (!training || self.refresh.due(Instant::now()))) {
             let started = Instant::now();
-            self.read(run, width * height);
+            self.read(run, width, height);
             self.refresh.done(started);
         }
         self.tally(run, if training { TALLY_BUDGET_TRAINING } else { TALLY_BUDGET_PAUSED });
     }
 
-    fn read(&mut self, run: &Run, pixels: usize) {
-        let data = run.data();
+    fn read(&mut self, run: &Run, width: usize, height: usize) {
+        let (data, pixels) = (run.data(), width * height);
         let network = run.main().network();
         let shown = TEST_GRID.min(data.test.len());
         // MNIST's digits were fitted and centred before the network saw
         // them; a drawn one gets the same, or a digit drawn small or
         // off-centre would be judged on where it sits rather than what it
         // is. A drawing of another size (the data changed) is blank paper.
-        let (width, height) = match data.plane {
-            InputPlane::Image { width, height } => (width, height),
-            _ => return,
-        };
         let (input, preprocessed) = match &self.shown {
             DigitInput::Drawn(canvas) => {
                 let canvas = if canvas.len() == pixels { canvas.clone() } else { vec![0.0; pixels] };

@@ -230,7 +230,11 @@ mod tests {
         let points = noisy(2 * COLUMNS);
         assert_eq!(Trace::new(points.clone()), Trace { line: points, band: None });
         assert!(Trace::with_columns(noisy(2 * COLUMNS + 1), COLUMNS).band.is_some());
-        assert_eq!(Trace::with_columns(noisy(1000), columns_for(11)).line.len(), CHART_COLUMNS / 11, "a deep network's lines share the chart");
+        assert_eq!(
+            Trace::with_columns(noisy(1000), columns_for(11)).line.len(),
+            CHART_COLUMNS / 11,
+            "a deep network's lines share the chart"
+        );
         assert_eq!(columns_for(1), COLUMNS);
         assert_eq!(columns_for(500), MIN_COLUMNS);
     }
