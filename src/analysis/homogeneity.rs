@@ -5,9 +5,7 @@
 use rand::RngExt;
 use serde::Serialize;
 
-use super::similarity::{
-    Predictions, agreement, align_neurons, chance_agreement, chance_cka, cosine, linear_cka, within_layer_homogeneity,
-};
+use super::similarity::{Predictions, Representation, agreement, align_neurons, chance_agreement, cosine, within_layer_homogeneity};
 use crate::data::{INPUT_HALF_WIDTH, InputPlane, encode_point};
 use crate::nn::{Inference, InputRows, Layer, Network};
 use crate::rng::{Stream, stream_rng};
@@ -31,10 +29,6 @@ pub fn out_of_distribution_inputs(plane: &InputPlane, count: usize, seed: u64) -
     }
     Some(rows)
 }
-
-/// A similarity of two representations of the same rows (`rows x wx` and
-/// `rows x wy`).
-type Similarity = fn(&[f64], usize, &[f64], usize, usize) -> Option<f64>;
 
 /// A K x K matrix of pairwise measures; `None` where a measure could not
 /// be taken (a non-finite output, a constant representation).
@@ -200,27 +194,19 @@ pub fn measure(trainers: &[Trainer], baselines: &Baselines, target_accuracy: f64
 
     let layers = trainers[0].network().layers.len();
     let rows = trainers[0].probe_rows();
-    let width = |t: &Trainer, l: usize| t.network().layers[l].outputs;
-    let pairwise_cka = |similarity: Similarity| -> Vec<PairMatrix> {
-        (0..layers)
-            .map(|l| {
-                square(&|i, j| {
-                    let (a, b) = (&trainers[i], &trainers[j]);
-                    similarity(a.probe_activations(l), width(a, l), b.probe_activations(l), width(b, l), rows)
-                })
-            })
-            .collect()
-    };
-    let cka = pairwise_cka(linear_cka);
-    let cka_chance = pairwise_cka(chance_cka);
-    let first = &trainers[0];
-    let cka_between_layers = (0..layers)
-        .map(|a| {
-            (0..layers)
-                .map(|b| linear_cka(first.probe_activations(a), width(first, a), first.probe_activations(b), width(first, b), rows))
-                .collect()
-        })
+    // Per replica and layer.
+    let representations: Vec<Vec<Representation>> = trainers
+        .iter()
+        .map(|t| (0..layers).map(|l| Representation::new(t.probe_activations(l), t.network().layers[l].outputs, rows)).collect())
         .collect();
+    let pairwise_cka = |similarity: fn(&Representation, &Representation) -> Option<f64>| -> Vec<PairMatrix> {
+        (0..layers).map(|l| square(&|i, j| similarity(&representations[i][l], &representations[j][l]))).collect()
+    };
+    let cka = pairwise_cka(Representation::cka);
+    let cka_chance = pairwise_cka(Representation::chance_cka);
+    let first = &trainers[0];
+    let main = &representations[0];
+    let cka_between_layers = main.iter().map(|a| main.iter().map(|b| a.cka(b)).collect()).collect();
     let networks: Vec<&Network> = trainers.iter().map(Trainer::network).collect();
     let (weight_cosine, weight_cosine_matched) = weight_cosines(&networks);
     let hidden = layers - 1;

@@ -5,6 +5,8 @@
 //! reaches by chance. Plain functions over outputs, activations and
 //! weights.
 
+use std::cell::OnceCell;
+
 use crate::nn::Network;
 
 /// Cosine similarity; 0 when either vector is zero, `None` when either
@@ -85,20 +87,28 @@ pub fn chance_agreement(a: &Predictions, b: &Predictions, span: f64) -> Option<f
     }
 }
 
+/// Each column less its mean, in row order: a wide matrix is read a row at
+/// a time instead of a column at a time (a stride of the whole width).
 fn centred(values: &[f64], rows: usize, width: usize) -> Vec<f64> {
     let mut out = values[..rows * width].to_vec();
-    for j in 0..width {
-        let mean = (0..rows).map(|r| out[r * width + j]).sum::<f64>() / rows.max(1) as f64;
-        (0..rows).for_each(|r| out[r * width + j] -= mean);
+    let mut means = vec![0.0; width];
+    for row in out.chunks_exact(width.max(1)) {
+        means.iter_mut().zip(row).for_each(|(m, v)| *m += v);
+    }
+    means.iter_mut().for_each(|m| *m /= rows.max(1) as f64);
+    for row in out.chunks_exact_mut(width.max(1)) {
+        row.iter_mut().zip(&means).for_each(|(v, m)| *v -= m);
     }
     out
 }
 
-/// ||A^T B||_F^2 for row-major `rows x wa` and `rows x wb` matrices.
-fn cross_frobenius_squared(a: &[f64], wa: usize, b: &[f64], wb: usize, rows: usize) -> f64 {
+/// ||A^T B||_F^2 for row-major `rows x wa` and `rows x wb` matrices, with
+/// row `r` of A against row `r + shift` (wrapped) of B.
+fn cross_frobenius_squared(a: &[f64], wa: usize, b: &[f64], wb: usize, rows: usize, shift: usize) -> f64 {
     let mut product = vec![0.0; wa * wb];
     for r in 0..rows {
-        let (ar, br) = (&a[r * wa..(r + 1) * wa], &b[r * wb..(r + 1) * wb]);
+        let shifted = (r + shift) % rows;
+        let (ar, br) = (&a[r * wa..(r + 1) * wa], &b[shifted * wb..(shifted + 1) * wb]);
         for (i, &x) in ar.iter().enumerate() {
             if x != 0.0 {
                 product[i * wb..(i + 1) * wb].iter_mut().zip(br).for_each(|(p, &y)| *p += x * y);
@@ -111,44 +121,142 @@ fn cross_frobenius_squared(a: &[f64], wa: usize, b: &[f64], wb: usize, rows: usi
 /// Linear CKA between two representations of the same `rows` inputs
 /// (`rows x wx` and `rows x wy`, row-major): 1 for identical
 /// representations up to rotation and isotropic scaling, near 0 for
-/// unrelated ones. `None` when either is constant (no variance).
+/// unrelated ones. `None` when either is constant (no variance) or holds a
+/// value that is not finite. Comparing many pairs, [`Representation`]
+/// works out each side once.
 pub fn linear_cka(x: &[f64], wx: usize, y: &[f64], wy: usize, rows: usize) -> Option<f64> {
-    let finite = |v: &[f64]| v.iter().all(|v| v.is_finite());
-    if !finite(&x[..rows * wx]) || !finite(&y[..rows * wy]) {
-        return None;
-    }
-    let (x, y) = (centred(x, rows, wx), centred(y, rows, wy));
-    // ||X^T Y||^2 / (||X^T X|| ||Y^T Y||) equals <K, L> / (||K|| ||L||) with
-    // the rows' Gram matrices K = X X^T, L = Y Y^T: wide layers (a
-    // convolution's maps) are cheaper that way, narrow ones the first.
-    let by_features = rows * (wx * wy + wx * wx + wy * wy);
-    let by_rows = rows * rows * (wx + wy + 1);
-    let (xy, xx, yy) = if by_features <= by_rows {
-        (
-            cross_frobenius_squared(&x, wx, &y, wy, rows),
-            cross_frobenius_squared(&x, wx, &x, wx, rows).sqrt(),
-            cross_frobenius_squared(&y, wy, &y, wy, rows).sqrt(),
-        )
-    } else {
-        let (k, l) = (gram(&x, wx, rows), gram(&y, wy, rows));
-        let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(p, q)| p * q).sum::<f64>();
-        (dot(&k, &l), dot(&k, &k).sqrt(), dot(&l, &l).sqrt())
-    };
-    let denominator = xx * yy;
+    Representation::new(x, wx, rows).cka(&Representation::new(y, wy, rows))
+}
+
+fn cka_ratio(xy: f64, denominator: f64) -> Option<f64> {
     (denominator > 1e-300 && denominator.is_finite() && xy.is_finite()).then(|| (xy / denominator).clamp(0.0, 1.0))
 }
+
+/// One representation (a layer's outputs over the probe rows) as linear
+/// CKA reads it. CKA is ||X^T Y||^2 / (||X^T X|| ||Y^T Y||) for centred
+/// X and Y, which equals <K, L> / (||K|| ||L||) with the rows' Gram
+/// matrices K = X X^T and L = Y Y^T: a layer narrower than the rows keeps
+/// its centred outputs (the first form is cheaper), a wider one its Gram
+/// matrix (21,632 outputs a row in MNIST's first convolution against 256
+/// rows). A report compares every layer with every other and with the
+/// other replicas', so each side is worth working out once.
+#[derive(Debug, Clone)]
+pub struct Representation {
+    rows: usize,
+    width: usize,
+    /// The centred outputs, kept for a narrow layer; empty for a wide one.
+    centred: Vec<f64>,
+    /// The Gram matrix: made at once for a wide layer, when first needed
+    /// for a narrow one.
+    gram: OnceCell<Vec<f64>>,
+    /// ||X^T X|| = ||K||.
+    norm: f64,
+    /// Whether every output was finite.
+    finite: bool,
+}
+
+impl Representation {
+    /// The first `rows` rows of a row-major `rows x width` matrix.
+    pub fn new(values: &[f64], width: usize, rows: usize) -> Self {
+        let values = &values[..rows * width];
+        let mut representation = Self { rows, width, centred: Vec::new(), gram: OnceCell::new(), norm: 0.0, finite: false };
+        if !values.iter().all(|v| v.is_finite()) {
+            return representation;
+        }
+        representation.finite = true;
+        let centred = centred(values, rows, width);
+        if width < rows {
+            representation.norm = cross_frobenius_squared(&centred, width, &centred, width, rows, 0).sqrt();
+            representation.centred = centred;
+        } else {
+            let gram = gram(&centred, width, rows);
+            representation.norm = dot(&gram, &gram).sqrt();
+            representation.gram = OnceCell::from(gram);
+        }
+        representation
+    }
+
+    fn gram(&self) -> &[f64] {
+        self.gram.get_or_init(|| gram(&self.centred, self.width, self.rows))
+    }
+
+    /// Linear CKA with `other`, a representation of the same rows (see
+    /// [`linear_cka`]).
+    pub fn cka(&self, other: &Self) -> Option<f64> {
+        if !(self.finite && other.finite && self.rows == other.rows) {
+            return None;
+        }
+        let (narrow, other_narrow) = (self.width < self.rows, other.width < other.rows);
+        let xy = if narrow && other_narrow {
+            cross_frobenius_squared(&self.centred, self.width, &other.centred, other.width, self.rows, 0)
+        } else {
+            dot(self.gram(), other.gram())
+        };
+        cka_ratio(xy, self.norm * other.norm)
+    }
+
+    /// The CKA with `other`'s rows shifted half-way round (see
+    /// [`chance_cka`]): the Gram matrix of shifted rows is the Gram matrix
+    /// with its rows and columns shifted, and centring does not mind the
+    /// order of the rows.
+    pub fn chance_cka(&self, other: &Self) -> Option<f64> {
+        if !(self.finite && other.finite && self.rows == other.rows) {
+            return None;
+        }
+        let (rows, half) = (self.rows, self.rows / 2);
+        if self.width < rows && other.width < rows {
+            let xy = cross_frobenius_squared(&self.centred, self.width, &other.centred, other.width, rows, half);
+            return cka_ratio(xy, self.norm * other.norm);
+        }
+        let (k, l) = (self.gram(), other.gram());
+        // Row i of the shifted matrix is row i + half, wrapped, and so is
+        // column j.
+        let mut xy = 0.0;
+        for (i, k_row) in k.chunks_exact(rows).enumerate() {
+            let shifted = (i + half) % rows;
+            let l_row = &l[shifted * rows..(shifted + 1) * rows];
+            xy += dot(&k_row[..rows - half], &l_row[half..]) + dot(&k_row[rows - half..], &l_row[..half]);
+        }
+        cka_ratio(xy, self.norm * other.norm)
+    }
+}
+
+/// A dot product in four running sums (a fixed order, so the same bits on
+/// every machine): one sum waits on each addition before the next.
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut sums = [0.0; 4];
+    let (a_quads, b_quads) = (a.chunks_exact(4), b.chunks_exact(4));
+    let tail: f64 = a_quads.remainder().iter().zip(b_quads.remainder()).map(|(p, q)| p * q).sum();
+    for (p, q) in a_quads.zip(b_quads) {
+        for lane in 0..4 {
+            sums[lane] += p[lane] * q[lane];
+        }
+    }
+    (sums[0] + sums[1]) + (sums[2] + sums[3]) + tail
+}
+
+/// Columns of the matrix the Gram matrix takes at a time: every row's share
+/// of them (256 rows of 256 columns, half a megabyte) stays in the cache
+/// while each is multiplied by all the others, where whole rows of a wide
+/// layer were read from memory again for every pair.
+const GRAM_COLUMNS: usize = 256;
 
 /// The rows' Gram matrix `X X^T` (`rows x rows`) of a row-major
 /// `rows x width` matrix.
 fn gram(x: &[f64], width: usize, rows: usize) -> Vec<f64> {
     let mut k = vec![0.0; rows * rows];
+    for start in (0..width).step_by(GRAM_COLUMNS) {
+        let columns = start..(start + GRAM_COLUMNS).min(width);
+        for i in 0..rows {
+            let a = &x[i * width..][columns.clone()];
+            for j in i..rows {
+                k[i * rows + j] += dot(a, &x[j * width..][columns.clone()]);
+            }
+        }
+    }
     for i in 0..rows {
-        let a = &x[i * width..(i + 1) * width];
-        for j in i..rows {
-            let b = &x[j * width..(j + 1) * width];
-            let value: f64 = a.iter().zip(b).map(|(p, q)| p * q).sum();
-            k[i * rows + j] = value;
-            k[j * rows + i] = value;
+        for j in 0..i {
+            k[i * rows + j] = k[j * rows + i];
         }
     }
     k
@@ -457,19 +565,57 @@ mod tests {
         assert_eq!(within_layer_homogeneity(&broken, rows, width), None);
     }
 
-    /// Through the rows' Gram matrices (wide layers) or the features'
-    /// cross products (narrow ones), CKA is the same number.
+    /// Through the features' cross products (two narrow layers) or the
+    /// rows' Gram matrices (a wide layer, or a narrow one against it), CKA
+    /// is the same number.
     #[test]
     fn both_ways_of_computing_cka_agree() {
         let rows = 20;
         let narrow = gaussian(rows, 3, 6);
-        let wide = gaussian(rows, 60, 7);
-        let related: Vec<f64> = wide.iter().enumerate().map(|(i, v)| v + narrow[(i / 60) * 3 + i % 3]).collect();
-        let via_rows = linear_cka(&wide, 60, &related, 60, rows).unwrap();
-        let (x, y) = (centred(&wide, rows, 60), centred(&related, rows, 60));
-        let xy = cross_frobenius_squared(&x, 60, &y, 60, rows);
-        let direct = xy / (cross_frobenius_squared(&x, 60, &x, 60, rows).sqrt() * cross_frobenius_squared(&y, 60, &y, 60, rows).sqrt());
-        assert!((via_rows - direct).abs() < 1e-12, "{via_rows} vs {direct}");
+        let related: Vec<f64> = gaussian(rows, 5, 7).iter().enumerate().map(|(i, v)| 0.3 * v + narrow[(i / 5) * 3 + i % 3]).collect();
+        let (a, b) = (Representation::new(&narrow, 3, rows), Representation::new(&related, 5, rows));
+        let by_features = a.cka(&b).unwrap();
+        let norm = |g: &[f64]| dot(g, g).sqrt();
+        let by_rows = dot(a.gram(), b.gram()) / (norm(a.gram()) * norm(b.gram()));
+        assert!((by_features - by_rows).abs() < 1e-12, "{by_features} vs {by_rows}");
+        // The same outputs beside columns of zeros: as wide as the rows,
+        // so through the Gram matrix, and CKA does not see the zeros.
+        let wide: Vec<f64> = narrow.chunks(3).flat_map(|row| row.iter().copied().chain([0.0; 37])).collect();
+        let via_wide = Representation::new(&wide, 40, rows).cka(&b).unwrap();
+        assert!((via_wide - by_features).abs() < 1e-12, "{via_wide} vs {by_features}");
+    }
+
+    /// The Gram matrix of a layer wider than a block of columns is summed
+    /// block by block: the same numbers as row-by-row dot products.
+    #[test]
+    fn a_gram_matrix_in_blocks_of_columns_is_the_gram_matrix() {
+        let (rows, width) = (7, 2 * GRAM_COLUMNS + 45);
+        let x = gaussian(rows, width, 8);
+        let k = gram(&x, width, rows);
+        for i in 0..rows {
+            for j in 0..rows {
+                let direct: f64 = (0..width).map(|c| x[i * width + c] * x[j * width + c]).sum();
+                assert!((k[i * rows + j] - direct).abs() < 1e-9 * direct.abs().max(1.0), "({i}, {j}): {} vs {direct}", k[i * rows + j]);
+            }
+        }
+    }
+
+    /// Shifting the Gram matrix is shifting the rows, whichever way the
+    /// representations are held.
+    #[test]
+    fn chance_cka_from_the_gram_matrices_is_that_of_shifted_rows() {
+        let rows = 24;
+        for (wx, wy) in [(3, 5), (40, 5), (40, 60)] {
+            let (x, y) = (gaussian(rows, wx, 9), gaussian(rows, wy, 10));
+            let shifted = chance_cka(&x, wx, &y, wy, rows).unwrap();
+            let from_grams = Representation::new(&x, wx, rows).chance_cka(&Representation::new(&y, wy, rows)).unwrap();
+            assert!((shifted - from_grams).abs() < 1e-12, "{wx}x{wy}: {shifted} vs {from_grams}");
+        }
+        let mut broken = gaussian(rows, 3, 11);
+        broken[4] = f64::INFINITY;
+        let fine = Representation::new(&gaussian(rows, 3, 12), 3, rows);
+        assert_eq!(Representation::new(&broken, 3, rows).chance_cka(&fine), None);
+        assert_eq!(fine.cka(&Representation::new(&broken, 3, rows)), None);
     }
 
     #[test]
