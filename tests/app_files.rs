@@ -16,7 +16,11 @@ use emergence_lab::run::session::{Command, Speed, Stop};
 fn app_in(folder: &std::path::Path) -> App {
     let config = load_config(&ConfigSource::Preset("deep-spiral".into()), &["network.dropout=0.1".into()]).unwrap();
     let mut app = App::new();
-    app.add_plugins(MinimalPlugins).add_plugins((SchedulePlugin, SessionPlugin { initial: config, driving: Driving::Thread }, FilesPlugin));
+    app.add_plugins(MinimalPlugins).add_plugins((
+        SchedulePlugin,
+        SessionPlugin { driving: Driving::Thread, ..SessionPlugin::new(config) },
+        FilesPlugin,
+    ));
     app.world_mut().resource_mut::<Files>().folder = folder.to_path_buf();
     app.update();
     app

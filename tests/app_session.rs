@@ -20,7 +20,7 @@ fn preset(name: &str) -> Config {
 
 fn app_with(config: Config, driving: Driving) -> App {
     let mut app = App::new();
-    app.add_plugins(MinimalPlugins).add_plugins((SchedulePlugin, SessionPlugin { initial: config, driving }));
+    app.add_plugins(MinimalPlugins).add_plugins((SchedulePlugin, SessionPlugin { driving, ..SessionPlugin::new(config) }));
     app.update();
     app
 }
@@ -217,4 +217,30 @@ fn a_run_on_the_training_thread_is_bit_identical_to_the_headless_run() {
     send(&mut app, Command::Play);
     settle(&mut app, "700 steps", |lab| !lab.playing && lab.step == 700);
     assert_eq!(bits(lab(&app).network()), bits(headless.main().network()));
+}
+
+/// A saved run opens where it stopped (`--experiment`), in either way of
+/// driving it, and goes on as the same run would have.
+#[test]
+fn a_resumed_run_opens_where_it_stopped_and_goes_on() {
+    let config = preset("xor");
+    let mut saved = Run::new(config.clone()).unwrap();
+    saved.run(40);
+    let mut straight = Run::new(config).unwrap();
+    straight.run(60);
+    for driving in [Driving::Frame, Driving::Thread] {
+        let mut app = App::new();
+        let plugin = SessionPlugin { driving, ..SessionPlugin::resuming(Box::new(saved.clone())) };
+        app.add_plugins(MinimalPlugins).add_plugins((SchedulePlugin, plugin));
+        app.update();
+        assert_eq!((lab(&app).step, lab(&app).generation), (40, 0), "the saved run, not a new one replaced");
+        assert_eq!(bits(lab(&app).network()), bits(saved.main().network()));
+        assert_eq!(app.world().resource::<DraftConfig>().0, *saved.config());
+        assert!(!lab(&app).playing);
+        send(&mut app, Command::SetSpeed(Speed::Max));
+        send(&mut app, Command::StopAt(Stop::AtStep(60)));
+        send(&mut app, Command::Play);
+        settle(&mut app, "60 steps", |lab| !lab.playing && lab.step == 60);
+        assert_eq!(bits(lab(&app).network()), bits(straight.main().network()));
+    }
 }

@@ -30,7 +30,11 @@ fn preset_with(name: &str, overrides: &[String]) -> Config {
 
 fn app_with(config: Config, driving: Driving) -> App {
     let mut app = App::new();
-    app.add_plugins(MinimalPlugins).add_plugins((SchedulePlugin, SessionPlugin { initial: config, driving }, StepThroughPlugin));
+    app.add_plugins(MinimalPlugins).add_plugins((
+        SchedulePlugin,
+        SessionPlugin { driving, ..SessionPlugin::new(config) },
+        StepThroughPlugin,
+    ));
     app.update();
     app
 }

@@ -131,7 +131,10 @@ pub fn build(start: Start, window: Window) -> App {
         .add_plugins(EguiPlugin::default())
         .add_plugins((
             SchedulePlugin,
-            SessionPlugin::new(start.config),
+            match start.experiment {
+                Some(run) => SessionPlugin::resuming(run),
+                None => SessionPlugin::new(start.config),
+            },
             PicturesPlugin,
             ClassroomPlugin { lessons: start.lessons, open: start.lesson },
             LanguagePlugin { requested: start.languages, named: start.named_language },
@@ -145,10 +148,6 @@ pub fn build(start: Start, window: Window) -> App {
         .add_systems(Startup, spawn_camera);
     if let Some(message) = start.notice {
         app.world_mut().resource_mut::<Notice>().message = Some(message);
-    }
-    // Before the commands below, which apply to the loaded run.
-    if let Some(run) = start.experiment {
-        app.world_mut().write_message(RunCommand(Command::Load(run)));
     }
     if let Some(stop) = start.stop {
         app.world_mut().write_message(RunCommand(Command::StopAt(stop)));

@@ -4,12 +4,13 @@
 //! are none (the web). Either way the app sends [`Command`]s and reads the
 //! latest [`SessionView`] without waiting; it never reaches into the run.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use bevy::prelude::*;
 
 use super::schedule::LabSet;
 use crate::config::{Config, ConfigSource, load_config};
+use crate::run::Run;
 use crate::run::session::{Command, Event, Session, SessionView};
 
 /// The latest snapshot of the run: what every view reads this frame.
@@ -76,11 +77,20 @@ enum Driver {
 pub struct SessionPlugin {
     pub initial: Config,
     pub driving: Driving,
+    /// A saved run to go on with instead of a new run of `initial`
+    /// (`--experiment`), taken when the plugin is built: a fresh run built
+    /// first and replaced at once cost MNIST's CNN seconds of opening.
+    pub resumed: Mutex<Option<Box<Run>>>,
 }
 
 impl SessionPlugin {
     pub fn new(initial: Config) -> Self {
-        Self { initial, driving: Driving::default() }
+        Self { initial, driving: Driving::default(), resumed: Mutex::new(None) }
+    }
+
+    /// The session of a saved run, where it stopped.
+    pub fn resuming(run: Box<Run>) -> Self {
+        Self { initial: run.config().clone(), driving: Driving::default(), resumed: Mutex::new(Some(run)) }
     }
 }
 
@@ -94,7 +104,12 @@ impl Plugin for SessionPlugin {
             // every CPU (a convolution's) starved the drawing on two.
             crate::nn::parallel::reserve_cpus(1);
         }
-        let (mut session, notice) = match Session::new(self.initial.clone()) {
+        let resumed = self.resumed.lock().ok().and_then(|mut resumed| resumed.take());
+        let started = match resumed {
+            Some(run) => Ok(Session::with_run(*run)),
+            None => Session::new(self.initial.clone()),
+        };
+        let (mut session, notice) = match started {
             Ok(session) => (session, Notice::default()),
             Err(error) => {
                 // The caller validated the config; if the data still cannot
