@@ -21,21 +21,27 @@ fn ink(value: f64) -> Color32 {
     Color32::from_rgb(v, v, v)
 }
 
-/// Side of the texture every small image of a frame is packed into.
-const ATLAS_SIDE: usize = 1024;
+/// Side of the texture the small images of a frame are packed into at
+/// first: MNIST's network needs a quarter of it; a larger network's images
+/// double it (up to [`LARGEST_ATLAS_SIDE`]).
+const FIRST_ATLAS_SIDE: usize = 512;
+const LARGEST_ATLAS_SIDE: usize = 4096;
 
-/// The small images of a frame (digits, filters, maps), packed into one
-/// texture in the order they are drawn and uploaded only when a pixel
-/// changed: a rectangle per pixel cost a software renderer tens of
+/// The small images of a frame (digits, filters, maps) in sight, packed
+/// into one texture in the order they are drawn and uploaded only when a
+/// pixel changed: a rectangle per pixel cost a software renderer tens of
 /// milliseconds a frame.
 #[derive(Default)]
 pub struct ImageAtlas {
     texture: Option<egui::TextureHandle>,
+    side: usize,
     uploaded: Vec<Color32>,
     pixels: Vec<Color32>,
     /// Where the next image goes, and the tallest image of the current row.
     cursor: (usize, usize),
     row_height: usize,
+    /// An image found no room this frame: the next frame's atlas is larger.
+    full: bool,
     batches: Vec<Batch>,
 }
 
@@ -52,41 +58,50 @@ struct Batch {
 
 impl ImageAtlas {
     fn begin(&mut self, ctx: &egui::Context) {
+        if self.side == 0 {
+            self.side = FIRST_ATLAS_SIDE;
+        } else if self.full && self.side < LARGEST_ATLAS_SIDE {
+            self.side *= 2;
+        }
+        self.full = false;
         if self.texture.is_none() {
-            let blank = egui::ColorImage::filled([ATLAS_SIDE, ATLAS_SIDE], Color32::TRANSPARENT);
+            let blank = egui::ColorImage::filled([self.side, self.side], Color32::TRANSPARENT);
             self.texture = Some(ctx.load_texture("digits-atlas", blank, egui::TextureOptions::NEAREST));
         }
         self.pixels.clear();
-        self.pixels.resize(ATLAS_SIDE * ATLAS_SIDE, Color32::TRANSPARENT);
+        self.pixels.resize(self.side * self.side, Color32::TRANSPARENT);
         self.cursor = (0, 0);
         self.row_height = 0;
     }
 
-    /// Draws a `width x height` grid of values into `rect`.
+    /// Draws a `width x height` grid of values into `rect`, if it is in
+    /// sight: the maps of a large network are mostly scrolled away, and
+    /// colouring them was a good part of the view's time.
     fn paint(&mut self, painter: &Painter, rect: Rect, values: &[f64], width: usize, height: usize, colour: &impl Fn(f64) -> Color32) {
-        if self.cursor.0 + width > ATLAS_SIDE {
+        if !painter.clip_rect().intersects(rect) || values.len() < width * height {
+            return;
+        }
+        let side = self.side;
+        if self.cursor.0 + width > side {
             self.cursor = (0, self.cursor.1 + self.row_height + 1);
             self.row_height = 0;
         }
         let (x0, y0) = self.cursor;
-        if y0 + height > ATLAS_SIDE || values.len() < width * height {
+        if y0 + height > side || width > side {
+            self.full = true;
             return;
         }
         for y in 0..height {
             for x in 0..width {
-                self.pixels[(y0 + y) * ATLAS_SIDE + x0 + x] = colour(values[y * width + x]);
+                self.pixels[(y0 + y) * side + x0 + x] = colour(values[y * width + x]);
             }
         }
         self.cursor.0 += width + 1;
         self.row_height = self.row_height.max(height);
-        let side = ATLAS_SIDE as f32;
+        let scale = side as f32;
         let uv =
-            Rect::from_min_max(pos2(x0 as f32 / side, y0 as f32 / side), pos2((x0 + width) as f32 / side, (y0 + height) as f32 / side));
+            Rect::from_min_max(pos2(x0 as f32 / scale, y0 as f32 / scale), pos2((x0 + width) as f32 / scale, (y0 + height) as f32 / scale));
         let Some(texture) = &self.texture else { return };
-        // Scrolled out of sight (one mesh is not culled piece by piece).
-        if !painter.clip_rect().intersects(rect) {
-            return;
-        }
         let same_painter =
             |batch: &Batch| batch.painter.layer_id() == painter.layer_id() && batch.painter.clip_rect() == painter.clip_rect();
         let batch = match self.batches.iter().position(same_painter) {
@@ -107,7 +122,7 @@ impl ImageAtlas {
         if self.pixels != self.uploaded
             && let Some(texture) = self.texture.as_mut()
         {
-            texture.set(egui::ColorImage::new([ATLAS_SIDE, ATLAS_SIDE], self.pixels.clone()), egui::TextureOptions::NEAREST);
+            texture.set(egui::ColorImage::new([self.side, self.side], self.pixels.clone()), egui::TextureOptions::NEAREST);
             std::mem::swap(&mut self.uploaded, &mut self.pixels);
         }
     }
@@ -447,5 +462,42 @@ impl DigitsView {
                 .show(&mut columns[1], |ui| test_side(ui, atlas, frame, cache, &mut self.canvas, requests));
         });
         atlas.finish();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_atlas_holds_only_images_in_sight_and_grows_when_they_do_not_fit() {
+        let ctx = egui::Context::default();
+        let painter = Painter::new(ctx.clone(), egui::LayerId::background(), Rect::from_min_size(pos2(0.0, 0.0), vec2(100.0, 100.0)));
+        let (inside, outside) =
+            (Rect::from_min_size(pos2(5.0, 5.0), vec2(30.0, 30.0)), Rect::from_min_size(pos2(400.0, 0.0), vec2(30.0, 30.0)));
+        let image = vec![1.0; 300 * 300];
+        let mut atlas = ImageAtlas::default();
+
+        atlas.begin(&ctx);
+        atlas.paint(&painter, outside, &image, 300, 300, &ink);
+        assert_eq!(atlas.cursor, (0, 0), "an image out of sight takes no room");
+        // Two rows of 300 do not fit in 512.
+        for _ in 0..3 {
+            atlas.paint(&painter, inside, &image, 300, 300, &ink);
+        }
+        assert!(atlas.full);
+        atlas.finish();
+        assert_eq!(atlas.uploaded.len(), FIRST_ATLAS_SIDE * FIRST_ATLAS_SIDE);
+
+        atlas.begin(&ctx);
+        for _ in 0..3 {
+            atlas.paint(&painter, inside, &image, 300, 300, &ink);
+        }
+        assert!(!atlas.full, "three fit in a row of the larger atlas");
+        atlas.finish();
+        let side = 2 * FIRST_ATLAS_SIDE;
+        assert_eq!(atlas.uploaded.len(), side * side);
+        let inked = atlas.uploaded.iter().filter(|&&c| c == ink(1.0)).count();
+        assert_eq!(inked, 3 * 300 * 300, "each image in sight, once");
     }
 }
