@@ -5,12 +5,15 @@
 use bevy_egui::egui::{self, Color32};
 use egui_plot::{Bar, BarChart, GridInput, GridMark, Line, Plot, PlotPoints, Polygon, VLine};
 
-use super::traces::{self, Trace, legend, tolerance};
+use std::sync::Arc;
+
+use super::traces::{self, ChartLines, Trace, legend};
 use super::{Frame, Requests};
 use crate::analysis::emergence::PhaseKind;
 use crate::analysis::theory::Phase;
 use crate::app::palette;
 use crate::i18n::Localizer;
+use crate::run::session::ProbeParts;
 use crate::tr;
 use crate::train::{Histogram, HistogramScale, LayerStats, ProbeRecord};
 
@@ -33,6 +36,7 @@ pub struct Charts {
     relative_gradients: bool,
     histogram_layer: usize,
     histogram: HistogramKind,
+    lines: Option<Lines>,
 }
 
 const CHART_HEIGHT: f32 = 130.0;
@@ -114,17 +118,34 @@ fn layers_above(tr: &Localizer, layers: &[LayerStats], threshold: f64, stat: fn(
 }
 
 /// One line per layer of a per-layer statistic on a log axis (`value`
-/// reads layer k of a record), and, dashed, what theory predicts for each
-/// layer (`predicted`, on the same scale), as a reference at every step.
+/// reads layer k of a record). A deep network's many lines share the
+/// chart's points and have no bands (see [`per_layer_log_chart`]).
+fn per_layer_lines(
+    records: &[ProbeRecord],
+    axis: StepAxis,
+    layers: usize,
+    value: impl Fn(&ProbeRecord, usize) -> Option<f64>,
+) -> ChartLines {
+    let columns = traces::columns_for(layers);
+    let traces = (0..layers)
+        .map(|layer| Trace::with_columns(series_points(records, axis, |r| value(r, layer).and_then(log10)), columns))
+        .map(|trace| if layers <= MAX_LEGEND_LAYERS { trace } else { trace.without_band() })
+        .collect();
+    ChartLines::new(traces, CHART_HEIGHT)
+}
+
+/// The lines of [`per_layer_lines`] from `first` to `last` on the x axis,
+/// and, dashed, what theory predicts for each layer (`predicted`, on the
+/// same scale), as a reference at every step.
 fn per_layer_log_chart(
     ui: &mut egui::Ui,
     tr: &Localizer,
     id: &str,
-    (records, axis): (&[ProbeRecord], StepAxis),
-    layers: usize,
-    value: impl Fn(&ProbeRecord, usize) -> Option<f64>,
+    lines: &ChartLines,
+    (axis, first, last): (StepAxis, f64, f64),
     predicted: &[Option<f64>],
 ) {
+    let layers = lines.traces.len();
     let mut plot = chart(id).height(CHART_HEIGHT).x_axis_formatter(move |mark, _| axis.label(mark));
     let legend_shown = layers <= MAX_LEGEND_LAYERS;
     if legend_shown {
@@ -132,28 +153,18 @@ fn per_layer_log_chart(
     } else {
         ui.small(tr!(tr, "charts-layer-colours"));
     }
-    let (first, last) = match (records.first(), records.last()) {
-        (Some(first), Some(last)) => (axis.x(first.step), axis.x(last.step).max(axis.x(first.step) + 1.0)),
-        _ => (0.0, 1.0),
-    };
-    // A deep network's many lines share the chart's points, are drawn under
-    // a pixel wide (a third fewer triangles; they overlap anyway) and
-    // without bands.
-    let columns = traces::columns_for(layers);
+    // A deep network's many lines are drawn under a pixel wide (a third
+    // fewer triangles; they overlap anyway).
     let width = if legend_shown { 1.5 } else { 0.9 };
-    let traces: Vec<Trace> = (0..layers)
-        .map(|layer| Trace::with_columns(series_points(records, axis, |r| value(r, layer).and_then(log10)), columns))
-        .map(|trace| if legend_shown { trace } else { trace.without_band() })
-        .collect();
-    let tolerance = tolerance(&traces, CHART_HEIGHT);
+    let tolerance = lines.tolerance;
     // Without a legend, one dashed line per level: deep layers often share
     // theory's prediction, and the same dashes drawn twenty times over
     // look like one.
     let mut levels_drawn: Vec<f64> = Vec::new();
     plot.y_axis_formatter(decade_label).y_grid_spacer(decade_spacer).show(ui, |plot| {
-        for (layer, trace) in traces.into_iter().enumerate() {
+        for (layer, trace) in lines.traces.iter().enumerate() {
             let name = tr!(tr, "charts-layer-short", layer = layer + 1);
-            trace.draw(plot, name.clone(), palette::layer_colour(layer, layers), tolerance, |line| line.width(width));
+            trace.draw_as_is(plot, name.clone(), palette::layer_colour(layer, layers), |line| line.width(width));
             if let Some(level) = predicted.get(layer).copied().flatten().and_then(log10) {
                 if !legend_shown && levels_drawn.iter().any(|drawn| (drawn - level).abs() <= tolerance) {
                     continue;
@@ -170,6 +181,64 @@ fn per_layer_log_chart(
             }
         }
     });
+}
+
+/// The charts' lines from one snapshot of the probes, kept while the
+/// snapshot is the same (paused, or between probes): summarising 20,000
+/// steps of a twenty-layer network into columns, a logarithm a point, and
+/// simplifying them again every frame was half the charts' time on a
+/// paused deep network.
+struct Lines {
+    parts: Arc<ProbeParts>,
+    log_steps: bool,
+    relative_gradients: bool,
+    /// The highest loss drawn (and 0): a plateau's shading spans it.
+    loss_range: (f64, f64),
+    loss: ChartLines,
+    accuracy: ChartLines,
+    gradients: ChartLines,
+    activations: ChartLines,
+}
+
+impl Lines {
+    fn of(parts: &Arc<ProbeParts>, axis: StepAxis, relative_gradients: bool, layers: usize) -> Self {
+        let records = parts.history.records();
+        let losses = vec![series(records, axis, |r| Some(r.train_loss)), series(records, axis, |r| Some(r.test_loss))];
+        let accuracies = vec![
+            series(records, axis, |r| r.train_acc),
+            series(records, axis, |r| r.test_acc),
+            // Modular addition: the order that forms before the jump.
+            Trace::new(parts.fourier.iter().filter(|w| w.median_share.is_finite()).map(|w| [axis.x(w.step), w.median_share]).collect()),
+        ];
+        let gradients = if relative_gradients {
+            let relative = |r: &ProbeRecord, k: usize| {
+                let output = r.layers.last()?.grad_norm;
+                (output > 0.0).then(|| r.layers.get(k).map(|s| s.grad_norm / output)).flatten()
+            };
+            per_layer_lines(records, axis, layers, relative)
+        } else {
+            per_layer_lines(records, axis, layers, |r, k| r.layers.get(k).map(|s| s.grad_norm))
+        };
+        let loss_range = records
+            .iter()
+            .map(|r| r.train_loss.max(r.test_loss))
+            .filter(|v| v.is_finite())
+            .fold((0.0f64, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
+        Self {
+            parts: Arc::clone(parts),
+            log_steps: axis.log,
+            relative_gradients,
+            loss_range,
+            loss: ChartLines::new(losses, CHART_HEIGHT),
+            accuracy: ChartLines::new(accuracies, ACCURACY_HEIGHT),
+            gradients,
+            activations: per_layer_lines(records, axis, layers - 1, |r, k| r.layers.get(k).map(|s| s.act_std)),
+        }
+    }
+
+    fn is_of(&self, parts: &Arc<ProbeParts>, axis: StepAxis, relative_gradients: bool) -> bool {
+        Arc::ptr_eq(&self.parts, parts) && self.log_steps == axis.log && self.relative_gradients == relative_gradients
+    }
 }
 
 /// What theory predicts of the network, or why it says nothing.
@@ -207,17 +276,15 @@ impl Charts {
             ui.strong(tr!(tr, "charts-loss-heading"));
             ui.checkbox(&mut self.log_steps, tr!(tr, "charts-log-steps")).on_hover_text(tr!(tr, "charts-log-steps-tooltip"));
         });
+        if !self.lines.as_ref().is_some_and(|lines| lines.is_of(&lab.parts, axis, self.relative_gradients)) {
+            self.lines = Some(Lines::of(&lab.parts, axis, self.relative_gradients, layers));
+        }
+        let Some(lines) = &self.lines else { return };
         let phases = &lab.parts.phases;
-        let (low, high) = records
-            .iter()
-            .map(|r| r.train_loss.max(r.test_loss))
-            .filter(|v| v.is_finite())
-            .fold((0.0f64, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
-        let losses = [series(records, axis, |r| Some(r.train_loss)), series(records, axis, |r| Some(r.test_loss))];
-        let loss_tolerance = tolerance(&losses, CHART_HEIGHT);
+        let (low, high) = lines.loss_range;
         // Said once, under the first chart: every chart's lines are then
         // means over a band.
-        let summarised = losses.iter().any(Trace::summarised);
+        let summarised = lines.loss.traces.iter().any(Trace::summarised);
         chart("loss").height(CHART_HEIGHT).legend(legend()).include_y(0.0).x_axis_formatter(move |mark, _| axis.label(mark)).show(
             ui,
             |plot| {
@@ -234,9 +301,9 @@ impl Charts {
                         }
                     }
                 }
-                let [train, test] = losses;
-                train.draw(plot, tr!(tr, "charts-train"), TRAIN_COLOUR, loss_tolerance, |line| line.width(1.0));
-                test.draw(plot, tr!(tr, "charts-test"), TEST_COLOUR, loss_tolerance, |line| line.width(2.0));
+                let [train, test] = [&lines.loss.traces[0], &lines.loss.traces[1]];
+                train.draw_as_is(plot, tr!(tr, "charts-train"), TRAIN_COLOUR, |line| line.width(1.0));
+                test.draw_as_is(plot, tr!(tr, "charts-test"), TEST_COLOUR, |line| line.width(2.0));
             },
         );
         if summarised {
@@ -245,14 +312,6 @@ impl Charts {
         if lab.data.task.classes().is_some() {
             let moments = lab.parts.moments;
             ui.strong(tr!(tr, "charts-accuracy-heading")).on_hover_text(tr!(tr, "charts-accuracy-tooltip"));
-            let waves = &lab.parts.fourier;
-            let accuracies = [
-                series(records, axis, |r| r.train_acc),
-                series(records, axis, |r| r.test_acc),
-                // Modular addition: the order that forms before the jump.
-                Trace::new(waves.iter().filter(|w| w.median_share.is_finite()).map(|w| [axis.x(w.step), w.median_share]).collect()),
-            ];
-            let accuracy_tolerance = tolerance(&accuracies, ACCURACY_HEIGHT);
             chart("accuracy")
                 .height(ACCURACY_HEIGHT)
                 .legend(legend())
@@ -270,11 +329,10 @@ impl Charts {
                             VLine::new(tr!(tr, "charts-test-fitted", step = step), axis.x(step)).color(Color32::from_rgb(230, 120, 20)),
                         );
                     }
-                    let [train, test, wave_share] = accuracies;
-                    train.draw(plot, tr!(tr, "charts-train"), TRAIN_COLOUR, accuracy_tolerance, |line| line.width(1.0));
-                    test.draw(plot, tr!(tr, "charts-test"), TEST_COLOUR, accuracy_tolerance, |line| line.width(2.0));
-                    wave_share
-                        .draw(plot, tr!(tr, "charts-median-wave-share"), WAVE_SHARE_COLOUR, accuracy_tolerance, |line| line.width(1.0));
+                    let [train, test, wave_share] = [&lines.accuracy.traces[0], &lines.accuracy.traces[1], &lines.accuracy.traces[2]];
+                    train.draw_as_is(plot, tr!(tr, "charts-train"), TRAIN_COLOUR, |line| line.width(1.0));
+                    test.draw_as_is(plot, tr!(tr, "charts-test"), TEST_COLOUR, |line| line.width(2.0));
+                    wave_share.draw_as_is(plot, tr!(tr, "charts-median-wave-share"), WAVE_SHARE_COLOUR, |line| line.width(1.0));
                 });
             if let (Some(train), Some(test)) = (moments.train_step, moments.test_step)
                 && test >= 3 * train.max(1)
@@ -288,22 +346,24 @@ impl Charts {
             ui.checkbox(&mut self.relative_gradients, tr!(tr, "charts-relative-gradients"))
                 .on_hover_text(tr!(tr, "charts-relative-gradients-tooltip"));
         });
+        let (first, last) = match (records.first(), records.last()) {
+            (Some(first), Some(last)) => (axis.x(first.step), axis.x(last.step).max(axis.x(first.step) + 1.0)),
+            _ => (0.0, 1.0),
+        };
         let theory = &lab.theory;
-        if self.relative_gradients {
-            let predicted: Vec<Option<f64>> = (0..layers)
+        // The lines of the choice before this frame's click: the next
+        // frame shows the other (a frame late, as the checkbox's own tick).
+        let predicted: Vec<Option<f64>> = if lines.relative_gradients {
+            (0..layers)
                 .map(|k| if k + 1 == layers { Some(1.0) } else { theory.layers.get(k).and_then(|l| l.grad_ratio_to_output) })
-                .collect();
-            let relative = |r: &ProbeRecord, k: usize| {
-                let output = r.layers.last()?.grad_norm;
-                (output > 0.0).then(|| r.layers.get(k).map(|s| s.grad_norm / output)).flatten()
-            };
-            per_layer_log_chart(ui, tr, "gradient-norms", (records, axis), layers, relative, &predicted);
+                .collect()
         } else {
-            per_layer_log_chart(ui, tr, "gradient-norms", (records, axis), layers, |r, k| r.layers.get(k).map(|s| s.grad_norm), &[]);
-        }
+            Vec::new()
+        };
+        per_layer_log_chart(ui, tr, "gradient-norms", &lines.gradients, (axis, first, last), &predicted);
         ui.strong(tr!(tr, "charts-activation-heading"));
         let predicted: Vec<Option<f64>> = theory.layers.iter().map(|l| l.act_std).collect();
-        per_layer_log_chart(ui, tr, "activation-std", (records, axis), hidden, |r, k| r.layers.get(k).map(|s| s.act_std), &predicted);
+        per_layer_log_chart(ui, tr, "activation-std", &lines.activations, (axis, first, last), &predicted);
         theory_caption(ui, frame);
 
         if let Some(latest) = records.last() {

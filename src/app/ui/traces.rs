@@ -100,11 +100,37 @@ impl Trace {
     /// together. A chart with a legend should pick the line's colour for it
     /// ([`legend`]).
     pub fn draw(self, plot: &mut PlotUi, name: String, colour: Color32, tolerance: f64, style: impl FnOnce(Line) -> Line) {
+        self.simplified(tolerance).draw_as_is(plot, name, colour, style);
+    }
+
+    /// The trace with only the points its line needs within `tolerance`.
+    fn simplified(self, tolerance: f64) -> Self {
+        Self { line: simplify(&self.line, tolerance), ..self }
+    }
+
+    /// [`Trace::draw`] without simplifying the line again.
+    pub fn draw_as_is(&self, plot: &mut PlotUi, name: String, colour: Color32, style: impl FnOnce(Line) -> Line) {
         if let Some(band) = &self.band {
             plot.add(FilledArea::new(name.clone(), &band.xs, &band.low, &band.high).fill_color(colour.gamma_multiply(0.3)));
         }
-        let line = simplify(&self.line, tolerance);
-        plot.line(style(Line::new(name, PlotPoints::from(line)).color(colour)));
+        plot.line(style(Line::new(name, PlotPoints::from(self.line.clone())).color(colour)));
+    }
+}
+
+/// The traces of one chart, summarised and simplified once, for a chart
+/// that keeps them while the history they come from stays the same.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartLines {
+    pub traces: Vec<Trace>,
+    /// How far in y a line may stray unseen (see [`tolerance`]).
+    pub tolerance: f64,
+}
+
+impl ChartLines {
+    /// `traces` as a chart `height` pixels tall shows them.
+    pub fn new(traces: Vec<Trace>, height: f32) -> Self {
+        let tolerance = tolerance(&traces, height);
+        Self { traces: traces.into_iter().map(|trace| trace.simplified(tolerance)).collect(), tolerance }
     }
 }
 
@@ -223,6 +249,21 @@ mod tests {
         let (low, high) = trace.y_range().unwrap();
         assert_eq!(low, points.iter().map(|p| p[1]).fold(f64::INFINITY, f64::min));
         assert_eq!(high, points.iter().map(|p| p[1]).fold(f64::NEG_INFINITY, f64::max));
+    }
+
+    /// A chart's lines made once are the lines [`Trace::draw`] would draw
+    /// each frame: simplified to the tolerance of every line on the chart.
+    #[test]
+    fn chart_lines_are_simplified_once_to_the_charts_tolerance() {
+        let traces = vec![Trace::new(noisy(300)), Trace::new(noisy(20_000)), Trace::new((0..50).map(|i| [i as f64, 0.5]).collect())];
+        let lines = ChartLines::new(traces.clone(), 130.0);
+        assert_eq!(lines.tolerance, tolerance(&traces, 130.0));
+        assert!(lines.tolerance > 0.0);
+        for (made, trace) in lines.traces.iter().zip(&traces) {
+            assert_eq!(made.line, simplify(&trace.line, lines.tolerance));
+            assert_eq!(made.band, trace.band, "the band is kept as it is");
+        }
+        assert_eq!(lines.traces[2].line.len(), 2, "a flat line is its two ends");
     }
 
     #[test]
