@@ -63,6 +63,33 @@ fn the_app_opens_a_window_trains_and_saves_a_screenshot() {
     assert!(blue > 2000 && orange > 2000, "heatmap colours missing: {blue} blue, {orange} orange pixels");
 }
 
+/// Grokking opens on the waves view, whose neuron curves are drawn into a
+/// texture: they are on screen, in colour, where the view lays them out.
+#[test]
+fn the_waves_view_shows_the_neurons_curves() {
+    if !window_tests_run() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let shot = dir.path().join("waves.png");
+    stdout_of_success(app_in_xvfb().args(["gui", "--preset", "grokking", "--frames", "30", "--screenshot"]).arg(&shot));
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).expect("the screenshot exists")));
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut pixels = vec![0; reader.output_buffer_size().expect("a size")];
+    let info = reader.next_frame(&mut pixels).expect("PNG data");
+    let channels = info.color_type.samples();
+    let width = info.width as usize;
+    // The curves' part of the centre, below the charts and captions.
+    let coloured = (380..760)
+        .flat_map(|y| (375..860).map(move |x| (y * width + x) * channels))
+        .filter(|&at| {
+            let [r, g, b] = [pixels[at], pixels[at + 1], pixels[at + 2]];
+            r.max(g).max(b) - r.min(g).min(b) > 60
+        })
+        .count();
+    assert!(coloured > 5000, "{coloured} coloured pixels where the neurons' curves should be");
+}
+
 /// No display is bad input (exit 2 and a message), not a crash in the
 /// window library; nor is a display that cannot be reached, nor a
 /// screenshot that cannot be written.

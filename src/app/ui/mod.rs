@@ -17,6 +17,7 @@ mod files_window;
 mod inspector;
 mod lessons_window;
 mod network_view;
+mod raster;
 mod replicas_view;
 mod run_bar;
 mod step_window;

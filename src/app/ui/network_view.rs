@@ -6,7 +6,8 @@
 
 use bevy_egui::egui::{self, Color32, Pos2, Rect, Sense, Stroke, Vec2, pos2, vec2};
 
-use super::{Frame, Requests};
+use super::raster::{draw_part, fill_circle, pixmap_of, stroke_line, stroke_rect};
+use super::{Frame, Requests, raster};
 use crate::app::palette;
 use crate::app::pictures::{MAX_DRAWN_UNITS, PictureSettings};
 use crate::app::step_through::{StepThroughRequest, nearest_point};
@@ -145,73 +146,6 @@ struct Edge {
     output: usize,
     weight: f64,
     gradient: f64,
-}
-
-/// A tiny-skia colour from an egui one.
-fn skia_colour(colour: Color32) -> tiny_skia::Color {
-    let [r, g, b, a] = colour.to_srgba_unmultiplied();
-    tiny_skia::Color::from_rgba8(r, g, b, a)
-}
-
-/// A picture as a tiny-skia pixmap (both are premultiplied RGBA).
-fn pixmap_of(image: &egui::ColorImage) -> Option<tiny_skia::Pixmap> {
-    let bytes: Vec<u8> = image.pixels.iter().flat_map(|p| p.to_array()).collect();
-    tiny_skia::Pixmap::from_vec(bytes, tiny_skia::IntSize::from_wh(image.size[0] as u32, image.size[1] as u32)?)
-}
-
-/// Fills `target` (in the pixmap's pixels) with the part `source` of
-/// `image` (in its pixels), scaled.
-fn draw_part(
-    canvas: &mut tiny_skia::Pixmap,
-    image: &tiny_skia::Pixmap,
-    source: Rect,
-    target: Rect,
-    quality: tiny_skia::FilterQuality,
-    opacity: f32,
-) {
-    let (sx, sy) = (target.width() / source.width(), target.height() / source.height());
-    let transform =
-        tiny_skia::Transform::from_translate(-source.min.x, -source.min.y).post_scale(sx, sy).post_translate(target.min.x, target.min.y);
-    let paint = tiny_skia::Paint {
-        shader: tiny_skia::Pattern::new(image.as_ref(), tiny_skia::SpreadMode::Pad, quality, opacity, transform),
-        ..tiny_skia::Paint::default()
-    };
-    if let Some(rect) = tiny_skia::Rect::from_xywh(target.min.x, target.min.y, target.width(), target.height()) {
-        canvas.fill_rect(rect, &paint, tiny_skia::Transform::identity(), None);
-    }
-}
-
-fn stroke_line(canvas: &mut tiny_skia::Pixmap, from: Pos2, to: Pos2, width: f32, colour: Color32) {
-    let mut path = tiny_skia::PathBuilder::new();
-    path.move_to(from.x, from.y);
-    path.line_to(to.x, to.y);
-    if let Some(path) = path.finish() {
-        stroke_path(canvas, &path, width, colour);
-    }
-}
-
-fn stroke_rect(canvas: &mut tiny_skia::Pixmap, rect: Rect, width: f32, colour: Color32) {
-    if let Some(bounds) = tiny_skia::Rect::from_ltrb(rect.left(), rect.top(), rect.right(), rect.bottom()) {
-        stroke_path(canvas, &tiny_skia::PathBuilder::from_rect(bounds), width, colour);
-    }
-}
-
-fn stroke_path(canvas: &mut tiny_skia::Pixmap, path: &tiny_skia::Path, width: f32, colour: Color32) {
-    let stroke = tiny_skia::Stroke { width, ..tiny_skia::Stroke::default() };
-    canvas.stroke_path(path, &smooth_paint(colour), &stroke, tiny_skia::Transform::identity(), None);
-}
-
-fn fill_circle(canvas: &mut tiny_skia::Pixmap, centre: Pos2, radius: f32, colour: Color32) {
-    let Some(path) = tiny_skia::PathBuilder::from_circle(centre.x, centre.y, radius) else { return };
-    canvas.fill_path(&path, &smooth_paint(colour), tiny_skia::FillRule::Winding, tiny_skia::Transform::identity(), None);
-}
-
-/// One colour, anti-aliased.
-fn smooth_paint(colour: Color32) -> tiny_skia::Paint<'static> {
-    let mut paint = tiny_skia::Paint::default();
-    paint.set_color(skia_colour(colour));
-    paint.anti_alias = true;
-    paint
 }
 
 impl NetworkView {
@@ -430,11 +364,7 @@ impl NetworkView {
                     }
                 }
                 self.paint_output(&mut canvas, frame, g.output_rect, &to_pixels, ppp);
-                let image = egui::ColorImage::from_rgba_premultiplied([canvas.width() as usize, canvas.height() as usize], canvas.data());
-                match self.diagram.texture.as_mut() {
-                    Some(texture) => texture.set(image, egui::TextureOptions::NEAREST),
-                    None => self.diagram.texture = Some(ui.ctx().load_texture("network-diagram", image, egui::TextureOptions::NEAREST)),
-                }
+                raster::show_in(ui.ctx(), &mut self.diagram.texture, "network-diagram", &canvas);
                 self.diagram.drawn = Some(key);
                 self.diagram.refresh.get_or_insert(REDRAW).done(started);
             }

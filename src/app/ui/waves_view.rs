@@ -7,15 +7,19 @@
 //! power) and the median single-frequency share, which rises while the
 //! test accuracy still says nothing.
 
-use bevy_egui::egui::{self, Color32, Pos2, Rect, Sense, Shape, Stroke, pos2, vec2};
+use std::sync::Arc;
 
-use super::Frame;
+use bevy_egui::egui::{self, Color32, Pos2, Rect, Sense, pos2, vec2};
+
 use super::charts::chart;
 use super::traces::{Trace, legend, tolerance};
+use super::{Frame, raster};
 use crate::analysis::fourier::NeuronSpectrum;
 use crate::app::palette;
 use crate::data::InputPlane;
-use crate::i18n::Localizer;
+use crate::nn::Network;
+use crate::run::cadence::Cadence;
+use crate::run::session::ProbeParts;
 use crate::tr;
 
 /// At most this many neurons' curves are drawn.
@@ -26,7 +30,44 @@ pub struct WavesView {
     sort_by_frequency: bool,
     history_texture: Option<egui::TextureHandle>,
     history_drawn: Option<(u64, usize)>,
+    curves: CurvesTexture,
 }
+
+/// The curves of the neurons in sight, drawn on the CPU into one texture:
+/// as egui lines, the 35 or so tiles in sight were 16,000 triangles a frame
+/// for the window to lay out, upload and rasterise, paused or not.
+#[derive(Default)]
+struct CurvesTexture {
+    texture: Option<egui::TextureHandle>,
+    drawn: Option<CurvesKey>,
+    refresh: Option<Cadence>,
+}
+
+/// What a drawing of the curves depends on. The snapshot's network and
+/// probes are held (not only their addresses), so a new one is never
+/// taken for the old.
+#[derive(Clone)]
+struct CurvesKey {
+    network: Arc<Network>,
+    parts: Arc<ProbeParts>,
+    sort_by_frequency: bool,
+    origin: [i32; 2],
+    pixels: [u32; 2],
+    pixels_per_point: u32,
+}
+
+impl PartialEq for CurvesKey {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.network, &other.network)
+            && Arc::ptr_eq(&self.parts, &other.parts)
+            && (self.sort_by_frequency, self.origin, self.pixels, self.pixels_per_point)
+                == (other.sort_by_frequency, other.origin, other.pixels, other.pixels_per_point)
+    }
+}
+
+/// New weights are drawn at most this often while training, and less often
+/// when drawing them takes long (an eighth of the time at most).
+const REDRAW: Cadence = Cadence::new(web_time::Duration::from_millis(80), 8);
 
 /// A colour per frequency, spread around the hue circle.
 fn frequency_colour(frequency: Option<usize>, frequencies: usize) -> Color32 {
@@ -56,7 +97,7 @@ impl WavesView {
                 ui.checkbox(&mut self.sort_by_frequency, tr!(tr, "waves-sort-by-frequency"));
             });
             ui.small(tr!(tr, "waves-curves-legend"));
-            self.curves(ui, tr, frame.lab.network(), &frame.lab.parts.spectra, modulus);
+            self.curves(ui, frame, modulus);
         });
     }
 
@@ -120,9 +161,11 @@ impl WavesView {
         ));
     }
 
-    fn curves(&self, ui: &mut egui::Ui, tr: &Localizer, network: &crate::nn::Network, spectra: &[NeuronSpectrum], modulus: usize) {
+    fn curves(&mut self, ui: &mut egui::Ui, frame: &Frame, modulus: usize) {
+        let tr = frame.tr;
+        let (network, parts) = (&frame.lab.networks[0], &frame.lab.parts);
         let frequencies = modulus / 2;
-        let mut order: Vec<&NeuronSpectrum> = spectra.iter().collect();
+        let mut order: Vec<&NeuronSpectrum> = parts.spectra.iter().collect();
         if self.sort_by_frequency {
             order.sort_by_key(|n| (n.frequency.unwrap_or(usize::MAX), n.unit));
         }
@@ -131,43 +174,17 @@ impl WavesView {
             let row = &network.weights(0)[n.unit * inputs..(n.unit + 1) * inputs];
             (&row[..modulus], &row[modulus..2 * modulus])
         };
+        let mut in_sight: Vec<(Rect, &NeuronSpectrum)> = Vec::new();
         ui.horizontal_wrapped(|ui| {
             // Tiles have no background: the space between them groups a
             // tile's two curves.
             ui.spacing_mut().item_spacing = vec2(10.0, 12.0);
             for neuron in order.into_iter().take(SHOWN_NEURONS) {
                 let (rect, response) = ui.allocate_exact_size(vec2(88.0, 48.0), Sense::hover());
-                // Scrolled out of sight: egui would still tessellate it.
                 if !ui.is_rect_visible(rect) {
                     continue;
                 }
-                // Not clipped to the tile (the curves stay inside it), so
-                // every tile is one draw call with the next.
-                let painter = ui.painter();
-                let colour = frequency_colour(neuron.frequency, frequencies);
-                let (from_a, from_b) = weights(neuron);
-                let scale = from_a.iter().chain(from_b).fold(0.0f64, |m, v| m.max(v.abs())).max(1e-12);
-                // From a in the top half, from b in the bottom one: two
-                // noisy curves are hard to tell apart on top of each other,
-                // and a dashed one cost ten times the triangles of a solid
-                // one (a software renderer's frame is bound by them).
-                let (top, bottom) = rect.split_top_bottom_at_fraction(0.5);
-                painter.hline(rect.x_range(), rect.center().y, Stroke::new(1.0, Color32::from_gray(45)));
-                for (band, values) in [(top, from_a), (bottom, from_b)] {
-                    // A diverged network's weights have no curve to draw.
-                    if values.iter().any(|v| !v.is_finite()) {
-                        continue;
-                    }
-                    let point = |index: usize, value: f64| -> Pos2 {
-                        let x = band.left() + 2.0 + (band.width() - 4.0) * index as f32 / (modulus - 1).max(1) as f32;
-                        let y = band.center().y - (band.height() / 2.0 - 2.0) * (value / scale) as f32;
-                        pos2(x, y)
-                    };
-                    let line: Vec<Pos2> = values.iter().enumerate().map(|(i, &v)| point(i, v)).collect();
-                    // Under a pixel wide: egui draws it as a ridge of 4 triangles a
-                    // segment instead of a band of 6 with caps, for the same look.
-                    painter.add(Shape::line(line, Stroke::new(0.9, colour)));
-                }
+                in_sight.push((rect, neuron));
                 let text = match neuron.frequency {
                     Some(k) => tr!(tr, "waves-neuron-wave", neuron = neuron.unit + 1, frequency = k, share = neuron.share),
                     None => tr!(tr, "waves-neuron-no-wave", neuron = neuron.unit + 1),
@@ -175,8 +192,73 @@ impl WavesView {
                 response.on_hover_text(text);
             }
         });
-        if spectra.len() > SHOWN_NEURONS {
-            ui.small(tr!(tr, "waves-first-neurons", shown = SHOWN_NEURONS, total = spectra.len()));
+        let Some(drawing) = in_sight.iter().map(|(rect, _)| *rect).reduce(Rect::union) else { return };
+        let drawing = drawing.expand(1.0).intersect(ui.clip_rect());
+        let drawing = Rect::from_min_max(drawing.min.floor(), drawing.max.ceil());
+        let ppp = ui.ctx().pixels_per_point();
+        let key = CurvesKey {
+            network: Arc::clone(network),
+            parts: Arc::clone(parts),
+            sort_by_frequency: self.sort_by_frequency,
+            origin: [drawing.min.x as i32, drawing.min.y as i32],
+            pixels: [(drawing.width() * ppp).round() as u32, (drawing.height() * ppp).round() as u32],
+            pixels_per_point: ppp.to_bits(),
+        };
+        let curves = &mut self.curves;
+        let stale = curves.drawn.as_ref() != Some(&key);
+        // New weights while training wait their turn; a scroll, a resize
+        // or the order are drawn at once.
+        let only_weights_changed = || {
+            curves.drawn.as_ref().is_some_and(|drawn| {
+                drawn.sort_by_frequency == key.sort_by_frequency
+                    && drawn.origin == key.origin
+                    && drawn.pixels == key.pixels
+                    && drawn.pixels_per_point == key.pixels_per_point
+            })
+        };
+        let started = web_time::Instant::now();
+        if stale && (!only_weights_changed() || curves.refresh.get_or_insert(REDRAW).due(started)) {
+            if let Some(mut canvas) = tiny_skia::Pixmap::new(key.pixels[0].max(1), key.pixels[1].max(1)) {
+                let to_pixels = |p: Pos2| pos2((p.x - drawing.min.x) * ppp, (p.y - drawing.min.y) * ppp);
+                for (rect, neuron) in &in_sight {
+                    let colour = frequency_colour(neuron.frequency, frequencies);
+                    let (from_a, from_b) = weights(neuron);
+                    let scale = from_a.iter().chain(from_b).fold(0.0f64, |m, v| m.max(v.abs())).max(1e-12);
+                    // From a in the top half, from b in the bottom one: two
+                    // noisy curves are hard to tell apart on top of each
+                    // other.
+                    let (top, bottom) = rect.split_top_bottom_at_fraction(0.5);
+                    let middle = rect.center().y;
+                    raster::stroke_line(
+                        &mut canvas,
+                        to_pixels(pos2(rect.left(), middle)),
+                        to_pixels(pos2(rect.right(), middle)),
+                        ppp,
+                        Color32::from_gray(45),
+                    );
+                    for (band, values) in [(top, from_a), (bottom, from_b)] {
+                        // A diverged network's weights have no curve to draw.
+                        if values.iter().any(|v| !v.is_finite()) {
+                            continue;
+                        }
+                        let point = |index: usize, value: f64| -> Pos2 {
+                            let x = band.left() + 2.0 + (band.width() - 4.0) * index as f32 / (modulus - 1).max(1) as f32;
+                            let y = band.center().y - (band.height() / 2.0 - 2.0) * (value / scale) as f32;
+                            to_pixels(pos2(x, y))
+                        };
+                        raster::stroke_polyline(&mut canvas, values.iter().enumerate().map(|(i, &v)| point(i, v)), 0.9 * ppp, colour);
+                    }
+                }
+                raster::show_in(ui.ctx(), &mut curves.texture, "neuron-curves", &canvas);
+                curves.drawn = Some(key);
+                curves.refresh.get_or_insert(REDRAW).done(started);
+            }
+        }
+        if let Some(texture) = &curves.texture {
+            ui.painter().image(texture.id(), drawing, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
+        }
+        if parts.spectra.len() > SHOWN_NEURONS {
+            ui.small(tr!(tr, "waves-first-neurons", shown = SHOWN_NEURONS, total = parts.spectra.len()));
         }
     }
 }
