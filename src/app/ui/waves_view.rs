@@ -217,42 +217,43 @@ impl WavesView {
             })
         };
         let started = web_time::Instant::now();
-        if stale && (!only_weights_changed() || curves.refresh.get_or_insert(REDRAW).due(started)) {
-            if let Some(mut canvas) = tiny_skia::Pixmap::new(key.pixels[0].max(1), key.pixels[1].max(1)) {
-                let to_pixels = |p: Pos2| pos2((p.x - drawing.min.x) * ppp, (p.y - drawing.min.y) * ppp);
-                for (rect, neuron) in &in_sight {
-                    let colour = frequency_colour(neuron.frequency, frequencies);
-                    let (from_a, from_b) = weights(neuron);
-                    let scale = from_a.iter().chain(from_b).fold(0.0f64, |m, v| m.max(v.abs())).max(1e-12);
-                    // From a in the top half, from b in the bottom one: two
-                    // noisy curves are hard to tell apart on top of each
-                    // other.
-                    let (top, bottom) = rect.split_top_bottom_at_fraction(0.5);
-                    let middle = rect.center().y;
-                    raster::stroke_line(
-                        &mut canvas,
-                        to_pixels(pos2(rect.left(), middle)),
-                        to_pixels(pos2(rect.right(), middle)),
-                        ppp,
-                        Color32::from_gray(45),
-                    );
-                    for (band, values) in [(top, from_a), (bottom, from_b)] {
-                        // A diverged network's weights have no curve to draw.
-                        if values.iter().any(|v| !v.is_finite()) {
-                            continue;
-                        }
-                        let point = |index: usize, value: f64| -> Pos2 {
-                            let x = band.left() + 2.0 + (band.width() - 4.0) * index as f32 / (modulus - 1).max(1) as f32;
-                            let y = band.center().y - (band.height() / 2.0 - 2.0) * (value / scale) as f32;
-                            to_pixels(pos2(x, y))
-                        };
-                        raster::stroke_polyline(&mut canvas, values.iter().enumerate().map(|(i, &v)| point(i, v)), 0.9 * ppp, colour);
+        if stale
+            && (!only_weights_changed() || curves.refresh.get_or_insert(REDRAW).due(started))
+            && let Some(mut canvas) = tiny_skia::Pixmap::new(key.pixels[0].max(1), key.pixels[1].max(1))
+        {
+            let to_pixels = |p: Pos2| pos2((p.x - drawing.min.x) * ppp, (p.y - drawing.min.y) * ppp);
+            for (rect, neuron) in &in_sight {
+                let colour = frequency_colour(neuron.frequency, frequencies);
+                let (from_a, from_b) = weights(neuron);
+                let scale = from_a.iter().chain(from_b).fold(0.0f64, |m, v| m.max(v.abs())).max(1e-12);
+                // From a in the top half, from b in the bottom one: two
+                // noisy curves are hard to tell apart on top of each
+                // other.
+                let (top, bottom) = rect.split_top_bottom_at_fraction(0.5);
+                let middle = rect.center().y;
+                raster::stroke_line(
+                    &mut canvas,
+                    to_pixels(pos2(rect.left(), middle)),
+                    to_pixels(pos2(rect.right(), middle)),
+                    ppp,
+                    Color32::from_gray(45),
+                );
+                for (band, values) in [(top, from_a), (bottom, from_b)] {
+                    // A diverged network's weights have no curve to draw.
+                    if values.iter().any(|v| !v.is_finite()) {
+                        continue;
                     }
+                    let point = |index: usize, value: f64| -> Pos2 {
+                        let x = band.left() + 2.0 + (band.width() - 4.0) * index as f32 / (modulus - 1).max(1) as f32;
+                        let y = band.center().y - (band.height() / 2.0 - 2.0) * (value / scale) as f32;
+                        to_pixels(pos2(x, y))
+                    };
+                    raster::stroke_polyline(&mut canvas, values.iter().enumerate().map(|(i, &v)| point(i, v)), 0.9 * ppp, colour);
                 }
-                raster::show_in(ui.ctx(), &mut curves.texture, "neuron-curves", &canvas);
-                curves.drawn = Some(key);
-                curves.refresh.get_or_insert(REDRAW).done(started);
             }
+            raster::show_in(ui.ctx(), &mut curves.texture, "neuron-curves", &canvas);
+            curves.drawn = Some(key);
+            curves.refresh.get_or_insert(REDRAW).done(started);
         }
         if let Some(texture) = &curves.texture {
             ui.painter().image(texture.id(), drawing, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
