@@ -2,10 +2,10 @@
 //! spread over steps (log scale: vanishing and exploding gradients are read
 //! here), the per-layer profile now, and histograms of the current step.
 
+use std::sync::Arc;
+
 use bevy_egui::egui::{self, Color32};
 use egui_plot::{Bar, BarChart, GridInput, GridMark, Line, Plot, PlotPoints, Polygon, VLine};
-
-use std::sync::Arc;
 
 use super::traces::{self, ChartLines, Trace, legend};
 use super::{Frame, Requests};
