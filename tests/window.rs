@@ -35,6 +35,17 @@ fn stdout_of_success(command: &mut Command) -> String {
     stdout
 }
 
+/// A screenshot's width, height and pixels (row by row, RGB).
+fn screenshot_rgb(path: &std::path::Path) -> (usize, usize, Vec<[u8; 3]>) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).expect("the screenshot exists")));
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut pixels = vec![0; reader.output_buffer_size().expect("a size")];
+    let info = reader.next_frame(&mut pixels).expect("PNG data");
+    let channels = info.color_type.samples();
+    let rgb = pixels[..info.buffer_size()].chunks_exact(channels).map(|p| [p[0], p[1], p[2]]).collect();
+    (info.width as usize, info.height as usize, rgb)
+}
+
 #[test]
 fn the_app_opens_a_window_trains_and_saves_a_screenshot() {
     if !window_tests_run() {
@@ -46,13 +57,8 @@ fn the_app_opens_a_window_trains_and_saves_a_screenshot() {
         stdout_of_success(app_in_xvfb().args(["gui", "--preset", "vanishing-gradients", "--frames", "40", "--screenshot"]).arg(&shot));
     assert!(stdout.contains("average frame time"), "{stdout}");
 
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).expect("the screenshot exists")));
-    let mut reader = decoder.read_info().expect("a PNG");
-    let mut pixels = vec![0; reader.output_buffer_size().expect("a size")];
-    let info = reader.next_frame(&mut pixels).expect("PNG data");
-    assert_eq!((info.width, info.height), (1280, 800), "the window's size");
-    let channels = info.color_type.samples();
-    let rgb: Vec<[u8; 3]> = pixels[..info.buffer_size()].chunks_exact(channels).map(|p| [p[0], p[1], p[2]]).collect();
+    let (width, height, rgb) = screenshot_rgb(&shot);
+    assert_eq!((width, height), (1280, 800), "the window's size");
     let mut distinct: Vec<[u8; 3]> = rgb.clone();
     distinct.sort_unstable();
     distinct.dedup();
@@ -73,19 +79,12 @@ fn the_waves_view_shows_the_neurons_curves() {
     let dir = tempfile::tempdir().unwrap();
     let shot = dir.path().join("waves.png");
     stdout_of_success(app_in_xvfb().args(["gui", "--preset", "grokking", "--frames", "30", "--screenshot"]).arg(&shot));
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).expect("the screenshot exists")));
-    let mut reader = decoder.read_info().expect("a PNG");
-    let mut pixels = vec![0; reader.output_buffer_size().expect("a size")];
-    let info = reader.next_frame(&mut pixels).expect("PNG data");
-    let channels = info.color_type.samples();
-    let width = info.width as usize;
+    let (width, _, rgb) = screenshot_rgb(&shot);
     // The curves' part of the centre, below the charts and captions.
     let coloured = (380..760)
-        .flat_map(|y| (375..860).map(move |x| (y * width + x) * channels))
-        .filter(|&at| {
-            let [r, g, b] = [pixels[at], pixels[at + 1], pixels[at + 2]];
-            r.max(g).max(b) - r.min(g).min(b) > 60
-        })
+        .flat_map(|y| (375..860).map(move |x| y * width + x))
+        .map(|at| rgb[at])
+        .filter(|&[r, g, b]| r.max(g).max(b) - r.min(g).min(b) > 60)
         .count();
     assert!(coloured > 5000, "{coloured} coloured pixels where the neurons' curves should be");
 }

@@ -43,13 +43,17 @@ struct CurvesTexture {
     refresh: Option<Cadence>,
 }
 
-/// What a drawing of the curves depends on. The snapshot's network and
-/// probes are held (not only their addresses), so a new one is never
-/// taken for the old.
-#[derive(Clone)]
+/// What a drawing of the curves depends on: the snapshot's network and
+/// probes, held (not only their addresses, so a new one is never taken for
+/// the old), and how they are shown.
 struct CurvesKey {
     network: Arc<Network>,
     parts: Arc<ProbeParts>,
+    view: CurvesView,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct CurvesView {
     sort_by_frequency: bool,
     origin: [i32; 2],
     pixels: [u32; 2],
@@ -58,10 +62,7 @@ struct CurvesKey {
 
 impl PartialEq for CurvesKey {
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.network, &other.network)
-            && Arc::ptr_eq(&self.parts, &other.parts)
-            && (self.sort_by_frequency, self.origin, self.pixels, self.pixels_per_point)
-                == (other.sort_by_frequency, other.origin, other.pixels, other.pixels_per_point)
+        Arc::ptr_eq(&self.network, &other.network) && Arc::ptr_eq(&self.parts, &other.parts) && self.view == other.view
     }
 }
 
@@ -199,27 +200,22 @@ impl WavesView {
         let key = CurvesKey {
             network: Arc::clone(network),
             parts: Arc::clone(parts),
-            sort_by_frequency: self.sort_by_frequency,
-            origin: [drawing.min.x as i32, drawing.min.y as i32],
-            pixels: [(drawing.width() * ppp).round() as u32, (drawing.height() * ppp).round() as u32],
-            pixels_per_point: ppp.to_bits(),
+            view: CurvesView {
+                sort_by_frequency: self.sort_by_frequency,
+                origin: [drawing.min.x as i32, drawing.min.y as i32],
+                pixels: [(drawing.width() * ppp).round() as u32, (drawing.height() * ppp).round() as u32],
+                pixels_per_point: ppp.to_bits(),
+            },
         };
         let curves = &mut self.curves;
         let stale = curves.drawn.as_ref() != Some(&key);
         // New weights while training wait their turn; a scroll, a resize
         // or the order are drawn at once.
-        let only_weights_changed = || {
-            curves.drawn.as_ref().is_some_and(|drawn| {
-                drawn.sort_by_frequency == key.sort_by_frequency
-                    && drawn.origin == key.origin
-                    && drawn.pixels == key.pixels
-                    && drawn.pixels_per_point == key.pixels_per_point
-            })
-        };
+        let only_weights_changed = curves.drawn.as_ref().is_some_and(|drawn| drawn.view == key.view);
         let started = web_time::Instant::now();
         if stale
-            && (!only_weights_changed() || curves.refresh.get_or_insert(REDRAW).due(started))
-            && let Some(mut canvas) = tiny_skia::Pixmap::new(key.pixels[0].max(1), key.pixels[1].max(1))
+            && (!only_weights_changed || curves.refresh.get_or_insert(REDRAW).due(started))
+            && let Some(mut canvas) = tiny_skia::Pixmap::new(key.view.pixels[0].max(1), key.view.pixels[1].max(1))
         {
             let to_pixels = |p: Pos2| pos2((p.x - drawing.min.x) * ppp, (p.y - drawing.min.y) * ppp);
             for (rect, neuron) in &in_sight {
